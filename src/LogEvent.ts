@@ -1,0 +1,347 @@
+/**
+ * The record that flows from a call site, through the queue and the pipeline, into the sinks.
+ *
+ * A `LogEvent` is a plain, immutable object with one fixed shape (every property is always
+ * present, `undefined` when absent) so that V8 keeps every event on one hidden class. Besides
+ * ordinary events the pipeline also carries *control* events (`control !== undefined`): flush
+ * barriers and correlation-end signals. Every pipeline operator must forward control events
+ * unchanged and in order; stateful operators react to them (the aggregator emits what it holds
+ * on a flush, the tail sampler discards a request's buffer when its correlation id ends).
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import type * as Cause from "effect/Cause"
+import type * as Fiber from "effect/Fiber"
+import type * as Logger from "effect/Logger"
+import type * as LogLevel from "effect/LogLevel"
+import * as References from "effect/References"
+
+/**
+ * One log event.
+ *
+ * `fields` holds the call-site fields merged over the facade's bound fields; `annotations` is
+ * the fiber's `Effect.annotateLogs` record, held by reference (Effect replaces it on change, so
+ * no copy is needed). `timestamp` is epoch milliseconds read from `Clock`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface LogEvent {
+  readonly timestamp: number
+  readonly level: LogLevel.Severity
+  readonly message: string
+  readonly logger: string
+  readonly fields: Readonly<Record<string, unknown>> | undefined
+  readonly annotations: Readonly<Record<string, unknown>> | undefined
+  readonly spans: ReadonlyArray<readonly [label: string, startTime: number]> | undefined
+  readonly correlationId: string | undefined
+  readonly traceId: string | undefined
+  readonly spanId: string | undefined
+  readonly cause: Cause.Cause<unknown> | undefined
+  /** The message template when the caller logged one (`"pool size: {size}"`), for aggregation. */
+  readonly template: string | undefined
+  readonly control: Control | undefined
+}
+
+/**
+ * A control signal travelling through the pipeline in order with the events.
+ *
+ * - `Flush`: a barrier. Stateful operators emit everything they hold before forwarding it; the
+ *   worker calls `done` once everything before it has been written or deliberately dropped.
+ * - `CorrelationEnd`: the region or request with this correlation id has ended.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Control =
+  | { readonly _tag: "Flush"; readonly done: () => void }
+  | { readonly _tag: "CorrelationEnd"; readonly correlationId: string }
+
+/**
+ * The input to {@link make}: everything but `timestamp`, `level`, `message` and `logger` is
+ * optional.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Input {
+  readonly timestamp: number
+  readonly level: LogLevel.Severity
+  readonly message: string
+  readonly logger: string
+  readonly fields?: Readonly<Record<string, unknown>> | undefined
+  readonly annotations?: Readonly<Record<string, unknown>> | undefined
+  readonly spans?: ReadonlyArray<readonly [string, number]> | undefined
+  readonly correlationId?: string | undefined
+  readonly traceId?: string | undefined
+  readonly spanId?: string | undefined
+  readonly cause?: Cause.Cause<unknown> | undefined
+  readonly template?: string | undefined
+}
+
+/**
+ * The correlation id of the current region, set by `Logger.withCorrelationId` (or the HTTP
+ * middleware) and read when an event is built.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as LogEvent from "effect-fapilog/LogEvent"
+ *
+ * const program = Effect.provideService(
+ *   Effect.log("inside a request"),
+ *   LogEvent.CurrentCorrelationId,
+ *   "req-1"
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category references
+ */
+export const CurrentCorrelationId: Context.Reference<string | undefined> = Context.Reference<string | undefined>(
+  "effect-fapilog/CurrentCorrelationId",
+  { defaultValue: () => undefined }
+)
+
+/**
+ * Builds an ordinary event with a stable shape.
+ *
+ * @example
+ * ```ts
+ * import * as LogEvent from "effect-fapilog/LogEvent"
+ *
+ * const event = LogEvent.make({ timestamp: 0, level: "Info", message: "hello", logger: "app" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (input: Input): LogEvent => ({
+  timestamp: input.timestamp,
+  level: input.level,
+  message: input.message,
+  logger: input.logger,
+  fields: input.fields,
+  annotations: input.annotations,
+  spans: input.spans,
+  correlationId: input.correlationId,
+  traceId: input.traceId,
+  spanId: input.spanId,
+  cause: input.cause,
+  template: input.template,
+  control: undefined
+})
+
+/**
+ * A flush barrier; `done` is called by the worker once everything before it is written.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const flushMarker = (done: () => void, timestamp = 0): LogEvent => control({ _tag: "Flush", done }, timestamp)
+
+/**
+ * A correlation-end signal for `correlationId`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const correlationEnd = (correlationId: string, timestamp = 0): LogEvent => ({
+  ...control({ _tag: "CorrelationEnd", correlationId }, timestamp),
+  correlationId
+})
+
+/**
+ * Builds an event from what Effect hands a `Logger`: the first string argument is the message,
+ * plain objects among the others are merged into `fields`, other values are kept under `args`.
+ *
+ * @example
+ * ```ts
+ * import { Logger } from "effect"
+ * import * as LogEvent from "effect-fapilog/LogEvent"
+ *
+ * const events: Array<LogEvent.LogEvent> = []
+ * const logger = Logger.make((options) => {
+ *   events.push(LogEvent.fromOptions(options, "app"))
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromOptions = (options: Logger.Options<unknown>, logger: string): LogEvent => {
+  const fiber = options.fiber
+  const { message, fields } = splitMessage(options.message)
+  const cause = options.cause.reasons.length > 0 ? options.cause : undefined
+  return fromFiber(fiber, options.date.getTime(), options.logLevel as LogLevel.Severity, message, logger, fields, cause, undefined)
+}
+
+/**
+ * Builds an event from the current fiber's context (annotations, spans, correlation id, current
+ * span). Used by facades; the level check has already happened.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromFiber = (
+  fiber: Fiber.Fiber<unknown, unknown>,
+  timestamp: number,
+  level: LogLevel.Severity,
+  message: string,
+  logger: string,
+  fields: Readonly<Record<string, unknown>> | undefined,
+  cause: Cause.Cause<unknown> | undefined,
+  template: string | undefined
+): LogEvent => {
+  const annotations = fiber.getRef(References.CurrentLogAnnotations)
+  const spans = fiber.getRef(References.CurrentLogSpans)
+  const span = fiber.cache.span
+  let traceId: string | undefined
+  let spanId: string | undefined
+  if (span !== undefined && span._tag === "Span") {
+    traceId = span.traceId
+    spanId = span.spanId
+  }
+  return {
+    timestamp,
+    level,
+    message,
+    logger,
+    fields,
+    annotations: isEmpty(annotations) ? undefined : annotations,
+    spans: spans.length === 0 ? undefined : spans,
+    correlationId: fiber.getRef(CurrentCorrelationId),
+    traceId,
+    spanId,
+    cause,
+    template,
+    control: undefined
+  }
+}
+
+/**
+ * Whether the event is a control signal rather than something to write.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isControl = (event: LogEvent): boolean => event.control !== undefined
+
+/**
+ * Numeric severity: Trace 1, Debug 2, Info 3, Warn 4, Error 5, Fatal 6 (0 for control events).
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const severity = (event: LogEvent): number =>
+  event.control !== undefined ? 0 : levelSeverity[event.level]
+
+/**
+ * Numeric severity of a level name, as {@link severity}.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const levelSeverity: Readonly<Record<LogLevel.LogLevel, number>> = {
+  All: 0,
+  Trace: 1,
+  Debug: 2,
+  Info: 3,
+  Warn: 4,
+  Error: 5,
+  Fatal: 6,
+  None: 7
+}
+
+/**
+ * Whether the event is at level Error or Fatal (never sampled out, never aggregated).
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isErrorOrAbove = (event: LogEvent): boolean =>
+  event.control === undefined && (event.level === "Error" || event.level === "Fatal")
+
+/**
+ * A copy of the event with `extra` merged over its fields (used by operators that mark events,
+ * such as `_sampled` or `_aggregated`).
+ *
+ * @example
+ * ```ts
+ * import * as LogEvent from "effect-fapilog/LogEvent"
+ *
+ * const event = LogEvent.make({ timestamp: 0, level: "Info", message: "hi", logger: "app" })
+ * const marked = LogEvent.withFields(event, { _sampled: true })
+ * ```
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const withFields = (event: LogEvent, extra: Readonly<Record<string, unknown>>): LogEvent => ({
+  ...event,
+  fields: event.fields === undefined ? extra : { ...event.fields, ...extra }
+})
+
+/**
+ * A copy of the event with another message.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const withMessage = (event: LogEvent, message: string): LogEvent => ({ ...event, message })
+
+// -----------------------------------------------------------------------------
+// internal
+// -----------------------------------------------------------------------------
+
+const control = (c: Control, timestamp: number): LogEvent => ({
+  timestamp,
+  level: "Info",
+  message: "",
+  logger: "",
+  fields: undefined,
+  annotations: undefined,
+  spans: undefined,
+  correlationId: undefined,
+  traceId: undefined,
+  spanId: undefined,
+  cause: undefined,
+  template: undefined,
+  control: c
+})
+
+const isEmpty = (record: Readonly<Record<string, unknown>>): boolean => {
+  for (const _ in record) return false
+  return true
+}
+
+const isPlainObject = (u: unknown): u is Record<string, unknown> => {
+  if (u === null || typeof u !== "object" || Array.isArray(u)) return false
+  const proto = Object.getPrototypeOf(u)
+  return proto === Object.prototype || proto === null
+}
+
+const splitMessage = (
+  message: unknown
+): { message: string; fields: Record<string, unknown> | undefined } => {
+  if (!Array.isArray(message)) {
+    return typeof message === "string" ? { message, fields: undefined } : { message: "", fields: { args: [message] } }
+  }
+  if (message.length === 1 && typeof message[0] === "string") return { message: message[0], fields: undefined }
+  let text: string | undefined
+  let fields: Record<string, unknown> | undefined
+  let args: Array<unknown> | undefined
+  for (let i = 0; i < message.length; i++) {
+    const part: unknown = message[i]
+    if (text === undefined && typeof part === "string") {
+      text = part
+    } else if (isPlainObject(part)) {
+      fields = fields === undefined ? { ...part } : Object.assign(fields, part)
+    } else {
+      ;(args ??= []).push(part)
+    }
+  }
+  if (args !== undefined) (fields ??= {}).args = args
+  return { message: text ?? "", fields }
+}
