@@ -1,0 +1,73 @@
+/**
+ * The layers that install effect-fapilog: `Fapilog.layer(options)` and `Fapilog.live` (exported
+ * as `FapilogLive`), which reads the same options from the environment.
+ *
+ * Inside the layer every plain `Effect.log*` call flows through the root facade's worker,
+ * Effect's `MinimumLogLevel` is the configured level, and `Logger.named` is available. Closing
+ * the layer's scope drains every facade it started.
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as EffectLogger from "effect/Logger"
+import * as References from "effect/References"
+import * as Config from "./Config.ts"
+import * as LogEvent from "./LogEvent.ts"
+import * as Logger from "./Logger.ts"
+import type * as Sink from "./Sink.ts"
+import type * as EffectConfig from "effect/Config"
+
+/**
+ * Installs effect-fapilog from explicit options.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Fapilog, Logger, Sink } from "effect-fapilog"
+ *
+ * const program = Effect.gen(function*() {
+ *   yield* Effect.logInfo("plain Effect logs flow through the same pipeline")
+ *   const log = yield* Logger.named("payments")
+ *   yield* log.info("charge created", { amount: 10 })
+ * })
+ *
+ * program.pipe(Effect.provide(Fapilog.layer({ sinks: [Sink.stdout()] })))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (
+  options: Config.Options = {}
+): Layer.Layer<Logger.Loggers, Sink.SinkError | Config.InvalidOptions> =>
+  Layer.effectContext(Effect.gen(function*() {
+    const resolved = yield* Config.resolve(options)
+    const loggers = yield* Logger.makeLoggers(resolved)
+    const root = loggers.workers().find((w) => w.name === resolved.rootName)!
+    const rootName = resolved.rootName
+    const effectLogger = EffectLogger.make((o) => root.offerUnsafe(LogEvent.fromOptions(o, rootName)))
+    return Context.make(Logger.Loggers, loggers).pipe(
+      Context.add(EffectLogger.CurrentLoggers, new Set([effectLogger])),
+      Context.add(References.MinimumLogLevel, resolved.level)
+    )
+  }))
+
+/**
+ * Installs effect-fapilog with options read from the environment (see `Config.fromEnv`):
+ * JSON on stdout by default. A bad variable fails the layer with a `ConfigError` naming it.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { FapilogLive } from "effect-fapilog"
+ *
+ * const program = Effect.logInfo("hello").pipe(Effect.provide(FapilogLive))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const live: Layer.Layer<Logger.Loggers, Sink.SinkError | Config.InvalidOptions | EffectConfig.ConfigError> = Layer
+  .unwrap(Effect.map(Config.fromEnv, layer))

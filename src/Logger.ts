@@ -1,0 +1,502 @@
+/**
+ * Named loggers: one cached facade per name, each a scoped `Layer` whose acquisition forks its
+ * worker fiber and whose release drains it.
+ *
+ * `Logger.named(name)` needs only the `Loggers` service that `FapilogLive` / `Fapilog.layer`
+ * provide. The cache is a memoized `LayerMap` keyed by name, built in the layer's scope, so every
+ * cached facade is drained when that scope closes — a program cannot leak logger workers.
+ *
+ * @since 0.1.0
+ */
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as LayerMap from "effect/LayerMap"
+import type * as LogLevel from "effect/LogLevel"
+import * as RcMap from "effect/RcMap"
+import * as Scope from "effect/Scope"
+import type * as Config from "./Config.ts"
+import * as LogEvent from "./LogEvent.ts"
+import * as Pipeline from "./Pipeline.ts"
+import * as Sink from "./Sink.ts"
+import * as Worker from "./Worker.ts"
+
+/**
+ * Fields given at a call site: a record, or a function evaluated only when the level is enabled
+ * (so expensive context costs nothing when filtered out).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Fields = Readonly<Record<string, unknown>> | (() => Readonly<Record<string, unknown>>)
+
+/**
+ * One entry of {@link NamedLogger.batch}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Entry {
+  readonly level: LogLevel.Severity
+  readonly message: string
+  readonly fields?: Fields | undefined
+}
+
+/**
+ * A logger facade.
+ *
+ * A message containing `{name}` placeholders is a template: the placeholders are filled from the
+ * fields and the template itself is kept on the event (the aggregator keys on it).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface NamedLogger {
+  readonly name: string
+  readonly trace: (message: string, fields?: Fields) => Effect.Effect<void>
+  readonly debug: (message: string, fields?: Fields) => Effect.Effect<void>
+  readonly info: (message: string, fields?: Fields) => Effect.Effect<void>
+  readonly warn: (message: string, fields?: Fields) => Effect.Effect<void>
+  readonly error: (message: string, fields?: Fields) => Effect.Effect<void>
+  readonly fatal: (message: string, fields?: Fields) => Effect.Effect<void>
+  readonly log: (level: LogLevel.Severity, message: string, fields?: Fields) => Effect.Effect<void>
+  /** Several events in one offer. */
+  readonly batch: (entries: ReadonlyArray<Entry>) => Effect.Effect<void>
+  /** A child binding `fields`; it shares this facade's worker (no new fiber). */
+  readonly with: (fields: Readonly<Record<string, unknown>>) => NamedLogger
+  /** Returns once everything offered before it has been written or deliberately dropped. */
+  readonly flush: Effect.Effect<void>
+  readonly metrics: Effect.Effect<Worker.Snapshot>
+  /** Whether `level` passes this facade's minimum level. */
+  readonly isEnabled: (level: LogLevel.Severity) => boolean
+}
+
+/**
+ * Per-name options, honoured at first use (the first configuration wins).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface NamedOptions {
+  readonly level?: LogLevel.LogLevel | undefined
+  readonly fields?: Readonly<Record<string, unknown>> | undefined
+  readonly sinks?: ReadonlyArray<Sink.Sink> | undefined
+  readonly pipeline?: Pipeline.Pipeline | undefined
+}
+
+/**
+ * The `Loggers` service: the named-logger cache of one `Fapilog.layer`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface LoggersShape {
+  readonly root: NamedLogger
+  readonly named: (name: string, options?: NamedOptions) => Effect.Effect<NamedLogger, Sink.SinkError>
+  readonly fresh: (name: string, options?: NamedOptions) => Effect.Effect<NamedLogger, Sink.SinkError, Scope.Scope>
+  readonly cachedNames: Effect.Effect<ReadonlyArray<string>>
+  readonly clearCache: Effect.Effect<void>
+  readonly invalidate: (name: string) => Effect.Effect<void>
+  /** Tells every live worker that the region of `correlationId` has ended. */
+  readonly endCorrelationUnsafe: (correlationId: string) => void
+  readonly workers: () => ReadonlyArray<Worker.Worker>
+}
+
+/**
+ * The service that `FapilogLive` and `Fapilog.layer` provide.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class Loggers extends Context.Service<Loggers, LoggersShape>()("effect-fapilog/Loggers") {}
+
+// -----------------------------------------------------------------------------
+// accessors
+// -----------------------------------------------------------------------------
+
+/**
+ * The facade for `name`: the same instance for the same name, from any number of fibers, for
+ * the lifetime of the layer. With `{ reuse: false }`, a fresh facade owned by the caller's scope
+ * (closing it drains it); it never enters or disturbs the cache.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Fapilog, Logger, Sink } from "effect-fapilog"
+ *
+ * const program = Effect.gen(function*() {
+ *   const log = yield* Logger.named("payments")
+ *   yield* log.info("charge created", { amount: 10 })
+ * }).pipe(Effect.provide(Fapilog.layer({ sinks: [Sink.memory()] })))
+ * ```
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export function named(name: string, options: NamedOptions & { readonly reuse: false }): Effect.Effect<NamedLogger, Sink.SinkError, Loggers | Scope.Scope>
+export function named(
+  name: string,
+  options: NamedOptions & { readonly sinks: ReadonlyArray<Sink.Sink>; readonly reuse?: true | undefined }
+): Effect.Effect<NamedLogger, Sink.SinkError, Loggers>
+export function named(
+  name: string,
+  options?: Omit<NamedOptions, "sinks"> & { readonly reuse?: true | undefined }
+): Effect.Effect<NamedLogger, never, Loggers>
+export function named(
+  name: string,
+  options?: NamedOptions & { readonly reuse?: boolean | undefined }
+): Effect.Effect<NamedLogger, Sink.SinkError, Loggers | Scope.Scope> {
+  if (options?.reuse === false) return Effect.flatMap(Loggers, (l) => l.fresh(name, options))
+  return Effect.flatMap(Loggers, (l) => l.named(name, options))
+}
+
+/**
+ * The root facade, the one plain `Effect.log*` writes through.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const root: Effect.Effect<NamedLogger, never, Loggers> = Effect.map(Loggers, (l) => l.root)
+
+/**
+ * The names currently cached.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const cachedNames: Effect.Effect<ReadonlyArray<string>, never, Loggers> = Effect.flatMap(
+  Loggers,
+  (l) => l.cachedNames
+)
+
+/**
+ * Drains and removes every cached facade (except the root); a later `named` builds fresh ones.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const clearCache: Effect.Effect<void, never, Loggers> = Effect.flatMap(Loggers, (l) => l.clearCache)
+
+/**
+ * Drains and removes the cached facade of `name`.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const invalidate = (name: string): Effect.Effect<void, never, Loggers> =>
+  Effect.flatMap(Loggers, (l) => l.invalidate(name))
+
+/**
+ * Tags every event logged inside `self` (through any facade or `Effect.log`) with
+ * `correlation_id`, and tells the pipeline when the region ends (the aggregator emits the
+ * region's aggregates; the tail sampler decides the region's buffer).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Logger } from "effect-fapilog"
+ *
+ * const handler = Effect.logInfo("handling")
+ * const tagged = Logger.withCorrelationId("req-1")(handler)
+ * ```
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const withCorrelationId = (correlationId: string) => <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.withFiber((fiber) => {
+    const loggers = Context.getOrUndefined(fiber.context, Loggers)
+    const inner = Effect.provideService(self, LogEvent.CurrentCorrelationId, correlationId)
+    if (loggers === undefined) return inner
+    return Effect.ensuring(inner, Effect.sync(() => loggers.endCorrelationUnsafe(correlationId)))
+  })
+
+// -----------------------------------------------------------------------------
+// constructors
+// -----------------------------------------------------------------------------
+
+/**
+ * Builds the `Loggers` service in the current scope: opens the shared sinks once, starts the
+ * root facade, and the `LayerMap` cache for named facades.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeLoggers = (config: Config.Resolved): Effect.Effect<LoggersShape, Sink.SinkError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const layerScope = yield* Effect.scope
+    const sharedWriters = yield* openSinks(config.sinks, config)
+    const live = new Set<Worker.Worker>()
+    const pendingOptions = new Map<string, NamedOptions | undefined>()
+
+    const build = (name: string, options: NamedOptions | undefined) =>
+      Effect.gen(function*() {
+        const writers = options?.sinks === undefined ? sharedWriters : yield* openSinks(options.sinks, config)
+        const worker = yield* Worker.make({
+          name,
+          mode: config.mode,
+          capacity: config.capacity,
+          policy: config.policy,
+          batchSize: config.batchSize,
+          batchWait: config.batchWait,
+          pipeline: options?.pipeline ?? config.pipeline ?? Pipeline.identity,
+          drainTimeout: config.drainTimeout,
+          dropSummaryInterval: config.dropSummaryInterval,
+          maxRestarts: config.maxRestarts,
+          restartBase: "100 millis"
+        }, writers)
+        live.add(worker)
+        yield* Effect.addFinalizer(() => Effect.sync(() => live.delete(worker)))
+        yield* leakGuard(worker)
+        return makeFacade(worker, name, options?.level ?? config.level, options?.fields)
+      })
+
+    const layerMap = yield* LayerMap.make(
+      (name: string) => Layer.effect(Facade)(build(name, pendingOptions.get(name))),
+      config.idleTimeToLive === undefined ? undefined : { idleTimeToLive: config.idleTimeToLive }
+    )
+
+    // Without an idle TTL each cached facade holds one reference in its own child scope of the
+    // layer, and lookups after the first are a Map hit. With a TTL every lookup takes and returns
+    // a reference, so the RcMap's idle timer sees the facade's use.
+    const cache = new Map<string, { readonly facade: NamedLogger; readonly options: NamedOptions | undefined; readonly scope: Scope.Closeable }>()
+    const inflight = new Map<string, Deferred.Deferred<NamedLogger, Sink.SinkError>>()
+    const warned = new Set<string>()
+
+    const acquire = (name: string, options: NamedOptions | undefined) =>
+      Effect.uninterruptible(Effect.gen(function*() {
+        const deferred = Deferred.makeUnsafe<NamedLogger, Sink.SinkError>()
+        inflight.set(name, deferred)
+        pendingOptions.set(name, options)
+        const scope = yield* Scope.fork(layerScope, "sequential")
+        const exit = yield* Effect.exit(Scope.provide(layerMap.contextEffect(name), scope))
+        inflight.delete(name)
+        pendingOptions.delete(name)
+        if (Exit.isFailure(exit)) {
+          yield* Scope.close(scope, exit)
+          yield* Deferred.done(deferred, exit as Exit.Exit<never, Sink.SinkError>)
+          return yield* Effect.failCause(exit.cause)
+        }
+        const facade = Context.get(exit.value, Facade)
+        cache.set(name, { facade, options, scope })
+        yield* Deferred.succeed(deferred, facade)
+        return facade
+      }))
+
+    const warnIgnored = (facade: NamedLogger, first: NamedOptions | undefined, next: NamedOptions | undefined) => {
+      if (next === undefined || sameOptions(first, next) || warned.has(facade.name)) return Effect.void
+      warned.add(facade.name)
+      return facade.warn(`options for logger "${facade.name}" were ignored: it is already configured`, {
+        _logger_options_ignored: true
+      })
+    }
+
+    const namedWithTtl = (name: string, options: NamedOptions | undefined) =>
+      Effect.scoped(Effect.gen(function*() {
+        pendingOptions.set(name, options)
+        const ctx = yield* layerMap.contextEffect(name)
+        pendingOptions.delete(name)
+        return Context.get(ctx, Facade)
+      }))
+
+    const named = (name: string, options?: NamedOptions): Effect.Effect<NamedLogger, Sink.SinkError> => {
+      if (config.idleTimeToLive !== undefined) return namedWithTtl(name, options)
+      const hit = cache.get(name)
+      if (hit !== undefined) {
+        return options === undefined ? Effect.succeed(hit.facade) : Effect.as(warnIgnored(hit.facade, hit.options, options), hit.facade)
+      }
+      const pending = inflight.get(name)
+      if (pending !== undefined) return Deferred.await(pending)
+      return acquire(name, options)
+    }
+
+    const dropEntry = (name: string) =>
+      Effect.suspend(() => {
+        const entry = cache.get(name)
+        cache.delete(name)
+        warned.delete(name)
+        return Effect.andThen(
+          layerMap.invalidate(name),
+          entry === undefined ? Effect.void : Scope.close(entry.scope, Exit.void)
+        )
+      })
+
+    const root = yield* named(config.rootName).pipe(Effect.orDie)
+
+    const service: LoggersShape = {
+      root,
+      named,
+      fresh: (name, options) =>
+        Effect.gen(function*() {
+          const context = yield* Layer.build(Layer.effect(Facade)(build(name, options)))
+          return Context.get(context, Facade)
+        }),
+      cachedNames: config.idleTimeToLive === undefined
+        ? Effect.sync(() => Array.from(cache.keys()))
+        : Effect.map(RcMap.keys(layerMap.rcMap), (keys) => Array.from(keys)),
+      clearCache: Effect.suspend(() =>
+        Effect.forEach(
+          Array.from(cache.keys()).filter((name) => name !== config.rootName),
+          dropEntry,
+          { discard: true }
+        )
+      ),
+      invalidate: (name) => name === config.rootName ? Effect.void : dropEntry(name),
+      endCorrelationUnsafe: (correlationId) => {
+        for (const worker of live) worker.signalUnsafe(LogEvent.correlationEnd(correlationId))
+      },
+      workers: () => Array.from(live)
+    }
+    return service
+  })
+
+/**
+ * A facade over a worker.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeFacade = (
+  worker: Worker.Worker,
+  name: string,
+  level: LogLevel.LogLevel,
+  bound: Readonly<Record<string, unknown>> | undefined
+): NamedLogger => {
+  const min = LogEvent.levelSeverity[level]
+  const isEnabled = (l: LogLevel.Severity) => LogEvent.levelSeverity[l] >= min
+
+  const build = (
+    fiber: Parameters<Parameters<typeof Effect.withFiber>[0]>[0],
+    l: LogLevel.Severity,
+    message: string,
+    fields: Fields | undefined
+  ): LogEvent.LogEvent => {
+    let f = typeof fields === "function" ? safeThunk(fields) : fields
+    if (bound !== undefined) f = f === undefined ? bound : { ...bound, ...f }
+    let template: string | undefined
+    if (f !== undefined && message.indexOf("{") !== -1) {
+      template = message
+      message = renderTemplate(message, f)
+    }
+    const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
+    return LogEvent.fromFiber(fiber, now, l, message, name, f, undefined, template)
+  }
+
+  const log = (l: LogLevel.Severity, message: string, fields?: Fields): Effect.Effect<void> => {
+    if (LogEvent.levelSeverity[l] < min) return Effect.void
+    return Effect.withFiber((fiber) => worker.offer(build(fiber, l, message, fields)))
+  }
+
+  const at = (l: LogLevel.Severity) => {
+    const severity = LogEvent.levelSeverity[l]
+    if (severity < min) return (_message: string, _fields?: Fields) => Effect.void
+    return (message: string, fields?: Fields) => Effect.withFiber((fiber) => worker.offer(build(fiber, l, message, fields)))
+  }
+
+  return {
+    name,
+    trace: at("Trace"),
+    debug: at("Debug"),
+    info: at("Info"),
+    warn: at("Warn"),
+    error: at("Error"),
+    fatal: at("Fatal"),
+    log,
+    batch: (entries) =>
+      Effect.withFiber((fiber) => {
+        const events: Array<LogEvent.LogEvent> = []
+        for (const e of entries) if (isEnabled(e.level)) events.push(build(fiber, e.level, e.message, e.fields))
+        return worker.offerAll(events)
+      }),
+    with: (fields) => makeFacade(worker, name, level, bound === undefined ? fields : { ...bound, ...fields }),
+    flush: worker.flush,
+    metrics: worker.metrics,
+    isEnabled
+  }
+}
+
+// -----------------------------------------------------------------------------
+// internal
+// -----------------------------------------------------------------------------
+
+class Facade extends Context.Service<Facade, NamedLogger>()("effect-fapilog/Logger/Facade") {}
+
+const openSinks = (sinks: ReadonlyArray<Sink.Sink>, config: Config.Resolved) =>
+  Effect.forEach(sinks, (sink) =>
+    Effect.map(
+      Sink.retry(Sink.timeout(sink, config.sinkTimeout), { times: config.sinkRetries }).open,
+      (writer) => ({ name: sink.name, writer })
+    ))
+
+const safeThunk = (f: () => Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> => {
+  try {
+    return f()
+  } catch (error) {
+    return { _fields_error: error instanceof Error ? error.message : String(error) }
+  }
+}
+
+const templatePattern = /\{([A-Za-z0-9_.$-]+)\}/g
+
+const renderTemplate = (template: string, fields: Readonly<Record<string, unknown>>): string =>
+  template.replace(templatePattern, (whole, key: string) => {
+    if (!Object.hasOwn(fields, key)) return whole
+    const value = fields[key]
+    return typeof value === "string" ? value : safeString(value)
+  })
+
+const safeString = (value: unknown): string => {
+  try {
+    return typeof value === "object" && value !== null ? JSON.stringify(value) ?? String(value) : String(value)
+  } catch {
+    return "[unrenderable]"
+  }
+}
+
+const sameOptions = (a: NamedOptions | undefined, b: NamedOptions | undefined): boolean => {
+  if (a === b) return true
+  if (a === undefined || b === undefined) return false
+  return a.level === b.level && a.sinks === b.sinks && a.pipeline === b.pipeline &&
+    safeString(a.fields) === safeString(b.fields)
+}
+
+/**
+ * A facade whose scope is never closed would lose what it holds when the process exits: say so
+ * once, with the logger's name and the count, as a `FapilogResourceWarning`.
+ */
+const leakGuard = (worker: Worker.Worker) =>
+  Effect.gen(function*() {
+    let done = false
+    const message = () => {
+      const m = worker.metricsUnsafe()
+      return m.queueDepth > 0 && m.mode === "async"
+        ? `logger "${worker.name}" was never released: ${m.queueDepth} events were not written`
+        : undefined
+    }
+    // 'beforeExit' (the loop ran dry) can still emit a regular warning; on 'exit' (process.exit)
+    // no tick is left, so the same warning is written synchronously
+    const beforeExit = () => {
+      const text = done ? undefined : message()
+      if (text === undefined) return
+      done = true
+      process.emitWarning(text, { type: "FapilogResourceWarning", code: "FAPILOG_UNDRAINED" })
+    }
+    const onExit = () => {
+      const text = done ? undefined : message()
+      if (text === undefined) return
+      done = true
+      process.stderr.write(`(node:${process.pid}) [FAPILOG_UNDRAINED] FapilogResourceWarning: ${text}\n`)
+    }
+    process.on("beforeExit", beforeExit)
+    process.on("exit", onExit)
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        done = true
+        process.off("beforeExit", beforeExit)
+        process.off("exit", onExit)
+      })
+    )
+  })

@@ -1,0 +1,608 @@
+/**
+ * The one queue-draining engine behind every facade.
+ *
+ * `Worker.make` is scoped: acquiring it creates a bounded queue and forks the draining fiber into
+ * the scope; releasing it ends the queue and waits (up to `drainTimeout`) until every queued event
+ * has gone through the pipeline into the sinks. An idle worker is a fiber suspended on the queue.
+ *
+ * The caller's fiber pays for building the event and one `offer`; batching (by size and by time
+ * read from `Clock`), the pipeline (a `Stream` transformation), sink writes with timeout and
+ * retry, drop accounting and metrics all happen on the worker fiber.
+ *
+ * @since 0.1.0
+ */
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Metric from "effect/Metric"
+import * as Option from "effect/Option"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import { EventQueue } from "./internal/queue.ts"
+import * as LogEvent from "./LogEvent.ts"
+import * as Pipeline from "./Pipeline.ts"
+import * as Sink from "./Sink.ts"
+
+/**
+ * What happens to an event offered to a full queue.
+ *
+ * - `"dropOldest"` (default): the oldest queued event is dropped and counted.
+ * - `"dropNewest"`: the new event is dropped and counted.
+ * - `"block"`: nothing is lost. Facade calls suspend until there is room; the synchronous
+ *   `Effect.log` path, which cannot suspend, writes the event inline instead.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Policy = "dropOldest" | "dropNewest" | "block"
+
+/**
+ * `"async"` (default): queue and worker fiber. `"sync"`: no queue and no fiber; every event goes
+ * through the pipeline, encoder and sinks inline in the caller (for scripts and serverless
+ * handlers that may be frozen right after a call).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Mode = "async" | "sync"
+
+/**
+ * Worker options (all resolved; see {@link defaults}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  readonly name: string
+  readonly mode: Mode
+  readonly capacity: number
+  readonly policy: Policy
+  readonly batchSize: number
+  readonly batchWait: Duration.Input
+  readonly pipeline: Pipeline.Pipeline
+  readonly drainTimeout: Duration.Input
+  readonly dropSummaryInterval: Duration.Input
+  readonly maxRestarts: number
+  readonly restartBase: Duration.Input
+}
+
+/**
+ * A point-in-time view of a worker's counters.
+ *
+ * `dropped` is keyed by reason: `"queue full"`, `"sink failure"`, `"worker failure"`,
+ * `"drain timeout"`, and whatever pipeline operators report (`"sampled out"`, …).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Snapshot {
+  readonly logger: string
+  readonly mode: Mode
+  readonly eventsIn: number
+  readonly written: number
+  readonly dropped: Readonly<Record<string, number>>
+  readonly droppedTotal: number
+  readonly absorbed: number
+  readonly queueDepth: number
+  readonly queueCapacity: number
+  readonly batches: number
+  readonly lastBatchSize: number
+  readonly sinkErrors: number
+  readonly restarts: number
+  readonly flushes: number
+  readonly lastFlushMillis: number
+}
+
+/**
+ * A running worker.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Worker {
+  readonly name: string
+  /** Offers from a synchronous context (Effect's `Logger.log`); never suspends. */
+  readonly offerUnsafe: (event: LogEvent.LogEvent) => void
+  /** Offers from an effect; suspends under the `block` policy when the queue is full. */
+  readonly offer: (event: LogEvent.LogEvent) => Effect.Effect<void>
+  /** Offers several events at once, in order. */
+  readonly offerAll: (events: ReadonlyArray<LogEvent.LogEvent>) => Effect.Effect<void>
+  /** Sends a control event (never dropped). */
+  readonly signalUnsafe: (event: LogEvent.LogEvent) => void
+  /** Returns once every event offered before it has been written or deliberately dropped. */
+  readonly flush: Effect.Effect<void>
+  readonly metrics: Effect.Effect<Snapshot>
+  readonly metricsUnsafe: () => Snapshot
+}
+
+/**
+ * The defaults: capacity 10,000, `dropOldest`, batches of 256 or 50 ms, 5 s drain timeout, a drop
+ * summary at most every 5 s, 5 restarts from 100 ms.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const defaults: Omit<Options, "name"> = {
+  mode: "async",
+  capacity: 10_000,
+  policy: "dropOldest",
+  batchSize: 256,
+  batchWait: "50 millis",
+  pipeline: Pipeline.identity,
+  drainTimeout: "5 seconds",
+  dropSummaryInterval: "5 seconds",
+  maxRestarts: 5,
+  restartBase: "100 millis"
+}
+
+/**
+ * Starts a worker that writes to `writers` (already opened sinks, one writer per sink so that one
+ * failing sink is counted on its own). Scoped: closing the scope drains the queue.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as Worker from "effect-fapilog/Worker"
+ * import * as Sink from "effect-fapilog/Sink"
+ * import * as LogEvent from "effect-fapilog/LogEvent"
+ *
+ * const program = Effect.scoped(Effect.gen(function*() {
+ *   const memory = Sink.memory()
+ *   const writer = yield* memory.open
+ *   const worker = yield* Worker.make({ ...Worker.defaults, name: "app" }, [{ name: memory.name, writer }])
+ *   yield* worker.offer(LogEvent.make({ timestamp: 0, level: "Info", message: "hi", logger: "app" }))
+ *   yield* worker.flush
+ * }))
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  options: Options,
+  writers: ReadonlyArray<{ readonly name: string; readonly writer: Sink.Writer }>
+): Effect.Effect<Worker, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const clock = yield* Clock.Clock
+    const q = new EventQueue(options.capacity)
+    const stats = new Stats(options, q)
+    const { counters, snapshot: pipelineSnapshot } = Pipeline.makeCounters()
+    stats.pipeline = pipelineSnapshot
+    const batchSize = Math.max(1, options.batchSize)
+    const batchWait = Duration.fromInputUnsafe(options.batchWait)
+    const waitForBatch = Duration.toMillis(batchWait) > 0
+    const summaryEvery = Duration.toMillis(options.dropSummaryInterval)
+    const pendingFlushes = new Set<() => void>()
+    const metrics = metricsFor(options.name)
+
+    // -- writing --------------------------------------------------------------------------------
+
+    const writeOne = (w: { readonly name: string; readonly writer: Sink.Writer }, batch: Sink.Batch) =>
+      Effect.flatMap(Effect.result(w.writer.write(batch)), (r) => {
+        if (r._tag === "Failure") {
+          // counted here; reported by the WARN drop summary (and once on stderr per distinct error)
+          stats.sinkFailed(w.name, batch.events.length)
+          stderrOnce(`effect-fapilog: sink ${w.name} of logger "${options.name}" failed: ${r.failure.message}\n`)
+        }
+        return Effect.void
+      })
+
+    const writeBatch = (batch: Sink.Batch): Effect.Effect<void> => {
+      stats.batches++
+      stats.lastBatchSize = batch.events.length
+      stats.written += batch.events.length
+      if (writers.length === 1) return writeOne(writers[0]!, batch)
+      return Effect.forEach(writers, (w) => writeOne(w, batch), { concurrency: "unbounded", discard: true })
+    }
+
+    const writeBatchUnsafe = (batch: Sink.Batch): void => {
+      stats.batches++
+      stats.lastBatchSize = batch.events.length
+      stats.written += batch.events.length
+      for (const w of writers) {
+        if (w.writer.writeUnsafe !== undefined) {
+          try {
+            w.writer.writeUnsafe(batch)
+          } catch (cause) {
+            stats.sinkFailed(w.name, batch.events.length)
+            stderrOnce(`effect-fapilog: sink ${w.name} of logger "${options.name}" failed: ${String(cause)}\n`)
+          }
+        } else {
+          Effect.runFork(writeOne(w, batch))
+        }
+      }
+    }
+
+    /** Splits a pipeline chunk into a batch to write and the flush barriers it carries. */
+    const consume = (chunk: ReadonlyArray<LogEvent.LogEvent>): Effect.Effect<void> => {
+      let events: Array<LogEvent.LogEvent> | undefined
+      let barriers: Array<() => void> | undefined
+      let plain = true
+      for (let i = 0; i < chunk.length; i++) {
+        if (chunk[i]!.control !== undefined) {
+          plain = false
+          break
+        }
+      }
+      if (plain) {
+        events = chunk as Array<LogEvent.LogEvent>
+      } else {
+        for (let i = 0; i < chunk.length; i++) {
+          const e = chunk[i]!
+          if (e.control === undefined) (events ??= []).push(e)
+          else if (e.control._tag === "Flush") (barriers ??= []).push(e.control.done)
+        }
+      }
+      const summary = stats.summaryDue(clock.currentTimeMillisUnsafe(), summaryEvery)
+      if (summary !== undefined) events = events === undefined ? [summary] : [...events, summary]
+      const write = events === undefined ? Effect.void : writeBatch(Sink.makeBatch(events))
+      const publish = stats.publish(metrics)
+      if (barriers === undefined) return Effect.andThen(write, publish)
+      const done = barriers
+      return Effect.andThen(Effect.andThen(write, publish), Effect.sync(() => {
+        for (const f of done) {
+          pendingFlushes.delete(f)
+          f()
+        }
+      }))
+    }
+
+    // -- the source: batches by size and time -------------------------------------------------
+
+    const pull: Effect.Effect<readonly [LogEvent.LogEvent, ...Array<LogEvent.LogEvent>], Cause.Done> = Effect.suspend(() => {
+      if (q.size === 0) {
+        if (q.ended) return Cause.done()
+        return Effect.andThen(q.awaitAtLeast(1), pull)
+      }
+      const batch = q.take(batchSize)
+      stats.taken += countOrdinary(batch)
+      if (batch.length < batchSize && waitForBatch && !q.ended && !hasControl(batch)) {
+        return Effect.race(q.awaitAtLeast(batchSize - batch.length), Effect.sleep(batchWait)).pipe(
+          Effect.map(() => {
+            const more = q.take(batchSize - batch.length)
+            stats.taken += countOrdinary(more)
+            for (const e of more) batch.push(e)
+            return batch as unknown as readonly [LogEvent.LogEvent, ...Array<LogEvent.LogEvent>]
+          })
+        )
+      }
+      return Effect.succeed(batch as unknown as readonly [LogEvent.LogEvent, ...Array<LogEvent.LogEvent>])
+    })
+
+    const source = Stream.fromPull(Effect.succeed(pull))
+
+    const runOnce = Stream.runForEachArray(options.pipeline(source), consume).pipe(
+      Effect.provideService(Pipeline.Counters, counters)
+    )
+
+    // -- supervision -----------------------------------------------------------------------------
+
+    const supervise = (attempt: number): Effect.Effect<void> =>
+      Effect.catchCause(runOnce, (cause) => {
+        if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause)
+        stats.restarts++
+        stats.lostInFlight()
+        for (const f of pendingFlushes) f()
+        pendingFlushes.clear()
+        if (attempt >= options.maxRestarts) {
+          stats.mode = "sync"
+          stderrOnce(
+            `effect-fapilog: worker of logger "${options.name}" died ${attempt + 1} times; ` +
+              `falling back to synchronous writing. Last failure: ${Cause.pretty(cause)}\n`
+          )
+          return Effect.sync(() => drainInlineUnsafe())
+        }
+        const delay = Duration.times(Duration.fromInputUnsafe(options.restartBase), 2 ** attempt)
+        return Effect.andThen(Effect.sleep(delay), supervise(attempt + 1))
+      })
+
+    // -- inline (sync) path ----------------------------------------------------------------------
+
+    const runInline = (events: ReadonlyArray<LogEvent.LogEvent>): Effect.Effect<void> =>
+      Stream.runForEachArray(options.pipeline(Stream.fromArray(events)), (chunk) =>
+        Effect.sync(() => {
+          const ordinary = chunk.filter((e) => e.control === undefined)
+          for (const e of chunk) if (e.control?._tag === "Flush") e.control.done()
+          if (ordinary.length > 0) writeBatchUnsafe(Sink.makeBatch(ordinary))
+        })).pipe(
+          Effect.provideService(Pipeline.Counters, counters),
+          Effect.provideService(Clock.Clock, clock),
+          Effect.catchCause((cause) =>
+            Effect.sync(() => {
+              stats.drop("worker failure", events.length)
+              stderrOnce(`effect-fapilog: pipeline of logger "${options.name}" failed: ${Cause.pretty(cause)}\n`)
+            })
+          )
+        )
+
+    const writeInlineUnsafe = (events: ReadonlyArray<LogEvent.LogEvent>): void => {
+      const exit = Effect.runSyncExit(runInline(events))
+      // an asynchronous pipeline cannot finish synchronously: let it finish on its own fiber
+      if (Exit.isFailure(exit)) Effect.runFork(runInline(events))
+    }
+
+    const drainInlineUnsafe = (): void => {
+      while (q.size > 0) writeInlineUnsafe(q.take(batchSize))
+    }
+
+    // -- offering --------------------------------------------------------------------------------
+
+    const offerUnsafe = (event: LogEvent.LogEvent): void => {
+      stats.eventsIn++
+      if (stats.mode === "sync") return writeInlineUnsafe([event])
+      if (q.ordinary >= options.capacity) {
+        switch (options.policy) {
+          case "dropNewest":
+            return stats.drop("queue full", 1)
+          case "dropOldest":
+            if (q.dropOldest()) stats.drop("queue full", 1)
+            break
+          case "block":
+            return writeInlineUnsafe([event])
+        }
+      }
+      q.push(event)
+    }
+
+    const offerBlocking = (event: LogEvent.LogEvent): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        if (q.ended || stats.mode === "sync") return Effect.sync(() => writeInlineUnsafe([event]))
+        if (q.ordinary < options.capacity) {
+          q.push(event)
+          return Effect.void
+        }
+        return Effect.andThen(q.awaitRoom(), offerBlocking(event))
+      })
+
+    const offer = (event: LogEvent.LogEvent): Effect.Effect<void> => {
+      if (options.mode === "sync") {
+        stats.eventsIn++
+        return runInline([event])
+      }
+      if (options.policy === "block" && q.ordinary >= options.capacity) {
+        stats.eventsIn++
+        return offerBlocking(event)
+      }
+      offerUnsafe(event)
+      return Effect.void
+    }
+
+    const offerAll = (events: ReadonlyArray<LogEvent.LogEvent>): Effect.Effect<void> => {
+      if (options.mode === "sync") {
+        stats.eventsIn += events.length
+        return runInline(events)
+      }
+      return Effect.forEach(events, offer, { discard: true })
+    }
+
+    const signalUnsafe = (event: LogEvent.LogEvent): void => {
+      if (stats.mode === "sync") return writeInlineUnsafe([event])
+      q.push(event)
+    }
+
+    const flush: Effect.Effect<void> = Effect.suspend(() => {
+      if (stats.mode === "sync" || q.ended) return Effect.void
+      const start = clock.currentTimeMillisUnsafe()
+      return Effect.callback<void>((resume) => {
+        const done = () => {
+          stats.flushes++
+          stats.lastFlushMillis = clock.currentTimeMillisUnsafe() - start
+          resume(Effect.void)
+        }
+        pendingFlushes.add(done)
+        q.push(LogEvent.flushMarker(done, start))
+      })
+    })
+
+    // -- lifecycle -------------------------------------------------------------------------------
+
+    if (options.mode === "async") {
+      const fiber = yield* Effect.forkScoped(supervise(0))
+      yield* Effect.addFinalizer(() =>
+        Effect.gen(function*() {
+          q.end()
+          const result = yield* Effect.timeoutOption(Fiber.await(fiber), options.drainTimeout)
+          if (Option.isNone(result)) {
+            const lost = q.ordinary
+            stats.drop("drain timeout", lost)
+            process.stderr.write(
+              `effect-fapilog: draining logger "${options.name}" timed out after ` +
+                `${Duration.format(Duration.fromInputUnsafe(options.drainTimeout))}; ${lost} queued events lost\n`
+            )
+            yield* Fiber.interrupt(fiber)
+          }
+          const summary = stats.summaryDue(clock.currentTimeMillisUnsafe(), 0)
+          if (summary !== undefined) writeBatchUnsafe(Sink.makeBatch([summary]))
+          yield* stats.publish(metrics)
+        })
+      )
+    }
+
+    return {
+      name: options.name,
+      offerUnsafe,
+      offer,
+      offerAll,
+      signalUnsafe,
+      flush,
+      metrics: Effect.sync(() => stats.snapshot()),
+      metricsUnsafe: () => stats.snapshot()
+    }
+  })
+
+// -----------------------------------------------------------------------------
+// internal
+// -----------------------------------------------------------------------------
+
+/** Reasons that mean an event was lost, not removed on purpose; they trigger the WARN summary. */
+const lossReasons = new Set(["queue full", "sink failure", "worker failure", "drain timeout"])
+
+class Stats {
+  readonly options: Options
+  readonly q: EventQueue
+  mode: Mode
+  eventsIn = 0
+  written = 0
+  taken = 0
+  batches = 0
+  lastBatchSize = 0
+  sinkErrors = 0
+  restarts = 0
+  flushes = 0
+  lastFlushMillis = 0
+  dropped: Record<string, number> = {}
+  pipeline: () => { readonly dropped: Readonly<Record<string, number>>; readonly absorbed: number } = () => ({
+    dropped: {},
+    absorbed: 0
+  })
+  private lost = 0
+  private lostReported = 0
+  private lastSummaryAt = -Infinity
+  private published = { eventsIn: 0, written: 0, dropped: 0, sinkErrors: 0, restarts: 0 }
+
+  constructor(options: Options, q: EventQueue) {
+    this.options = options
+    this.q = q
+    this.mode = options.mode
+  }
+
+  drop(reason: string, n: number): void {
+    if (n <= 0) return
+    this.dropped[reason] = (this.dropped[reason] ?? 0) + n
+    if (lossReasons.has(reason)) this.lost += n
+  }
+
+  sinkFailed(_sink: string, n: number): void {
+    this.sinkErrors++
+    this.written -= n
+    this.drop("sink failure", n)
+  }
+
+  /** Events taken from the queue that neither reached a sink nor were accounted by the pipeline. */
+  lostInFlight(): void {
+    const p = this.pipeline()
+    let pipelineDropped = 0
+    for (const k in p.dropped) pipelineDropped += p.dropped[k]!
+    const accounted = this.written + (this.dropped["sink failure"] ?? 0) + pipelineDropped + p.absorbed
+    const lost = this.taken - accounted - (this.dropped["worker failure"] ?? 0)
+    if (lost > 0) this.drop("worker failure", lost)
+  }
+
+  /** A WARN event summarising losses since the last one, if any happened and one is due. */
+  summaryDue(now: number, every: number): LogEvent.LogEvent | undefined {
+    if (this.lost === this.lostReported || now - this.lastSummaryAt < every) return undefined
+    const n = this.lost - this.lostReported
+    this.lostReported = this.lost
+    this.lastSummaryAt = now
+    const reasons: Array<string> = []
+    for (const k in this.dropped) if (lossReasons.has(k)) reasons.push(`${k}: ${this.dropped[k]}`)
+    return LogEvent.make({
+      timestamp: now,
+      level: "Warn",
+      message: `dropped ${n} events: ${reasons.join(", ")}`,
+      logger: this.options.name,
+      fields: { _dropped: n, _dropped_total: { ...this.dropped } }
+    })
+  }
+
+  snapshot(): Snapshot {
+    const p = this.pipeline()
+    const dropped: Record<string, number> = { ...this.dropped }
+    for (const k in p.dropped) dropped[k] = (dropped[k] ?? 0) + p.dropped[k]!
+    let droppedTotal = 0
+    for (const k in dropped) droppedTotal += dropped[k]!
+    return {
+      logger: this.options.name,
+      mode: this.mode,
+      eventsIn: this.eventsIn,
+      written: this.written,
+      dropped,
+      droppedTotal,
+      absorbed: p.absorbed,
+      queueDepth: this.q.ordinary,
+      queueCapacity: this.options.capacity,
+      batches: this.batches,
+      lastBatchSize: this.lastBatchSize,
+      sinkErrors: this.sinkErrors,
+      restarts: this.restarts,
+      flushes: this.flushes,
+      lastFlushMillis: this.lastFlushMillis
+    }
+  }
+
+  /** Pushes the deltas since the last call into Effect `Metric`s. */
+  publish(m: WorkerMetrics): Effect.Effect<void> {
+    const pub = this.published
+    let droppedNow = 0
+    for (const k in this.dropped) droppedNow += this.dropped[k]!
+    const p = this.pipeline()
+    for (const k in p.dropped) droppedNow += p.dropped[k]!
+    const dIn = this.eventsIn - pub.eventsIn
+    const dWritten = this.written - pub.written
+    const dDropped = droppedNow - pub.dropped
+    const dErrors = this.sinkErrors - pub.sinkErrors
+    const dRestarts = this.restarts - pub.restarts
+    pub.eventsIn = this.eventsIn
+    pub.written = this.written
+    pub.dropped = droppedNow
+    pub.sinkErrors = this.sinkErrors
+    pub.restarts = this.restarts
+    const updates: Array<Effect.Effect<void>> = [
+      Metric.update(m.queueDepth, this.q.ordinary),
+      Metric.update(m.batchSize, this.lastBatchSize)
+    ]
+    if (dIn > 0) updates.push(Metric.update(m.eventsIn, dIn))
+    if (dWritten > 0) updates.push(Metric.update(m.written, dWritten))
+    if (dDropped > 0) updates.push(Metric.update(m.dropped, dDropped))
+    if (dErrors > 0) updates.push(Metric.update(m.sinkErrors, dErrors))
+    if (dRestarts > 0) updates.push(Metric.update(m.restarts, dRestarts))
+    if (this.lastFlushMillis > 0) updates.push(Metric.update(m.flushLatency, this.lastFlushMillis))
+    return Effect.all(updates, { discard: true })
+  }
+}
+
+interface WorkerMetrics {
+  readonly eventsIn: Metric.Counter<number>
+  readonly written: Metric.Counter<number>
+  readonly dropped: Metric.Counter<number>
+  readonly sinkErrors: Metric.Counter<number>
+  readonly restarts: Metric.Counter<number>
+  readonly queueDepth: Metric.Gauge<number>
+  readonly batchSize: Metric.Gauge<number>
+  readonly flushLatency: Metric.Gauge<number>
+}
+
+const metricsFor = (logger: string): WorkerMetrics => {
+  const attributes = { logger }
+  return {
+    eventsIn: Metric.counter("fapilog_events_in", { attributes, incremental: true }),
+    written: Metric.counter("fapilog_events_written", { attributes, incremental: true }),
+    dropped: Metric.counter("fapilog_events_dropped", { attributes, incremental: true }),
+    sinkErrors: Metric.counter("fapilog_sink_errors", { attributes, incremental: true }),
+    restarts: Metric.counter("fapilog_worker_restarts", { attributes, incremental: true }),
+    queueDepth: Metric.gauge("fapilog_queue_depth", { attributes }),
+    batchSize: Metric.gauge("fapilog_batch_size", { attributes }),
+    flushLatency: Metric.gauge("fapilog_flush_latency_ms", { attributes })
+  }
+}
+
+const hasControl = (events: ReadonlyArray<LogEvent.LogEvent>): boolean => {
+  for (let i = 0; i < events.length; i++) if (events[i]!.control !== undefined) return true
+  return false
+}
+
+const countOrdinary = (events: ReadonlyArray<LogEvent.LogEvent>): number => {
+  let n = 0
+  for (let i = 0; i < events.length; i++) if (events[i]!.control === undefined) n++
+  return n
+}
+
+const reportedErrors = new Set<string>()
+const stderrOnce = (message: string): void => {
+  if (reportedErrors.has(message)) return
+  reportedErrors.add(message)
+  process.stderr.write(message)
+}

@@ -1,0 +1,30 @@
+/**
+ * effect-fapilog: a functional logging layer for Effect programs on Node.js.
+ *
+ * @since 0.1.0
+ */
+import * as Fapilog from "./Fapilog.ts"
+
+/** @since 0.1.0 */
+export * as Config from "./Config.ts"
+/** @since 0.1.0 */
+export * as Encoder from "./Encoder.ts"
+/** @since 0.1.0 */
+export * as Fapilog from "./Fapilog.ts"
+/** @since 0.1.0 */
+export * as LogEvent from "./LogEvent.ts"
+/** @since 0.1.0 */
+export * as Logger from "./Logger.ts"
+/** @since 0.1.0 */
+export * as Pipeline from "./Pipeline.ts"
+/** @since 0.1.0 */
+export * as Sink from "./Sink.ts"
+/** @since 0.1.0 */
+export * as Worker from "./Worker.ts"
+
+/**
+ * `Fapilog.live`: options from the environment, JSON on stdout by default.
+ *
+ * @since 0.1.0
+ */
+export const FapilogLive = Fapilog.live

@@ -1,0 +1,124 @@
+/**
+ * The worker's bounded event queue.
+ *
+ * Why not `effect/Queue`: the drop policies must never evict a control event (a flush barrier
+ * evicted by a sliding queue would make `flush` wait forever), `dropOldest` must count what it
+ * evicts, and the batcher needs to wait for "at least n events, a control event, or the end"
+ * without taking them. Capacity therefore counts ordinary events only; control events always get
+ * in. Waiting is done with `Effect.callback`: an idle worker is a suspended fiber, nothing polls.
+ *
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import type { LogEvent } from "../LogEvent.ts"
+
+export class EventQueue {
+  readonly capacity: number
+  /** ordinary (non-control) events currently queued */
+  ordinary = 0
+  ended = false
+  private items: Array<LogEvent> = []
+  private head = 0
+  private taker: (() => void) | undefined = undefined
+  private want = 1
+  private putters: Array<() => void> = []
+
+  constructor(capacity: number) {
+    this.capacity = capacity
+  }
+
+  get size(): number {
+    return this.items.length - this.head
+  }
+
+  isFull(): boolean {
+    return this.ordinary >= this.capacity
+  }
+
+  /** Appends unconditionally (the caller has applied the policy). */
+  push(event: LogEvent): void {
+    this.items.push(event)
+    if (event.control === undefined) this.ordinary++
+    const taker = this.taker
+    if (taker !== undefined && (this.size >= this.want || event.control !== undefined)) {
+      this.taker = undefined
+      taker()
+    }
+  }
+
+  /** Removes the oldest ordinary event; returns whether one was removed. */
+  dropOldest(): boolean {
+    const items = this.items
+    for (let i = this.head; i < items.length; i++) {
+      if (items[i]!.control === undefined) {
+        if (i === this.head) {
+          items[i] = undefined as never
+          this.head++
+        } else {
+          items.splice(i, 1)
+        }
+        this.ordinary--
+        return true
+      }
+    }
+    return false
+  }
+
+  /** Takes up to `max` events synchronously. */
+  take(max: number): Array<LogEvent> {
+    const n = Math.min(max, this.size)
+    if (n === 0) return []
+    const out = this.items.slice(this.head, this.head + n)
+    this.head += n
+    for (let i = 0; i < out.length; i++) if (out[i]!.control === undefined) this.ordinary--
+    if (this.head > 4096 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head)
+      this.head = 0
+    }
+    this.wakePutters()
+    return out
+  }
+
+  /** Ends the queue: takers wake, and once it is empty the worker stops. */
+  end(): void {
+    this.ended = true
+    const taker = this.taker
+    this.taker = undefined
+    if (taker !== undefined) taker()
+    this.wakePutters()
+  }
+
+  /** Suspends until at least `n` events are queued, a control event arrives, or the queue ends. */
+  awaitAtLeast(n: number): Effect.Effect<void> {
+    return Effect.callback<void>((resume) => {
+      if (this.size >= n || this.ended) return resume(Effect.void)
+      this.want = n
+      this.taker = () => resume(Effect.void)
+      return Effect.sync(() => {
+        this.taker = undefined
+      })
+    })
+  }
+
+  /** Suspends until an ordinary event fits (for the `block` policy). */
+  awaitRoom(): Effect.Effect<void> {
+    return Effect.callback<void>((resume) => {
+      if (!this.isFull() || this.ended) return resume(Effect.void)
+      const wake = () => resume(Effect.void)
+      this.putters.push(wake)
+      return Effect.sync(() => {
+        const i = this.putters.indexOf(wake)
+        if (i >= 0) this.putters.splice(i, 1)
+      })
+    })
+  }
+
+  private wakePutters(): void {
+    if (this.putters.length === 0) return
+    let room = this.ended ? this.putters.length : this.capacity - this.ordinary
+    while (room > 0 && this.putters.length > 0) {
+      this.putters.shift()!()
+      room--
+    }
+  }
+}
