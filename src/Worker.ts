@@ -285,16 +285,21 @@ export const make = (
         if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause)
         stats.restarts++
         stats.lostInFlight()
-        for (const f of pendingFlushes) f()
-        pendingFlushes.clear()
+        const releaseFlushes = () => {
+          // barriers lost with the dead pipeline: what they waited for is written or counted
+          for (const f of pendingFlushes) f()
+          pendingFlushes.clear()
+        }
         if (attempt >= options.maxRestarts) {
           stats.mode = "sync"
+          releaseFlushes()
           stderrOnce(
             `effect-fapilog: worker of logger "${options.name}" died ${attempt + 1} times; ` +
               `falling back to synchronous writing. Last failure: ${Cause.pretty(cause)}\n`
           )
           return Effect.sync(() => drainInlineUnsafe())
         }
+        releaseFlushes()
         const delay = Duration.times(Duration.fromInputUnsafe(options.restartBase), 2 ** attempt)
         return Effect.andThen(Effect.sleep(delay), supervise(attempt + 1))
       })

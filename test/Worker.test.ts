@@ -1,0 +1,318 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Exit, Fiber, Scope, Stream } from "effect"
+import { TestClock } from "effect/testing"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import * as LogEvent from "../src/LogEvent.ts"
+import * as Sink from "../src/Sink.ts"
+import * as Worker from "../src/Worker.ts"
+
+const event = (message: string, i = 0): LogEvent.LogEvent =>
+  LogEvent.make({ timestamp: 0, level: "Info", message, logger: "test", fields: { i } })
+
+/** Lets forked fibers run without moving the clock. */
+const settle = Effect.gen(function*() {
+  for (let i = 0; i < 20; i++) yield* Effect.yieldNow
+})
+
+const start = (
+  options: Partial<Worker.Options>,
+  sinks: ReadonlyArray<Sink.Sink>
+) =>
+  Effect.gen(function*() {
+    const writers = yield* Effect.forEach(sinks, (s) => Effect.map(s.open, (writer) => ({ name: s.name, writer })))
+    return yield* Worker.make({ ...Worker.defaults, name: "test", ...options }, writers)
+  })
+
+const messages = (memory: Sink.MemorySink) => memory.eventsUnsafe().map((e) => e.message)
+
+describe("Worker", () => {
+  it.effect("writes a partial batch only when the batch wait elapses on the Clock", () =>
+    Effect.gen(function*() {
+      const memory = Sink.memory()
+      const scope = yield* Scope.make()
+      const worker = yield* Scope.provide(start({ batchSize: 10, batchWait: "50 millis" }, [memory]), scope)
+      for (let i = 0; i < 3; i++) worker.offerUnsafe(event(`e${i}`))
+      yield* settle
+      assert.strictEqual(memory.eventsUnsafe().length, 0)
+      yield* TestClock.adjust("49 millis")
+      yield* settle
+      assert.strictEqual(memory.eventsUnsafe().length, 0)
+      yield* TestClock.adjust("1 millis")
+      yield* settle
+      assert.deepStrictEqual(messages(memory), ["e0", "e1", "e2"])
+      yield* Scope.close(scope, Exit.void)
+    }))
+
+  it.effect("writes a full batch at once, without waiting", () =>
+    Effect.gen(function*() {
+      const memory = Sink.memory()
+      const worker = yield* start({ batchSize: 4, batchWait: "1 hour" }, [memory])
+      for (let i = 0; i < 9; i++) worker.offerUnsafe(event(`e${i}`))
+      yield* settle
+      // two full batches written; the ninth event waits for its batch to fill or time out
+      assert.strictEqual(memory.eventsUnsafe().length, 8)
+      const m = yield* worker.metrics
+      assert.strictEqual(m.batches, 2)
+      assert.strictEqual(m.lastBatchSize, 4)
+    }).pipe(Effect.scoped))
+
+  it.effect("flush returns once everything offered before it is written, without moving the clock", () =>
+    Effect.gen(function*() {
+      const memory = Sink.memory()
+      const worker = yield* start({ batchSize: 1000, batchWait: "1 hour" }, [memory])
+      for (let i = 0; i < 5; i++) yield* worker.offer(event(`e${i}`))
+      yield* worker.flush
+      assert.deepStrictEqual(messages(memory), ["e0", "e1", "e2", "e3", "e4"])
+      const m = yield* worker.metrics
+      assert.strictEqual(m.flushes, 1)
+      assert.strictEqual(m.written, 5)
+    }).pipe(Effect.scoped))
+
+  it.effect("closing the scope drains what is queued", () =>
+    Effect.gen(function*() {
+      const memory = Sink.memory()
+      const scope = yield* Scope.make()
+      const worker = yield* Scope.provide(start({ batchSize: 7, batchWait: "1 hour" }, [memory]), scope)
+      for (let i = 0; i < 100; i++) worker.offerUnsafe(event(`e${i}`, i))
+      yield* Scope.close(scope, Exit.void)
+      assert.strictEqual(memory.eventsUnsafe().length, 100)
+      assert.deepStrictEqual(memory.eventsUnsafe().map((e) => e.fields!.i), Array.from({ length: 100 }, (_, i) => i))
+    }))
+
+  it.live("shutdown with 1,000,000 queued events loses none (file line count)", () =>
+    Effect.gen(function*() {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fapilog-worker-"))
+      const file = path.join(dir, "out.jsonl")
+      const scope = yield* Scope.make()
+      const worker = yield* Scope.provide(
+        start({ capacity: 1_000_000, batchSize: 4096 }, [Sink.file(file)]),
+        scope
+      )
+      for (let i = 0; i < 1_000_000; i++) {
+        worker.offerUnsafe(LogEvent.make({ timestamp: 0, level: "Info", message: "m", logger: "t", fields: { i } }))
+      }
+      assert.strictEqual((yield* worker.metrics).queueDepth, 1_000_000)
+      yield* Scope.close(scope, Exit.void)
+      const text = fs.readFileSync(file, "utf8")
+      const lines = text.split("\n")
+      assert.strictEqual(lines.pop(), "")
+      assert.strictEqual(lines.length, 1_000_000)
+      assert.strictEqual(JSON.parse(lines[999_999]!).i, 999_999)
+      fs.rmSync(dir, { recursive: true, force: true })
+    }), 120_000)
+
+  describe("queue policies", () => {
+    it.effect("dropNewest keeps the first `capacity` events and counts the rest", () =>
+      Effect.gen(function*() {
+        const memory = Sink.memory()
+        const worker = yield* start({ capacity: 10, policy: "dropNewest", dropSummaryInterval: "1 hour" }, [memory])
+        for (let i = 0; i < 25; i++) worker.offerUnsafe(event(`e${i}`))
+        yield* worker.flush
+        const written = memory.eventsUnsafe().filter((e) => e.logger === "test" && e.level === "Info")
+        assert.deepStrictEqual(written.map((e) => e.message), Array.from({ length: 10 }, (_, i) => `e${i}`))
+        const m = yield* worker.metrics
+        assert.strictEqual(m.dropped["queue full"], 15)
+        assert.strictEqual(m.eventsIn, 25)
+      }).pipe(Effect.scoped))
+
+    it.effect("dropOldest keeps the last `capacity` events and counts the rest", () =>
+      Effect.gen(function*() {
+        const memory = Sink.memory()
+        const worker = yield* start({ capacity: 10, policy: "dropOldest" }, [memory])
+        for (let i = 0; i < 25; i++) worker.offerUnsafe(event(`e${i}`))
+        yield* worker.flush
+        const written = memory.eventsUnsafe().filter((e) => e.level === "Info")
+        assert.deepStrictEqual(written.map((e) => e.message), Array.from({ length: 10 }, (_, i) => `e${i + 15}`))
+        assert.strictEqual((yield* worker.metrics).dropped["queue full"], 15)
+      }).pipe(Effect.scoped))
+
+    it.effect("dropOldest never evicts a flush barrier", () =>
+      Effect.gen(function*() {
+        const memory = Sink.memory()
+        const worker = yield* start({ capacity: 2, policy: "dropOldest" }, [memory])
+        const flushing = yield* Effect.forkChild(worker.flush)
+        for (let i = 0; i < 10; i++) worker.offerUnsafe(event(`e${i}`))
+        yield* Fiber.join(flushing)
+        yield* worker.flush
+        assert.strictEqual((yield* worker.metrics).dropped["queue full"], 8)
+      }).pipe(Effect.scoped))
+
+    it.effect("block suspends facade offers until there is room and loses nothing", () =>
+      Effect.gen(function*() {
+        const memory = Sink.memory()
+        const worker = yield* start({ capacity: 3, policy: "block", batchSize: 2 }, [memory])
+        for (let i = 0; i < 50; i++) yield* worker.offer(event(`e${i}`))
+        yield* worker.flush
+        assert.deepStrictEqual(messages(memory), Array.from({ length: 50 }, (_, i) => `e${i}`))
+        assert.strictEqual((yield* worker.metrics).droppedTotal, 0)
+      }).pipe(Effect.scoped))
+
+    it.effect("block writes inline from the synchronous path when the queue is full", () =>
+      Effect.gen(function*() {
+        const memory = Sink.memory()
+        const worker = yield* start({ capacity: 3, policy: "block", batchWait: "1 hour" }, [memory])
+        for (let i = 0; i < 10; i++) worker.offerUnsafe(event(`e${i}`))
+        // the 7 that did not fit were written inline, immediately
+        assert.strictEqual(memory.eventsUnsafe().length, 7)
+        yield* worker.flush
+        assert.strictEqual(memory.eventsUnsafe().length, 10)
+        assert.strictEqual((yield* worker.metrics).droppedTotal, 0)
+      }).pipe(Effect.scoped))
+
+    it.effect("drops are summarised by one WARN event per interval", () =>
+      Effect.gen(function*() {
+        const memory = Sink.memory()
+        const worker = yield* start({ capacity: 5, policy: "dropNewest", dropSummaryInterval: "5 seconds" }, [memory])
+        for (let i = 0; i < 12; i++) worker.offerUnsafe(event(`e${i}`))
+        yield* worker.flush
+        for (let i = 0; i < 12; i++) worker.offerUnsafe(event(`f${i}`))
+        yield* worker.flush
+        let warns = memory.eventsUnsafe().filter((e) => e.level === "Warn")
+        assert.strictEqual(warns.length, 1)
+        assert.strictEqual(warns[0]!.message, "dropped 7 events: queue full: 7")
+        yield* TestClock.adjust("5 seconds")
+        worker.offerUnsafe(event("g"))
+        yield* worker.flush
+        warns = memory.eventsUnsafe().filter((e) => e.level === "Warn")
+        assert.strictEqual(warns.length, 2)
+        assert.strictEqual(warns[1]!.message, "dropped 7 events: queue full: 14")
+      }).pipe(Effect.scoped))
+  })
+
+  describe("sink isolation", () => {
+    const throwing = Sink.make("throwing", Effect.succeed(Sink.writer(() => {
+      throw new Error("disk on fire")
+    }, "throwing")))
+    const hanging = Sink.make("hanging", Effect.succeed({ write: () => Effect.never, writeUnsafe: undefined }))
+
+    it.effect("a throwing sink does not stop a healthy sink; its batches are counted as dropped", () =>
+      Effect.gen(function*() {
+        const memory = Sink.memory()
+        const worker = yield* start({}, [throwing, memory])
+        for (let i = 0; i < 5; i++) yield* worker.offer(event(`e${i}`))
+        yield* worker.flush
+        assert.deepStrictEqual(messages(memory).slice(0, 5), ["e0", "e1", "e2", "e3", "e4"])
+        const m = yield* worker.metrics
+        assert.strictEqual(m.dropped["sink failure"], 5)
+        assert.strictEqual(m.sinkErrors, 1)
+      }).pipe(Effect.scoped))
+
+    it.effect("a hanging sink times out (on the Clock) and the healthy sink keeps receiving", () =>
+      Effect.gen(function*() {
+        const memory = Sink.memory()
+        const writers = [
+          { name: "hanging", writer: yield* Sink.timeout(hanging, "1 second").open },
+          { name: "memory", writer: yield* memory.open }
+        ]
+        const worker = yield* Worker.make({ ...Worker.defaults, name: "test" }, writers)
+        yield* worker.offer(event("a"))
+        const flushing = yield* Effect.forkChild(worker.flush)
+        yield* settle
+        yield* TestClock.adjust("1 second")
+        yield* Fiber.join(flushing)
+        assert.deepStrictEqual(messages(memory), ["a"])
+        yield* worker.offer(event("b"))
+        const flushing2 = yield* Effect.forkChild(worker.flush)
+        yield* settle
+        yield* TestClock.adjust("1 second")
+        yield* Fiber.join(flushing2)
+        assert.deepStrictEqual(messages(memory).slice(0, 2), ["a", "b"])
+        const m = yield* worker.metrics
+        assert.strictEqual(m.sinkErrors, 2)
+        // everything the healthy sink got (a, b and the WARN drop summary) was lost by the hanging one
+        assert.strictEqual(m.dropped["sink failure"], memory.eventsUnsafe().length)
+      }).pipe(Effect.scoped))
+
+    it.effect("retry recovers a sink that fails transiently, with backoff on the Clock", () =>
+      Effect.gen(function*() {
+        let failures = 2
+        const received: Array<string> = []
+        const flaky = Sink.make("flaky", Effect.succeed(Sink.writer((batch) => {
+          if (failures-- > 0) throw new Error("transient")
+          for (const e of batch.events) received.push(e.message)
+        }, "flaky")))
+        const worker = yield* Worker.make({ ...Worker.defaults, name: "test" }, [
+          { name: "flaky", writer: yield* Sink.retry(flaky, { times: 3, base: "100 millis" }).open }
+        ])
+        yield* worker.offer(event("x"))
+        const flushing = yield* Effect.forkChild(worker.flush)
+        yield* settle
+        assert.deepStrictEqual(received, [])
+        yield* TestClock.adjust("100 millis")
+        yield* settle
+        yield* TestClock.adjust("200 millis")
+        yield* Fiber.join(flushing)
+        assert.deepStrictEqual(received, ["x"])
+        assert.strictEqual((yield* worker.metrics).droppedTotal, 0)
+      }).pipe(Effect.scoped))
+  })
+
+  describe("supervision", () => {
+    const explodeOn = (bad: string) => <E, R>(events: Stream.Stream<LogEvent.LogEvent, E, R>) =>
+      Stream.map(events, (e) => {
+        if (e.message === bad) throw new Error(`pipeline bug on ${bad}`)
+        return e
+      })
+
+    it.effect("a worker whose pipeline dies is restarted with backoff and keeps writing", () =>
+      Effect.gen(function*() {
+        const memory = Sink.memory()
+        const worker = yield* start({ pipeline: explodeOn("boom"), restartBase: "100 millis" }, [memory])
+        yield* worker.offer(event("before"))
+        yield* worker.flush
+        yield* worker.offer(event("boom"))
+        // the barrier pushes the batch through at once; it is released when the pipeline dies
+        yield* worker.flush
+        yield* TestClock.adjust("100 millis")
+        yield* settle
+        yield* worker.offer(event("after"))
+        yield* worker.flush
+        assert.deepStrictEqual(messages(memory).filter((m) => m !== "" && !m.startsWith("dropped")), ["before", "after"])
+        const m = yield* worker.metrics
+        assert.strictEqual(m.restarts, 1)
+        assert.strictEqual(m.dropped["worker failure"], 1)
+      }).pipe(Effect.scoped))
+
+    it.effect("after maxRestarts the worker falls back to synchronous writing", () =>
+      Effect.gen(function*() {
+        const memory = Sink.memory()
+        const worker = yield* start({ pipeline: explodeOn("boom"), maxRestarts: 0 }, [memory])
+        yield* worker.offer(event("boom"))
+        yield* worker.flush
+        assert.strictEqual((yield* worker.metrics).mode, "sync")
+        yield* worker.offer(event("later"))
+        assert.isTrue(messages(memory).includes("later"))
+      }).pipe(Effect.scoped))
+  })
+
+  it.effect("sync mode writes inline in the caller, no fiber, no queue", () =>
+    Effect.gen(function*() {
+      const memory = Sink.memory()
+      const worker = yield* start({ mode: "sync" }, [memory])
+      yield* worker.offer(event("now"))
+      assert.deepStrictEqual(messages(memory), ["now"])
+      worker.offerUnsafe(event("also now"))
+      assert.deepStrictEqual(messages(memory), ["now", "also now"])
+      assert.strictEqual((yield* worker.metrics).queueDepth, 0)
+    }).pipe(Effect.scoped))
+
+  it.effect("control events reach the pipeline in order with the events", () =>
+    Effect.gen(function*() {
+      const seen: Array<string> = []
+      const spy = <E, R>(events: Stream.Stream<LogEvent.LogEvent, E, R>) =>
+        Stream.map(events, (e) => {
+          seen.push(e.control === undefined ? e.message : e.control._tag)
+          return e
+        })
+      const memory = Sink.memory()
+      const worker = yield* start({ pipeline: spy }, [memory])
+      yield* worker.offer(event("a"))
+      worker.signalUnsafe(LogEvent.correlationEnd("req-1"))
+      yield* worker.offer(event("b"))
+      yield* worker.flush
+      assert.deepStrictEqual(seen, ["a", "CorrelationEnd", "b", "Flush"])
+      assert.deepStrictEqual(messages(memory), ["a", "b"])
+    }).pipe(Effect.scoped))
+})
