@@ -10,6 +10,8 @@ export * as Config from "./Config.ts"
 /** @since 0.1.0 */
 export * as Encoder from "./Encoder.ts"
 /** @since 0.1.0 */
+export * as Enricher from "./Enricher.ts"
+/** @since 0.1.0 */
 export * as Fapilog from "./Fapilog.ts"
 /** @since 0.1.0 */
 export * as LogEvent from "./LogEvent.ts"
@@ -17,6 +19,8 @@ export * as LogEvent from "./LogEvent.ts"
 export * as Logger from "./Logger.ts"
 /** @since 0.1.0 */
 export * as Pipeline from "./Pipeline.ts"
+/** @since 0.1.0 */
+export * as Redactor from "./Redactor.ts"
 /** @since 0.1.0 */
 export * as Sink from "./Sink.ts"
 /** @since 0.1.0 */

@@ -1,0 +1,174 @@
+/**
+ * Enrichment: a pure event transform that adds the service's identity (`service`, `version`,
+ * `environment`, `host`, `pid`, plus any static fields) and optional per-event fields to every
+ * event, so every line can be attributed and filtered in a log backend.
+ *
+ * The static part is computed once, when the transform is built. Fields the caller set always
+ * win: enrichment never overwrites them. Trace correlation needs no enricher: every event already
+ * carries the `traceId`/`spanId` of the Effect span it was logged in (and its `logger` name), and
+ * the encoders write them (`trace_id`/`span_id` in JSON, the OTel log record's ids in OTLP).
+ *
+ * @since 0.1.0
+ */
+import * as Os from "node:os"
+import type { LogEvent } from "./LogEvent.ts"
+import * as Pipeline from "./Pipeline.ts"
+
+// -----------------------------------------------------------------------------
+// models
+// -----------------------------------------------------------------------------
+
+/**
+ * Computes extra fields for one event (`undefined` for none). Must be synchronous and cheap; it
+ * runs on the worker fiber for every event. A dynamic enricher that throws does not stop the
+ * pipeline: the event gets `_enricher_error` with the error's message instead.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Dynamic = (event: LogEvent) => Readonly<Record<string, unknown>> | undefined
+
+/**
+ * Enrichment options.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** Added as `service` when set. */
+  readonly service?: string | undefined
+  /** Added as `version` when set. */
+  readonly version?: string | undefined
+  /** Added as `environment` when set. */
+  readonly environment?: string | undefined
+  /** `true` (default) adds `host: os.hostname()`; a string is used as is; `false` omits it. */
+  readonly host?: boolean | string | undefined
+  /** `true` (default) adds `pid: process.pid`. */
+  readonly pid?: boolean | undefined
+  /** Further static fields (merged after the ones above). */
+  readonly fields?: Readonly<Record<string, unknown>> | undefined
+  /** Per-event enrichers, applied in order over the static fields. */
+  readonly dynamic?: ReadonlyArray<Dynamic> | undefined
+}
+
+// -----------------------------------------------------------------------------
+// constructors
+// -----------------------------------------------------------------------------
+
+/**
+ * Computes the static fields once and returns the enriching event transform.
+ *
+ * Precedence, lowest first: static fields, dynamic enrichers (in order), the caller's fields.
+ * With no static field and no dynamic enricher the transform returns every event unchanged.
+ *
+ * @example
+ * ```ts
+ * import * as Enricher from "effect-fapilog/Enricher"
+ * import * as LogEvent from "effect-fapilog/LogEvent"
+ *
+ * const enrich = Enricher.make({ service: "payments", version: "1.4.2", environment: "prod" })
+ * const event = enrich(LogEvent.make({ timestamp: 0, level: "Info", message: "up", logger: "app" }))
+ * // event.fields: { service: "payments", version: "1.4.2", environment: "prod", host: "…", pid: 4242 }
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: Options = {}): (event: LogEvent) => LogEvent => {
+  const base = staticFields(options)
+  const dynamic = options.dynamic ?? []
+  const hasStatic = Object.keys(base).length > 0
+  if (dynamic.length === 0) {
+    if (!hasStatic) return (event) => event
+    return (event) =>
+      withFields(
+        event,
+        event.fields === undefined ? base : mergeUnder(base, event.fields)
+      )
+  }
+  return (event) => {
+    const extra: Record<string, unknown> = { ...base }
+    for (let i = 0; i < dynamic.length; i++) {
+      try {
+        const more = dynamic[i]!(event)
+        if (more !== undefined) assignOwn(extra, more)
+      } catch (error) {
+        extra._enricher_error = error instanceof Error ? error.message : String(error)
+      }
+    }
+    if (event.fields !== undefined) assignOwn(extra, event.fields)
+    return withFields(event, extra)
+  }
+}
+
+/**
+ * A pipeline stage applying {@link make} to every ordinary event; control events pass unchanged
+ * and in order.
+ *
+ * @example
+ * ```ts
+ * import { Stream } from "effect"
+ * import * as Enricher from "effect-fapilog/Enricher"
+ * import * as LogEvent from "effect-fapilog/LogEvent"
+ *
+ * const events = Stream.make(LogEvent.make({ timestamp: 0, level: "Info", message: "hi", logger: "app" }))
+ * const enriched = events.pipe(
+ *   Enricher.pipeline({
+ *     service: "checkout",
+ *     dynamic: [(event) => event.correlationId === undefined ? undefined : { request_id: event.correlationId }]
+ *   })
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category pipeline
+ */
+export const pipeline = (options: Options = {}): Pipeline.Pipeline => Pipeline.mapEvents(make(options))
+
+// -----------------------------------------------------------------------------
+// internal
+// -----------------------------------------------------------------------------
+
+const staticFields = (options: Options): Readonly<Record<string, unknown>> => {
+  const out: Record<string, unknown> = {}
+  if (options.service !== undefined) out.service = options.service
+  if (options.version !== undefined) out.version = options.version
+  if (options.environment !== undefined) out.environment = options.environment
+  const host = options.host ?? true
+  if (host !== false) out.host = host === true ? Os.hostname() : host
+  if (options.pid ?? true) out.pid = process.pid
+  if (options.fields !== undefined) assignOwn(out, options.fields)
+  return Object.freeze(out)
+}
+
+/** `Object.assign` that defines (rather than sets) `__proto__`. */
+const assignOwn = (target: Record<string, unknown>, source: Readonly<Record<string, unknown>>): void => {
+  for (const key of Object.keys(source)) {
+    if (key === "__proto__") {
+      Object.defineProperty(target, key, { value: source[key], enumerable: true, writable: true, configurable: true })
+    } else {
+      target[key] = source[key]
+    }
+  }
+}
+
+const mergeUnder = (
+  base: Readonly<Record<string, unknown>>,
+  fields: Readonly<Record<string, unknown>>
+): Readonly<Record<string, unknown>> => ({ ...base, ...fields })
+
+const withFields = (event: LogEvent, fields: Readonly<Record<string, unknown>>): LogEvent => ({
+  timestamp: event.timestamp,
+  level: event.level,
+  message: event.message,
+  logger: event.logger,
+  fields,
+  annotations: event.annotations,
+  spans: event.spans,
+  correlationId: event.correlationId,
+  traceId: event.traceId,
+  spanId: event.spanId,
+  cause: event.cause,
+  template: event.template,
+  control: event.control
+})

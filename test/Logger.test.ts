@@ -1,0 +1,321 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Exit, Scope } from "effect"
+import { TestClock } from "effect/testing"
+import { spawnSync } from "node:child_process"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import * as Fapilog from "../src/Fapilog.ts"
+import * as Logger from "../src/Logger.ts"
+import * as Sink from "../src/Sink.ts"
+
+const withLayer = <A, E>(
+  memory: Sink.MemorySink,
+  body: Effect.Effect<A, E, Logger.Loggers>,
+  options: Parameters<typeof Fapilog.layer>[0] = {}
+) => body.pipe(Effect.provide(Fapilog.layer({ sinks: [memory], ...options })))
+
+describe("Logger.named", () => {
+  it.effect("returns the same facade for the same name, also for the root", () =>
+    withLayer(
+      Sink.memory(),
+      Effect.gen(function*() {
+        const a = yield* Logger.named("svc")
+        const b = yield* Logger.named("svc")
+        const c = yield* Logger.named("other")
+        assert.strictEqual(a, b)
+        assert.notStrictEqual(a, c)
+        const root1 = yield* Logger.root
+        const root2 = yield* Logger.named("root")
+        assert.strictEqual(root1, root2)
+      })
+    ))
+
+  it.effect("1,000 concurrent fibers get one instance and exactly one worker is started", () =>
+    withLayer(
+      Sink.memory(),
+      Effect.gen(function*() {
+        const loggers = yield* Logger.Loggers
+        const before = loggers.workers().length
+        const facades = yield* Effect.forEach(
+          Array.from({ length: 1000 }, (_, i) => i),
+          () => Logger.named("shared"),
+          { concurrency: "unbounded" }
+        )
+        assert.strictEqual(new Set(facades).size, 1)
+        assert.strictEqual(loggers.workers().length, before + 1)
+      })
+    ))
+
+  it.effect("plain Effect.log and facades flow through the same pipeline and sinks", () => {
+    const memory = Sink.memory()
+    return Effect.gen(function*() {
+      yield* withLayer(
+        memory,
+        Effect.gen(function*() {
+          yield* Effect.logInfo("plain", { a: 1 })
+          yield* Effect.logDebug("filtered out at Info")
+          const log = yield* Logger.named("payments")
+          yield* log.info("charge created", { amount: 10 })
+          yield* log.debug("not enabled", () => {
+            throw new Error("a lazy field must not be evaluated when the level is off")
+          })
+        })
+      )
+      const events = memory.eventsUnsafe()
+      // two facades, two workers: order across them is not defined
+      assert.deepStrictEqual(events.map((e) => `${e.logger}:${e.message}`).sort(), ["payments:charge created", "root:plain"])
+      assert.deepStrictEqual(events.find((e) => e.logger === "root")!.fields, { a: 1 })
+    })
+  })
+
+  it.effect("the level option also sets Effect's minimum level inside the layer", () => {
+    const memory = Sink.memory()
+    return Effect.gen(function*() {
+      yield* withLayer(memory, Effect.logDebug("debug flows"), { level: "Debug" })
+      assert.deepStrictEqual(memory.eventsUnsafe().map((e) => e.message), ["debug flows"])
+    })
+  })
+
+  it.effect("reuse: false gives a fresh facade owned by the caller's scope, leaving the cache intact", () => {
+    const memory = Sink.memory()
+    return withLayer(
+      memory,
+      Effect.gen(function*() {
+        const cached = yield* Logger.named("job")
+        const scope = yield* Scope.make()
+        const fresh = yield* Scope.provide(Logger.named("job", { reuse: false }), scope)
+        assert.notStrictEqual(fresh, cached)
+        yield* fresh.info("from the fresh one")
+        yield* Scope.close(scope, Exit.void)
+        // closing drained it
+        assert.isTrue(memory.eventsUnsafe().some((e) => e.message === "from the fresh one"))
+        // the cached facade of the same name still writes
+        const again = yield* Logger.named("job")
+        assert.strictEqual(again, cached)
+        yield* again.info("cached still works")
+        yield* again.flush
+        assert.isTrue(memory.eventsUnsafe().some((e) => e.message === "cached still works"))
+        assert.deepStrictEqual(yield* Logger.cachedNames, ["root", "job"])
+      })
+    )
+  })
+
+  it.effect("clearCache drains every cached facade; later calls build fresh ones", () => {
+    const memory = Sink.memory()
+    return withLayer(
+      memory,
+      Effect.gen(function*() {
+        const a = yield* Logger.named("a")
+        const b = yield* Logger.named("b")
+        for (let i = 0; i < 100; i++) {
+          yield* a.info(`a${i}`)
+          yield* b.info(`b${i}`)
+        }
+        assert.deepStrictEqual(yield* Logger.cachedNames, ["root", "a", "b"])
+        yield* Logger.clearCache
+        assert.strictEqual(memory.eventsUnsafe().length, 200)
+        assert.deepStrictEqual(yield* Logger.cachedNames, ["root"])
+        const a2 = yield* Logger.named("a")
+        assert.notStrictEqual(a2, a)
+        yield* Logger.invalidate("a")
+        assert.deepStrictEqual(yield* Logger.cachedNames, ["root"])
+      })
+    )
+  })
+
+  it.effect("with(fields) binds fields and starts no fiber", () => {
+    const memory = Sink.memory()
+    return withLayer(
+      memory,
+      Effect.gen(function*() {
+        const loggers = yield* Logger.Loggers
+        const log = yield* Logger.named("svc")
+        const workers = loggers.workers().length
+        const child = log.with({ request: "r1" }).with({ user: "u1" })
+        yield* child.info("hello", { extra: true })
+        yield* log.flush
+        assert.strictEqual(loggers.workers().length, workers)
+        assert.deepStrictEqual(memory.eventsUnsafe()[0]!.fields, { request: "r1", user: "u1", extra: true })
+      })
+    )
+  })
+
+  it.effect("templates are rendered from fields and kept on the event", () => {
+    const memory = Sink.memory()
+    return withLayer(
+      memory,
+      Effect.gen(function*() {
+        const log = yield* Logger.named("pool")
+        yield* log.info("Connection pool size: {size}", { size: 12 })
+        yield* log.flush
+        const e = memory.eventsUnsafe()[0]!
+        assert.strictEqual(e.message, "Connection pool size: 12")
+        assert.strictEqual(e.template, "Connection pool size: {size}")
+      })
+    )
+  })
+
+  it.effect("batch offers several events in order", () => {
+    const memory = Sink.memory()
+    return withLayer(
+      memory,
+      Effect.gen(function*() {
+        const log = yield* Logger.named("b", { level: "Info" })
+        yield* log.batch([
+          { level: "Info", message: "one" },
+          { level: "Debug", message: "filtered" },
+          { level: "Error", message: "two", fields: { code: 1 } }
+        ])
+        yield* log.flush
+        assert.deepStrictEqual(memory.eventsUnsafe().map((e) => e.message), ["one", "two"])
+      })
+    )
+  })
+
+  it.effect("different options on a cached name: the first wins, plus one WARN", () => {
+    const memory = Sink.memory()
+    return withLayer(
+      memory,
+      Effect.gen(function*() {
+        const first = yield* Logger.named("cfg", { level: "Warn" })
+        const second = yield* Logger.named("cfg", { level: "Debug" })
+        yield* Logger.named("cfg", { level: "Trace" })
+        assert.strictEqual(first, second)
+        assert.isFalse(second.isEnabled("Info"))
+        yield* first.flush
+        const warns = memory.eventsUnsafe().filter((e) => e.level === "Warn")
+        assert.strictEqual(warns.length, 1)
+        assert.include(warns[0]!.message, "were ignored")
+      })
+    )
+  })
+
+  it.effect("withCorrelationId tags every event inside, facades and Effect.log alike", () => {
+    const memory = Sink.memory()
+    return withLayer(
+      memory,
+      Effect.gen(function*() {
+        const log = yield* Logger.named("svc")
+        yield* Logger.withCorrelationId("req-1")(Effect.gen(function*() {
+          yield* log.info("inside")
+          yield* Effect.logInfo("inside too")
+        }))
+        yield* log.info("outside")
+        yield* log.flush
+        yield* (yield* Logger.root).flush
+        const byMessage = Object.fromEntries(memory.eventsUnsafe().map((e) => [e.message, e.correlationId]))
+        assert.deepStrictEqual(byMessage, { inside: "req-1", "inside too": "req-1", outside: undefined })
+      })
+    )
+  })
+
+  it.effect("closing the layer drains every cached facade", () => {
+    const memory = Sink.memory()
+    return Effect.gen(function*() {
+      yield* withLayer(
+        memory,
+        Effect.gen(function*() {
+          for (let n = 0; n < 5; n++) {
+            const log = yield* Logger.named(`svc-${n}`)
+            for (let i = 0; i < 20; i++) yield* log.info(`m${i}`)
+          }
+        }),
+        { batch: { maxWait: "1 hour" } }
+      )
+      assert.strictEqual(memory.eventsUnsafe().length, 100)
+    })
+  })
+
+  it.effect("an idle time-to-live releases (and drains) unused facades, under TestClock", () => {
+    const memory = Sink.memory()
+    return withLayer(
+      memory,
+      Effect.gen(function*() {
+        const log = yield* Logger.named("idle")
+        yield* log.info("before idling")
+        assert.include(yield* Logger.cachedNames, "idle")
+        yield* TestClock.adjust("30 seconds")
+        assert.include(yield* Logger.cachedNames, "idle")
+        yield* TestClock.adjust("31 seconds")
+        for (let i = 0; i < 20; i++) yield* Effect.yieldNow
+        assert.notInclude(yield* Logger.cachedNames, "idle")
+        assert.isTrue(memory.eventsUnsafe().some((e) => e.message === "before idling"))
+      }),
+      { idleTimeToLive: "1 minute" }
+    )
+  })
+
+  it.effect("per-name sinks are opened for that name only", () => {
+    const shared = Sink.memory()
+    const own = Sink.memory()
+    return withLayer(
+      shared,
+      Effect.gen(function*() {
+        const audit = yield* Logger.named("audit", { sinks: [own] })
+        yield* audit.info("audited")
+        yield* audit.flush
+        assert.deepStrictEqual(own.eventsUnsafe().map((e) => e.message), ["audited"])
+        assert.strictEqual(shared.eventsUnsafe().length, 0)
+      })
+    )
+  })
+})
+
+describe("Logger leak warnings", () => {
+  const run = (body: string) => {
+    // inside the project so that the child resolves "effect" from node_modules
+    fs.mkdirSync("test/.tmp", { recursive: true })
+    const dir = fs.mkdtempSync(path.join("test/.tmp", "leak-"))
+    const script = path.join(dir, "leak.ts")
+    const src = path.resolve("src")
+    fs.writeFileSync(
+      script,
+      `import { Effect, Scope } from "effect"
+import * as Fapilog from ${JSON.stringify(path.join(src, "Fapilog.ts"))}
+import * as Logger from ${JSON.stringify(path.join(src, "Logger.ts"))}
+import * as Sink from ${JSON.stringify(path.join(src, "Sink.ts"))}
+${body}
+`
+    )
+    const result = runScript(script)
+    fs.rmSync(dir, { recursive: true, force: true })
+    return result
+  }
+
+  it("an unreleased facade holding events produces one FapilogResourceWarning naming it", () => {
+    const { stderr, status } = run(`
+const scope = Effect.runSync(Scope.make())
+Effect.runFork(Effect.gen(function*() {
+  const log = yield* Logger.named("leaky", { reuse: false })
+  for (let i = 0; i < 7; i++) yield* log.info("never written " + i)
+  process.exit(0)
+}).pipe(Effect.provide(Fapilog.layer({ sinks: [Sink.memory()], batch: { maxWait: "1 hour" } })), Scope.provide(scope)))
+`)
+    assert.strictEqual(status, 0)
+    const warnings = stderr.split("\n").filter((l) => l.includes("FapilogResourceWarning"))
+    assert.strictEqual(warnings.length, 1)
+    assert.include(warnings[0], `logger "leaky" was never released: 7 events were not written`)
+  })
+
+  it("a drained facade and cached facades under a closed layer produce none", () => {
+    const { stderr, status } = run(`
+await Effect.runPromise(Effect.gen(function*() {
+  const log = yield* Logger.named("fine")
+  for (let i = 0; i < 7; i++) yield* log.info("written " + i)
+  yield* Effect.scoped(Effect.gen(function*() {
+    const tmp = yield* Logger.named("tmp", { reuse: false })
+    yield* tmp.info("drained on close")
+  }))
+}).pipe(Effect.provide(Fapilog.layer({ sinks: [Sink.memory()], batch: { maxWait: "1 hour" } }))))
+process.exit(0)
+`)
+    assert.strictEqual(status, 0)
+    assert.notInclude(stderr, "FapilogResourceWarning")
+  })
+})
+
+function runScript(script: string): { stderr: string; status: number | null } {
+  const r = spawnSync(process.execPath, [script], { encoding: "utf8", timeout: 30_000 })
+  if (r.status !== 0) console.error(r.stderr)
+  return { stderr: r.stderr, status: r.status }
+}

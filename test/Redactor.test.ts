@@ -1,0 +1,479 @@
+import { assert, describe, expect, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
+import fc from "fast-check"
+import * as LogEvent from "../src/LogEvent.ts"
+import * as Pipeline from "../src/Pipeline.ts"
+import * as Redactor from "../src/Redactor.ts"
+
+const event = (
+  fields: Record<string, unknown> | undefined,
+  message = "hello",
+  extra: Partial<LogEvent.Input> = {}
+): LogEvent.LogEvent => LogEvent.make({ timestamp: 0, level: "Info", message, logger: "test", fields, ...extra })
+
+const redact = Redactor.make()
+const fieldsOf = (e: LogEvent.LogEvent): any => e.fields
+const scan = (s: string, options?: Redactor.Options): string => Redactor.make(options)(event(undefined, s)).message
+
+const VALID_CARDS = ["4111111111111111", "4111 1111 1111 1111", "4111-1111-1111-1111", "5555555555554444", "378282246310005"]
+
+describe("Redactor", () => {
+  describe("keys", () => {
+    it("censors default keys at any depth in objects and arrays, in fields and annotations", () => {
+      const out = redact(event(
+        {
+          password: "p1",
+          user: { name: "ann", credentials: { user: "x" }, tokens: [{ access_token: "p2" }, { id: 1 }] },
+          list: [[{ secret: "p3" }]]
+        },
+        "hello",
+        { annotations: { request: { headers: { authorization: "p4", accept: "json" } } } }
+      ))
+      expect(out.fields).toEqual({
+        password: "[REDACTED]",
+        user: { name: "ann", credentials: "[REDACTED]", tokens: [{ access_token: "[REDACTED]" }, { id: 1 }] },
+        list: [[{ secret: "[REDACTED]" }]]
+      })
+      expect(out.annotations).toEqual({ request: { headers: { authorization: "[REDACTED]", accept: "json" } } })
+    })
+
+    it("matches case-insensitively, ignoring '-' and '_', and by suffix for '*' entries", () => {
+      const secretKeys = [
+        "PASSWORD", "Password", "api_key", "API_KEY", "api-key", "apiKey", "X-Api-Key", "x_api_key", "client_secret",
+        "clientSecret", "refreshToken", "ID_TOKEN", "csrf-token", "Set-Cookie", "cookie", "Authorization",
+        "proxy-authorization", "db_password", "PRIVATE_KEY", "ssn", "CVV", "card_number", "cardNumber", "sessionId"
+      ]
+      const plainKeys = ["author", "tokensUsed", "max_tokens", "username", "keyboard", "authority", "passage"]
+      const fields: Record<string, unknown> = {}
+      for (const k of [...secretKeys, ...plainKeys]) fields[k] = "v"
+      const out = fieldsOf(redact(event(fields)))
+      for (const k of secretKeys) assert.strictEqual(out[k], "[REDACTED]", k)
+      for (const k of plainKeys) assert.strictEqual(out[k], "v", k)
+    })
+
+    it("censors the whole value of a secret key, whatever its type", () => {
+      const out = fieldsOf(redact(event({ auth: { user: "u", pass: "p" }, token: ["a", "b"], cvv: 123 })))
+      expect(out).toEqual({ auth: "[REDACTED]", token: "[REDACTED]", cvv: "[REDACTED]" })
+    })
+
+    it("keys replaces the defaults, extraKeys extends them, [] disables key matching", () => {
+      const fields = { password: "p", email: "e@x.io", note: "n" }
+      expect(Redactor.make({ keys: ["email"] })(event(fields)).fields).toEqual({ password: "p", email: "[REDACTED]", note: "n" })
+      expect(Redactor.make({ extraKeys: ["EMAIL"] })(event(fields)).fields).toEqual({
+        password: "[REDACTED]",
+        email: "[REDACTED]",
+        note: "n"
+      })
+      const none = event(fields)
+      assert.strictEqual(Redactor.make({ keys: [] })(none), none)
+      expect(Redactor.defaultKeys).toContain("*password")
+    })
+  })
+
+  describe("paths", () => {
+    it("censors dotted paths from the root of fields and annotations, with * wildcards over keys and indexes", () => {
+      const r = Redactor.make({ keys: [], paths: ["user.email", "items.*.card", "*.phone", "list.1"] })
+      const out = r(event(
+        {
+          user: { email: "e", name: "n" },
+          items: [{ card: "c1", id: 1 }, { card: "c2", id: 2 }],
+          contact: { phone: "p", city: "x" },
+          list: ["a", "b", "c"],
+          email: "top-level email is not on a path"
+        },
+        "m",
+        { annotations: { user: { email: "e2" } } }
+      ))
+      expect(out.fields).toEqual({
+        user: { email: "[REDACTED]", name: "n" },
+        items: [{ card: "[REDACTED]", id: 1 }, { card: "[REDACTED]", id: 2 }],
+        contact: { phone: "[REDACTED]", city: "x" },
+        list: ["a", "[REDACTED]", "c"],
+        email: "top-level email is not on a path"
+      })
+      expect(out.annotations).toEqual({ user: { email: "[REDACTED]" } })
+    })
+  })
+
+  describe("mode and censor", () => {
+    it("remove deletes matched properties and array elements; censor is configurable", () => {
+      const fields = { password: "p", user: { ssn: "s", name: "n" }, list: ["a", "b", "c"], keep: 1 }
+      expect(Redactor.make({ mode: "remove", paths: ["list.1"] })(event(fields)).fields).toEqual({
+        user: { name: "n" },
+        list: ["a", "c"],
+        keep: 1
+      })
+      expect(Redactor.make({ censor: "***" })(event(fields)).fields).toEqual({
+        password: "***",
+        user: { ssn: "***", name: "n" },
+        list: ["a", "b", "c"],
+        keep: 1
+      })
+    })
+
+    it("remove still censors Redacted values and pattern matches", () => {
+      const out = fieldsOf(Redactor.make({ mode: "remove" })(event({ a: Redacted.make("x"), b: "Bearer AbC123456789" })))
+      expect(out).toEqual({ a: "[REDACTED]", b: "Bearer [REDACTED]" })
+    })
+  })
+
+  describe("value patterns", () => {
+    it("bearer: masks Bearer/Basic credentials, keeps the scheme, ignores prose", () => {
+      expect(scan("Authorization: Bearer AbC123.xyz-_~+/=")).toBe("Authorization: Bearer [REDACTED]")
+      expect(scan("header bearer abcdef123456 sent")).toBe("header bearer [REDACTED] sent")
+      expect(scan("Basic dXNlcjpwYXNz")).toBe("Basic [REDACTED]")
+      expect(scan("Bearer token missing")).toBe("Bearer token missing")
+      expect(scan("Basic authentication required")).toBe("Basic authentication required")
+      expect(scan("the Bearer of bad news")).toBe("the Bearer of bad news")
+    })
+
+    it("jwt: masks three base64url segments starting with eyJ", () => {
+      const jwt = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
+      expect(scan(`token=${jwt};`)).toBe("token=[REDACTED];")
+      expect(scan(`${jwt}`)).toBe("[REDACTED]")
+      expect(scan("eyJhbGciOiJIUzI1NiJ9 has no dots")).toBe("eyJhbGciOiJIUzI1NiJ9 has no dots")
+      expect(scan("keyJam.foo.bar is a word")).toBe("keyJam.foo.bar is a word")
+    })
+
+    it("creditCard: masks Luhn-valid numbers, with spaces or dashes; leaves order ids and timestamps", () => {
+      for (const card of VALID_CARDS) expect(scan(`paid with ${card} today`)).toBe("paid with [REDACTED] today")
+      // 16 digits failing the Luhn check: an order id
+      expect(scan("order 4111111111111112 shipped")).toBe("order 4111111111111112 shipped")
+      expect(scan("order 5412345678901234 shipped")).toBe("order 5412345678901234 shipped")
+      // Luhn-valid but starting with 1: an epoch-millisecond timestamp, not a card
+      expect(scan("at 1700000000007")).toBe("at 1700000000007")
+      // too short / too long
+      expect(scan("code 411111111111")).toBe("code 411111111111")
+      expect(scan("id 41111111111111111111111")).toBe("id 41111111111111111111111")
+    })
+
+    it("urlCredentials: masks the password of scheme://user:pass@host and nothing else", () => {
+      expect(scan("connect postgres://app:s3cret@db:5432/prod ok")).toBe("connect postgres://app:[REDACTED]@db:5432/prod ok")
+      expect(scan("https://u:p@ss:w0rd@example.com/x")).toBe("https://u:[REDACTED]@example.com/x")
+      expect(scan("redis://:onlypass@cache")).toBe("redis://:[REDACTED]@cache")
+      expect(scan("https://example.com:8443/a?b=c@d")).toBe("https://example.com:8443/a?b=c@d")
+      expect(scan("mail joe@example.com at https://example.com")).toBe("mail joe@example.com at https://example.com")
+    })
+
+    it("custom patterns replace the builtins; [] disables them", () => {
+      const r = { patterns: [/sk_live_[A-Za-z0-9]+/g, "jwt"] as const }
+      expect(scan("key sk_live_abc123 and Bearer AbC123456789", r)).toBe("key [REDACTED] and Bearer AbC123456789")
+      expect(Redactor.builtinPatterns).toEqual(["bearer", "jwt", "creditCard", "urlCredentials"])
+      const plain = event({ url: "https://u:p@h" }, "Bearer AbC123456789")
+      assert.strictEqual(Redactor.make({ patterns: [] })(plain), plain)
+    })
+
+    it("applies patterns to every string value, at any depth, under any key", () => {
+      const out = fieldsOf(redact(event({ a: { b: ["x", "see postgres://u:pw@h/db"] }, c: "4111111111111111" })))
+      expect(out).toEqual({ a: { b: ["x", "see postgres://u:[REDACTED]@h/db"] }, c: "[REDACTED]" })
+    })
+
+    it("masks secrets pasted into the message", () => {
+      const out = redact(event({ n: 1 }, "calling https://bot:hunter22@api.example.com with Bearer AbC123456789"))
+      expect(out.message).toBe("calling https://bot:[REDACTED]@api.example.com with Bearer [REDACTED]")
+    })
+  })
+
+  describe("Redacted, errors, causes, objects", () => {
+    it("replaces every Redacted value by the censor, under any key, at any depth", () => {
+      const out = redact(event({ a: Redacted.make("s1"), b: [{ c: Redacted.make({ deep: "s2" }) }] }, "m", {
+        annotations: { d: Redacted.make("s3") }
+      }))
+      expect(out.fields).toEqual({ a: "[REDACTED]", b: [{ c: "[REDACTED]" }] })
+      expect(out.annotations).toEqual({ d: "[REDACTED]" })
+    })
+
+    it("redacts Error messages, stacks, causes and properties, keeping the class and leaving the original intact", () => {
+      class DbError extends Error {
+        readonly password: string
+        constructor(message: string, options: ErrorOptions) {
+          super(message, options)
+          this.name = "DbError"
+          this.password = "pw-prop"
+        }
+      }
+      const inner = new Error("inner with Bearer InNeR1234567")
+      const error = new DbError("cannot reach postgres://app:pw-url@db/prod", { cause: inner })
+      const out = fieldsOf(redact(event({ error }))).error
+      assert.instanceOf(out, DbError)
+      expect(out.name).toBe("DbError")
+      expect(out.message).toBe("cannot reach postgres://app:[REDACTED]@db/prod")
+      expect(out.stack).not.toContain("pw-url")
+      expect(out.stack).toContain("postgres://app:[REDACTED]@db/prod")
+      expect(out.password).toBe("[REDACTED]")
+      expect((out.cause as Error).message).toBe("inner with Bearer [REDACTED]")
+      expect(error.message).toContain("pw-url")
+      const clean = new Error("nothing here")
+      const kept = event({ clean })
+      assert.strictEqual(redact(kept), kept)
+    })
+
+    it("redacts the errors and defects of the event's cause, keeping the reasons' shape", () => {
+      const cause = Cause.combine(
+        Cause.fail(new Error("failed with Bearer FaIl12345678")),
+        Cause.die({ password: "die-secret", other: 1 })
+      )
+      const out = redact(event(undefined, "boom", { cause }))
+      assert.notStrictEqual(out.cause, cause)
+      const reasons = out.cause!.reasons
+      expect(reasons.length).toBe(2)
+      const fail = reasons[0]!
+      const die = reasons[1]!
+      assert(Cause.isFailReason(fail) && Cause.isDieReason(die))
+      expect((fail.error as Error).message).toBe("failed with Bearer [REDACTED]")
+      expect(die.defect).toEqual({ password: "[REDACTED]", other: 1 })
+      const pretty = Cause.pretty(out.cause!)
+      expect(pretty).not.toContain("FaIl12345678")
+      const plain = event(undefined, "boom", { cause: Cause.fail("nothing secret") })
+      assert.strictEqual(redact(plain), plain)
+    })
+
+    it("inspects toJSON representations (URL), Maps and Sets", () => {
+      const out = fieldsOf(redact(event({
+        url: new URL("https://user:url-secret@example.com/path"),
+        map: new Map<unknown, unknown>([["token", "m1"], ["ok", "fine"]]),
+        set: new Set(["Bearer SeT123456789", "plain"]),
+        date: new Date(0)
+      })))
+      expect(out.url).toBe("https://user:[REDACTED]@example.com/path")
+      expect([...out.map]).toEqual([["token", "[REDACTED]"], ["ok", "fine"]])
+      expect([...out.set]).toEqual(["Bearer [REDACTED]", "plain"])
+      assert.instanceOf(out.date, Date)
+      // what an encoder writes for these is the toJSON result, the string value, the inner errors
+      const more = fieldsOf(redact(event({
+        custom: { toJSON: () => ({ password: "tojson-secret" }) },
+        boxed: new String("Bearer BoXeD12345678"),
+        aggregate: new AggregateError([new Error("inner Bearer AgGr12345678")], "many")
+      })))
+      expect(more.custom).toEqual({ password: "[REDACTED]" })
+      expect(more.boxed).toBe("Bearer [REDACTED]")
+      assert.instanceOf(more.aggregate, AggregateError)
+      expect(more.aggregate.errors[0].message).toBe("inner Bearer [REDACTED]")
+    })
+
+    it("makeValue redacts any value with the same rules", () => {
+      const redactValue = Redactor.makeValue()
+      expect(redactValue({ headers: { Authorization: "Bearer x", host: "h" } })).toEqual({
+        headers: { Authorization: "[REDACTED]", host: "h" }
+      })
+      expect(redactValue("postgres://app:s3cret@db/prod")).toBe("postgres://app:[REDACTED]@db/prod")
+      expect(redactValue(Redacted.make(1))).toBe("[REDACTED]")
+      expect(redactValue(42)).toBe(42)
+    })
+  })
+
+  describe("bounded work on hostile input", () => {
+    it("cuts nesting beyond maxDepth (10,000 levels) with a marker", () => {
+      let deep: Record<string, unknown> = { password: "deepest" }
+      for (let i = 0; i < 10_000; i++) deep = { next: deep }
+      const out = fieldsOf(redact(event({ deep })))
+      const json = JSON.stringify(out)
+      expect(json).toContain("[REDACTED: depth limit]")
+      expect(json).not.toContain("deepest")
+      expect(json.length).toBeLessThan(1_000)
+      let node = out.deep
+      let levels = 0
+      while (typeof node === "object") {
+        node = node.next
+        levels++
+      }
+      expect(node).toBe("[REDACTED: depth limit]")
+      expect(levels).toBe(32)
+      const shallow = fieldsOf(Redactor.make({ maxDepth: 2 })(event({ a: { b: { c: { d: 1 } } } })))
+      expect(shallow).toEqual({ a: { b: { c: "[REDACTED: depth limit]" } } })
+    })
+
+    it("cuts properties beyond maxKeys (100,000 keys) with a marker carrying the count", () => {
+      const wide: Record<string, unknown> = {}
+      for (let i = 0; i < 100_000; i++) wide[`k${i}`] = i === 99_999 ? "Bearer LaSt12345678" : i
+      const out = fieldsOf(redact(event({ wide })))
+      const keys = Object.keys(out.wide)
+      expect(keys.length).toBe(9_999 + 1)
+      expect(out.wide["[REDACTED: key limit]"]).toBe(100_000 - 9_999)
+      expect(JSON.stringify(out)).not.toContain("LaSt12345678")
+      const array = Array.from({ length: 100_000 }, (_, i) => i)
+      const outArray = fieldsOf(Redactor.make({ maxKeys: 10 })(event({ array }))).array
+      expect(outArray.length).toBe(10)
+      expect(outArray[9]).toBe("[REDACTED: key limit, 99991 more]")
+      const sparse = fieldsOf(Redactor.make({ maxKeys: 5 })(event({ sparse: new Array(1e9) }))).sparse
+      expect(sparse.length).toBe(5)
+    })
+
+    it("replaces cycles by a marker and never keeps a reference to an unredacted original", () => {
+      const a: Record<string, unknown> = { password: "cyc", name: "a" }
+      a.self = a
+      const list: Array<unknown> = []
+      list.push({ list, token: "t" })
+      const out = fieldsOf(redact(event({ a, list })))
+      expect(out.a).toEqual({ password: "[REDACTED]", name: "a", self: "[REDACTED: circular]" })
+      expect(out.list).toEqual([{ list: "[REDACTED: circular]", token: "[REDACTED]" }])
+      expect(JSON.stringify(out)).not.toContain("cyc")
+      // a shared (acyclic) reference is fine
+      const shared = { v: 1 }
+      expect(fieldsOf(redact(event({ x: shared, y: shared })))).toEqual({ x: { v: 1 }, y: { v: 1 } })
+    })
+
+    it("marks values that throw when read instead of passing them through", () => {
+      const hostile = {
+        ok: 1,
+        get boom(): string {
+          throw new Error("getter")
+        }
+      }
+      const proxy = new Proxy({}, {
+        ownKeys: () => {
+          throw new Error("ownKeys")
+        }
+      })
+      const out = fieldsOf(redact(event({ hostile, proxy, fine: "x" })))
+      expect(out).toEqual({ hostile: "[REDACTED: unreadable]", proxy: "[REDACTED: unreadable]", fine: "x" })
+    })
+  })
+
+  describe("copy-on-write", () => {
+    it("returns the same event when there is nothing to redact", () => {
+      const bare = event(undefined, "nothing here")
+      assert.strictEqual(redact(bare), bare)
+      const plain = event({ a: 1, b: "two", c: { d: [1, 2, { e: null }] } }, "still nothing", { annotations: { x: "y" } })
+      assert.strictEqual(redact(plain), plain)
+    })
+
+    it("copies only the path to a redacted value and never mutates the input", () => {
+      const untouched = { deep: { list: [1, 2, 3] } }
+      const fields = { untouched, user: { password: "p", name: "n" } }
+      const input = event(fields, "m", { annotations: { a: 1 } })
+      const out = redact(input)
+      assert.notStrictEqual(out, input)
+      assert.strictEqual(fieldsOf(out).untouched, untouched)
+      assert.strictEqual(out.annotations, input.annotations)
+      expect(fields.user.password).toBe("p")
+      expect(Object.keys(out)).toEqual(Object.keys(input))
+    })
+
+    it("keeps own __proto__ keys as data", () => {
+      const fields = JSON.parse("{\"__proto__\": {\"password\": \"x\"}, \"token\": \"t\"}")
+      const out = fieldsOf(redact(event(fields)))
+      expect(Object.getPrototypeOf(out)).toBe(Object.prototype)
+      expect(JSON.stringify(out)).toBe("{\"__proto__\":{\"password\":\"[REDACTED]\"},\"token\":\"[REDACTED]\"}")
+    })
+  })
+
+  describe("pipeline", () => {
+    it.effect("redacts ordinary events and forwards control events unchanged and in order", () =>
+      Effect.gen(function*() {
+        const flush = LogEvent.flushMarker(() => {})
+        const end = LogEvent.correlationEnd("req-1")
+        const input = [
+          event({ password: "1" }, "a"),
+          flush,
+          event({ n: 1 }, "b"),
+          end,
+          event(undefined, "Bearer AbC123456789")
+        ]
+        const out = yield* Stream.fromIterable(input, { chunkSize: 2 }).pipe(
+          Redactor.pipeline(),
+          Stream.runCollect
+        )
+        expect(out.map((e) => e.control?._tag ?? e.message)).toEqual(["a", "Flush", "b", "CorrelationEnd", "Bearer [REDACTED]"])
+        assert.strictEqual(out[1], flush)
+        assert.strictEqual(out[3], end)
+        assert.strictEqual(out[2], input[2])
+        expect(out[0]!.fields).toEqual({ password: "[REDACTED]" })
+      }))
+
+    it.effect("composes with other stages", () =>
+      Effect.gen(function*() {
+        const out = yield* Stream.make(event({ secret: "s" })).pipe(
+          Pipeline.compose(Redactor.pipeline({ mode: "remove" }), Pipeline.identity),
+          Stream.runCollect
+        )
+        expect(out[0]!.fields).toEqual({})
+      }))
+  })
+
+  describe("properties", () => {
+    const hex = fc.string({ unit: fc.constantFrom(..."0123456789abcdef"), minLength: 16, maxLength: 16 })
+    const secretKey = fc.constantFrom(
+      "password", "Password", "API_KEY", "x-api-key", "refreshToken", "Authorization", "client_secret", "set-cookie",
+      "db_password", "ssn", "privateKey"
+    )
+    const pathKey = fc.string({ maxLength: 6 }).filter((k) => k !== "__proto__")
+    const leaf = fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.boolean(), fc.constant(null))
+    const tree = fc.object({ maxDepth: 3, maxKeys: 4, values: [leaf] })
+
+    /** Plants `value` under `key` at the end of `path`, creating objects along the way. */
+    const plant = (root: Record<string, unknown>, path: ReadonlyArray<string>, key: string, value: unknown) => {
+      let node: Record<string, unknown> = root
+      for (const step of path) {
+        const next = node[step]
+        if (Array.isArray(next)) {
+          const child: Record<string, unknown> = {}
+          next.push(child)
+          node = child
+        } else if (typeof next === "object" && next !== null) {
+          node = next as Record<string, unknown>
+        } else {
+          const child: Record<string, unknown> = {}
+          node[step] = child
+          node = child
+        }
+      }
+      node[key] = value
+    }
+
+    it("a secret under a default key at any path never reaches the encoded output", () => {
+      fc.assert(
+        fc.property(
+          tree,
+          fc.array(pathKey, { maxLength: 6 }),
+          secretKey,
+          hex,
+          fc.constantFrom("string", "object", "array"),
+          fc.boolean(),
+          (root, path, key, hexSecret, shape, inAnnotations) => {
+            const secret = `SECRET-${hexSecret}`
+            const value = shape === "string" ? secret : shape === "object" ? { inner: secret } : [1, secret]
+            const target = structuredClone(root) as Record<string, unknown>
+            plant(target, path, key, value)
+            const input = inAnnotations ? event({ a: 1 }, "m", { annotations: target }) : event(target)
+            expect(JSON.stringify(input)).toContain(secret)
+            const out = redact(input)
+            expect(JSON.stringify(out)).not.toContain(secret)
+            expect(JSON.stringify(Redactor.make({ mode: "remove" })(input))).not.toContain(secret)
+          }
+        ),
+        { numRuns: 300 }
+      )
+    })
+
+    it("a token embedded in any string, or wrapped in Redacted, at any path never reaches the encoded output", () => {
+      fc.assert(
+        fc.property(
+          tree,
+          fc.array(pathKey, { maxLength: 6 }),
+          hex,
+          fc.constantFrom("bearer", "jwt", "url", "redacted", "message"),
+          fc.string({ maxLength: 10 }),
+          fc.string({ maxLength: 10 }),
+          (root, path, hexSecret, format, before, after) => {
+            const secret = `Zk${hexSecret}`
+            const text = format === "bearer"
+              ? `${before} Bearer ${secret} ${after}`
+              : format === "jwt"
+              ? `${before} eyJ${secret}.eyJ${secret}.${secret} ${after}`
+              : `${before} https://me:${secret}@example.com/x ${after}`
+            const target = structuredClone(root) as Record<string, unknown>
+            plant(target, path, "note", format === "redacted" ? Redacted.make(secret) : text)
+            const input = format === "message" ? event(target, text) : event(target)
+            const out = redact(input)
+            expect(JSON.stringify(out)).not.toContain(secret)
+          }
+        ),
+        { numRuns: 300 }
+      )
+    })
+  })
+})
