@@ -22,6 +22,8 @@ export * as Pipeline from "./Pipeline.ts"
 /** @since 0.1.0 */
 export * as Redactor from "./Redactor.ts"
 /** @since 0.1.0 */
+export * as Sampler from "./Sampler.ts"
+/** @since 0.1.0 */
 export * as Sink from "./Sink.ts"
 /** @since 0.1.0 */
 export * as Worker from "./Worker.ts"

@@ -1,0 +1,1026 @@
+/**
+ * Sampling operators for the pipeline: request-aware (consistent per correlation id, agreeing
+ * with OpenTelemetry trace sampling), error-triggered tail sampling, zap-style burst sampling,
+ * and adaptive sampling toward a target throughput.
+ *
+ * Every operator is a `Stream<LogEvent> => Stream<LogEvent>` stage. State is allocated each time
+ * an operator is applied to a stream, so one operator value can be shared by several facades.
+ * Operators forward control events unchanged and in order, read time only from `Clock` (or from
+ * event timestamps, which come from `Clock`), never drop events at level Error or above, and
+ * report every drop to the worker's {@link Pipeline.Counters}:
+ *
+ * | reason | by |
+ * | --- | --- |
+ * | `"sampled out"` | {@link byCorrelation} / {@link tail}: dropped by the rate, or a quiet request's buffer discarded |
+ * | `"tail buffer overflow"` | {@link tail}: a bound on buffered events or requests was hit |
+ * | `"tail buffer expired"` | {@link tail}: a buffer was held longer than `maxAge` |
+ * | `"sampled out (burst)"` | {@link burst} |
+ * | `"sampled out (adaptive)"` | {@link adaptive} |
+ *
+ * @since 0.1.0
+ */
+import * as Clock from "effect/Clock"
+import type * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Metric from "effect/Metric"
+import * as Random from "effect/Random"
+import * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import * as LogEvent from "./LogEvent.ts"
+import * as Pipeline from "./Pipeline.ts"
+
+// -----------------------------------------------------------------------------
+// models
+// -----------------------------------------------------------------------------
+
+/**
+ * Bounds of the error-triggered tail buffers. All optional.
+ *
+ * - `maxEventsPerRequest` (default 100): beyond it, the request's oldest held event is dropped.
+ * - `maxRequests` (default 10,000): beyond it, the oldest request's whole buffer is dropped.
+ * - `maxBufferedEvents` (default 100,000): total across requests; beyond it, the oldest request's
+ *   whole buffer is dropped.
+ * - `maxAge` (default 30 seconds, measured with `Clock` from the first held event): an older
+ *   buffer is dropped, checked lazily whenever events arrive (no timer).
+ *
+ * Drops caused by the first three are counted as `"tail buffer overflow"`, by age as
+ * `"tail buffer expired"`. The ids of requests that logged an error (whose later events are kept)
+ * are remembered until their `CorrelationEnd`, at most about `2 × maxRequests` of them.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TailOptions {
+  readonly maxEventsPerRequest?: number | undefined
+  readonly maxRequests?: number | undefined
+  readonly maxBufferedEvents?: number | undefined
+  readonly maxAge?: Duration.Input | undefined
+}
+
+/**
+ * Options of {@link byCorrelation}.
+ *
+ * - `rate`: the fraction of correlation ids (requests) kept, in [0, 1].
+ * - `fallbackRate` (default 1): per-event keep probability for events with neither a correlation
+ *   id nor a trace id, drawn from Effect's `Random` service (seed it with `Random.withSeed`).
+ * - `tail`: hold the events of requests the rate drops and release them if the request logs an
+ *   error (`true` for default bounds, or {@link TailOptions}).
+ * - `mark` (default true): add `_sampled: true` and `_sample_rate` to kept events.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ByCorrelationOptions {
+  readonly rate: number
+  readonly fallbackRate?: number | undefined
+  readonly tail?: boolean | TailOptions | undefined
+  readonly mark?: boolean | undefined
+}
+
+/**
+ * Options of {@link tail} used on its own: {@link TailOptions} plus the base `rate` at which
+ * requests are kept without an error (default 0: keep only requests that log an error).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TailSamplerOptions extends TailOptions {
+  readonly rate?: number | undefined
+  readonly fallbackRate?: number | undefined
+  readonly mark?: boolean | undefined
+}
+
+/**
+ * Options of {@link burst} (zap's sampler): per (level, message) and per `tick` (default 1
+ * second), the `first` events pass, then every `thereafter`-th; `thereafter: 0` drops the rest.
+ * `maxKeys` (default 4096) bounds the tracked keys; events of keys beyond it pass unsampled.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BurstOptions {
+  readonly first: number
+  readonly thereafter: number
+  readonly tick?: Duration.Input | undefined
+  readonly maxKeys?: number | undefined
+}
+
+/**
+ * Options of {@link adaptive}.
+ *
+ * - `targetPerSecond`: the output rate (events below Error per second) to aim for.
+ * - `window` (default 1 second): how often the rate is re-computed.
+ * - `minRate` (default 0.0001): the rate never goes below it.
+ * - `name`: value of the `sampler` attribute on the rate gauge, to tell samplers apart.
+ * - `mark` (default true): add `_sampled: true` and `_sample_rate` to kept events.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AdaptiveOptions {
+  readonly targetPerSecond: number
+  readonly window?: Duration.Input | undefined
+  readonly minRate?: number | undefined
+  readonly name?: string | undefined
+  readonly mark?: boolean | undefined
+}
+
+/**
+ * A request-aware sampler: a pipeline stage that can also report what its tail buffers hold.
+ *
+ * `buffered()` sums over every stream the sampler is currently applied to.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Sampler {
+  <E, R>(events: Stream.Stream<LogEvent.LogEvent, E, R>): Stream.Stream<LogEvent.LogEvent, E, R>
+  readonly buffered: () => { readonly requests: number; readonly events: number }
+}
+
+/**
+ * An adaptive sampler: a pipeline stage that can also report its current keep-rate.
+ *
+ * `currentRate()` is the rate most recently computed by any stream the sampler is applied to
+ * (1 before the first window closes).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AdaptiveSampler {
+  <E, R>(events: Stream.Stream<LogEvent.LogEvent, E, R>): Stream.Stream<LogEvent.LogEvent, E, R>
+  readonly currentRate: () => number
+}
+
+// -----------------------------------------------------------------------------
+// decision
+// -----------------------------------------------------------------------------
+
+/**
+ * Whether `id` is a W3C trace id: 32 hex digits (either case), not all zero.
+ *
+ * @example
+ * ```ts
+ * import * as Sampler from "effect-fapilog/Sampler"
+ *
+ * Sampler.isTraceId("4bf92f3577b34da6a3ce929d0e0e4736") // true
+ * Sampler.isTraceId("req-1") // false
+ * ```
+ *
+ * @since 0.1.0
+ * @category decision
+ */
+export const isTraceId = (id: string): boolean => id.length === 32 && traceIdPattern.test(id) && !zeroTraceId.test(id)
+
+/**
+ * The 64-bit hash used for ids that are not trace ids: FNV-1a 64 over the id's UTF-8 bytes
+ * (lone surrogates encoded as U+FFFD, like `TextEncoder`), followed by the splitmix64 finalizer
+ * (`z ^= z >>> 30; z *= 0xbf58476d1ce4e5b9; z ^= z >>> 27; z *= 0x94d049bb133111eb;
+ * z ^= z >>> 31`, all mod 2^64) so that every input bit affects the low 56 bits.
+ *
+ * @example
+ * ```ts
+ * import * as Sampler from "effect-fapilog/Sampler"
+ *
+ * Sampler.hash64("req-1").toString(16) // 16 hex digits at most
+ * ```
+ *
+ * @since 0.1.0
+ * @category decision
+ */
+export const hash64 = (id: string): bigint => {
+  hashString(id)
+  return (BigInt(outHi) << 32n) | BigInt(outLo)
+}
+
+/**
+ * The 56-bit randomness `R` the decision for `id` compares with the threshold: the low 56 bits
+ * (last 14 hex digits) of the id when it is a W3C trace id, otherwise the low 56 bits of
+ * {@link hash64}.
+ *
+ * @example
+ * ```ts
+ * import * as Sampler from "effect-fapilog/Sampler"
+ *
+ * Sampler.randomness("4bf92f3577b34da6a3ce929d0e0e4736") // 0xce929d0e0e4736n: the last 14 hex digits
+ * ```
+ *
+ * @since 0.1.0
+ * @category decision
+ */
+export const randomness = (id: string): bigint => {
+  computeR(id)
+  return (BigInt(outHi) << 28n) | BigInt(outLo)
+}
+
+/**
+ * The rejection threshold of a rate, as in OpenTelemetry consistent probability sampling:
+ * `2^56 − round(rate × 2^56)`. An id is kept when its {@link randomness} is at least this.
+ *
+ * @since 0.1.0
+ * @category decision
+ */
+export const threshold = (rate: number): bigint => {
+  checkRate(rate, "rate")
+  return MAX_ADJUSTED - BigInt(Math.round(rate * 2 ** 56))
+}
+
+/**
+ * The sampling decision for a correlation id at `rate`: a pure function, identical in every
+ * process and every language that implements the documented algorithm. A higher rate keeps a
+ * superset of the ids a lower rate keeps; rate 1 keeps every id and rate 0 none.
+ *
+ * @example
+ * ```ts
+ * import * as Sampler from "effect-fapilog/Sampler"
+ *
+ * const keep = Sampler.decide("req-42", 0.1)
+ * ```
+ *
+ * @since 0.1.0
+ * @category decision
+ */
+export const decide = (id: string, rate: number): boolean => randomness(id) >= threshold(rate)
+
+// -----------------------------------------------------------------------------
+// operators
+// -----------------------------------------------------------------------------
+
+/**
+ * Request-aware sampling: one decision per correlation id ({@link decide}), applied to every
+ * event of that id, so a request's lines are all kept or all dropped — in this process and in
+ * every service that samples the same id at the same rate.
+ *
+ * The id of an event is its `correlationId`, or else its `traceId` (the current Effect span).
+ * Events with neither fall back to `fallbackRate` per event (default 1, drawn from `Random`).
+ * Events at level Error or above are never dropped; when the rate would have dropped them they
+ * are marked `_sample_reason: "error"`. Kept events get `_sampled: true` and `_sample_rate`.
+ * With `tail`, events the rate drops are held per request and released if the request logs an
+ * error (see {@link tail}). Drops are counted as `"sampled out"`.
+ *
+ * Dual: `byCorrelation(options)` or `byCorrelation(stream, options)`. Throws a `RangeError` at
+ * construction when a rate is outside [0, 1].
+ *
+ * @example
+ * ```ts
+ * import { Stream } from "effect"
+ * import * as LogEvent from "effect-fapilog/LogEvent"
+ * import * as Sampler from "effect-fapilog/Sampler"
+ *
+ * const sampled = Stream.make(
+ *   LogEvent.make({ timestamp: 0, level: "Info", message: "hi", logger: "app", correlationId: "req-1" })
+ * ).pipe(Sampler.byCorrelation({ rate: 0.1, tail: true }))
+ * ```
+ *
+ * @since 0.1.0
+ * @category operators
+ */
+export const byCorrelation: {
+  (options: ByCorrelationOptions): Sampler
+  <E, R>(self: Stream.Stream<LogEvent.LogEvent, E, R>, options: ByCorrelationOptions): Stream.Stream<LogEvent.LogEvent, E, R>
+} = function(...args: Array<any>) {
+  if (Stream.isStream(args[0])) {
+    return byCorrelationStream(args[0] as Stream.Stream<LogEvent.LogEvent, unknown, unknown>, makeConfig(args[1]), {
+      requests: 0,
+      events: 0
+    })
+  }
+  return sampler(makeConfig(args[0]))
+} as never
+
+/**
+ * Error-triggered tail sampling on its own: events of requests that the base `rate` (default
+ * 0) drops are held per correlation id. If the request then logs an event at level Error or
+ * above, the held events are emitted in order (marked `_sample_reason: "error"`), then the
+ * error, and the rest of the request is kept. When the request ends (a `CorrelationEnd` control
+ * event) or the stream ends, its held events are discarded and counted as `"sampled out"`.
+ *
+ * A `Flush` barrier does not release held events: they are deliberately waiting for the
+ * request's outcome. Buffers are bounded (see {@link TailOptions}); overflow is counted.
+ *
+ * Dual: `tail(options)` or `tail(stream, options)`.
+ *
+ * @example
+ * ```ts
+ * import { Stream } from "effect"
+ * import * as LogEvent from "effect-fapilog/LogEvent"
+ * import * as Sampler from "effect-fapilog/Sampler"
+ *
+ * const sampler = Sampler.tail({ maxEventsPerRequest: 50 })
+ * const out = Stream.make(
+ *   LogEvent.make({ timestamp: 0, level: "Info", message: "start", logger: "app", correlationId: "r" }),
+ *   LogEvent.make({ timestamp: 1, level: "Error", message: "boom", logger: "app", correlationId: "r" })
+ * ).pipe(sampler) // both events are emitted
+ * ```
+ *
+ * @since 0.1.0
+ * @category operators
+ */
+export const tail: {
+  (options?: TailSamplerOptions): Sampler
+  <E, R>(self: Stream.Stream<LogEvent.LogEvent, E, R>, options?: TailSamplerOptions): Stream.Stream<LogEvent.LogEvent, E, R>
+} = function(...args: Array<any>) {
+  const toOptions = (o: TailSamplerOptions | undefined): ByCorrelationOptions => ({
+    rate: o?.rate ?? 0,
+    fallbackRate: o?.fallbackRate,
+    mark: o?.mark,
+    tail: o ?? true
+  })
+  if (Stream.isStream(args[0])) {
+    return byCorrelationStream(
+      args[0] as Stream.Stream<LogEvent.LogEvent, unknown, unknown>,
+      makeConfig(toOptions(args[1])),
+      { requests: 0, events: 0 }
+    )
+  }
+  return sampler(makeConfig(toOptions(args[0])))
+} as never
+
+/**
+ * Burst sampling with zap's semantics: per (level, message template or message) and per tick
+ * window starting at the key's first event, the first `first` events pass, then every
+ * `thereafter`-th; with `thereafter: 0` the rest of the tick is dropped. Windows are measured
+ * on event timestamps (which come from `Clock`). Events at level Error or above always pass and
+ * are not counted. Drops are counted as `"sampled out (burst)"`.
+ *
+ * @example
+ * ```ts
+ * import { Stream } from "effect"
+ * import * as LogEvent from "effect-fapilog/LogEvent"
+ * import * as Sampler from "effect-fapilog/Sampler"
+ *
+ * const events = Stream.make(LogEvent.make({ timestamp: 0, level: "Info", message: "tick", logger: "app" }))
+ * const limited = events.pipe(Sampler.burst({ first: 10, thereafter: 100, tick: "1 second" }))
+ * ```
+ *
+ * @since 0.1.0
+ * @category operators
+ */
+export const burst: {
+  (options: BurstOptions): Pipeline.Pipeline
+  <E, R>(self: Stream.Stream<LogEvent.LogEvent, E, R>, options: BurstOptions): Stream.Stream<LogEvent.LogEvent, E, R>
+} = function(...args: Array<any>) {
+  if (Stream.isStream(args[0])) {
+    return burstStream(args[0] as Stream.Stream<LogEvent.LogEvent, unknown, unknown>, makeBurstConfig(args[1]))
+  }
+  const config = makeBurstConfig(args[0])
+  return <E, R>(self: Stream.Stream<LogEvent.LogEvent, E, R>) => burstStream(self, config)
+} as never
+
+/**
+ * Adaptive sampling: every `window` (measured on event timestamps, which come from `Clock`) the
+ * sampler estimates the incoming rate of events below Error and sets its keep-rate to
+ * `targetPerSecond / estimate`, capped to [`minRate`, 1]. The estimate jumps at once to a higher
+ * observed rate (a flood is damped from the next window on) and otherwise halves its distance
+ * to the observed rate each window (no oscillation when the load drops). Within a window, events are kept by a deterministic error-diffusion counter
+ * (exactly `rate` of them, evenly spread), not per request: put {@link byCorrelation} first if
+ * whole requests must be kept together.
+ *
+ * Errors and above always pass (and are not counted toward the target). The current rate is
+ * published to the gauge `fapilog_sampler_adaptive_rate` (attribute `sampler` = `name` when
+ * given) and returned by `currentRate()`. Kept events get `_sampled: true` and `_sample_rate`
+ * (multiplied by an earlier `_sample_rate`, so it remains the event's overall keep probability).
+ * Drops are counted as `"sampled out (adaptive)"`.
+ *
+ * @example
+ * ```ts
+ * import * as Sampler from "effect-fapilog/Sampler"
+ *
+ * const sampler = Sampler.adaptive({ targetPerSecond: 500, window: "1 second" })
+ * sampler.currentRate() // 1 until the first window closes
+ * ```
+ *
+ * @since 0.1.0
+ * @category operators
+ */
+export const adaptive: {
+  (options: AdaptiveOptions): AdaptiveSampler
+  <E, R>(self: Stream.Stream<LogEvent.LogEvent, E, R>, options: AdaptiveOptions): Stream.Stream<LogEvent.LogEvent, E, R>
+} = function(...args: Array<any>) {
+  if (Stream.isStream(args[0])) {
+    return adaptiveStream(args[0] as Stream.Stream<LogEvent.LogEvent, unknown, unknown>, makeAdaptiveConfig(args[1]), {
+      rate: 1
+    })
+  }
+  const config = makeAdaptiveConfig(args[0])
+  const shared = { rate: 1 }
+  const f = <E, R>(self: Stream.Stream<LogEvent.LogEvent, E, R>) => adaptiveStream(self, config, shared)
+  return Object.assign(f, { currentRate: () => shared.rate })
+} as never
+
+/**
+ * The gauge adaptive samplers publish their current keep-rate to.
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const adaptiveRateGauge: Metric.Gauge<number> = Metric.gauge("fapilog_sampler_adaptive_rate", {
+  description: "Current keep-rate of the adaptive log sampler"
+})
+
+// -----------------------------------------------------------------------------
+// internal: decision arithmetic
+// -----------------------------------------------------------------------------
+
+const MAX_ADJUSTED = 1n << 56n
+const traceIdPattern = /^[0-9a-fA-F]{32}$/
+const zeroTraceId = /^0{32}$/
+const TWO_32 = 4294967296
+const MASK_28 = 0xfffffff
+
+// Results of the 64-bit helpers, as two unsigned halves (no allocation on the hot path).
+let outHi = 0
+let outLo = 0
+
+/** Sets outHi:outLo to the 64-bit product (mod 2^64) of ahi:alo and bhi:blo. */
+const mul64 = (ahi: number, alo: number, bhi: number, blo: number): void => {
+  const a0 = alo & 0xffff
+  const a1 = alo >>> 16
+  const b0 = blo & 0xffff
+  const b1 = blo >>> 16
+  const mid = a0 * b1 + a1 * b0 // < 2^33
+  const low = a0 * b0 + (mid % 65536) * 65536 // < 2^33
+  const lo = low >>> 0
+  const high = a1 * b1 + Math.floor(mid / 65536) + Math.floor(low / TWO_32)
+  outHi = (high + Math.imul(ahi, blo) + Math.imul(alo, bhi)) >>> 0
+  outLo = lo
+}
+
+// FNV-1a state while hashing
+let fnvHi = 0
+let fnvLo = 0
+
+/** One FNV-1a step: xor the byte, multiply by the 64-bit prime 2^40 + 0x1b3 (mod 2^64). */
+const fnvByte = (byte: number): void => {
+  const lo = (fnvLo ^ byte) >>> 0
+  const a = lo * 0x1b3 // < 2^41, exact
+  fnvHi = (Math.imul(fnvHi, 0x1b3) + Math.floor(a / TWO_32) + (lo << 8)) >>> 0
+  fnvLo = a >>> 0
+}
+
+/** FNV-1a 64 over the UTF-8 bytes of `id`, then the splitmix64 finalizer; result in outHi:outLo. */
+const hashString = (id: string): void => {
+  fnvHi = 0xcbf29ce4
+  fnvLo = 0x84222325
+  const n = id.length
+  for (let i = 0; i < n; i++) {
+    let c = id.charCodeAt(i)
+    if (c < 0x80) {
+      fnvByte(c)
+      continue
+    }
+    if (c >= 0xd800 && c <= 0xdfff) {
+      const next = i + 1 < n ? id.charCodeAt(i + 1) : 0
+      if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00)
+        i++
+      } else {
+        c = 0xfffd // lone surrogate, as TextEncoder
+      }
+    }
+    if (c < 0x800) {
+      fnvByte(0xc0 | (c >>> 6))
+    } else if (c < 0x10000) {
+      fnvByte(0xe0 | (c >>> 12))
+      fnvByte(0x80 | ((c >>> 6) & 0x3f))
+    } else {
+      fnvByte(0xf0 | (c >>> 18))
+      fnvByte(0x80 | ((c >>> 12) & 0x3f))
+      fnvByte(0x80 | ((c >>> 6) & 0x3f))
+    }
+    fnvByte(0x80 | (c & 0x3f))
+  }
+  // splitmix64 finalizer: z = (z ^ z>>30) * C1; z = (z ^ z>>27) * C2; z ^= z>>31
+  let hi = fnvHi
+  let lo = fnvLo
+  mul64((hi ^ (hi >>> 30)) >>> 0, (lo ^ ((lo >>> 30) | (hi << 2))) >>> 0, 0xbf58476d, 0x1ce4e5b9)
+  hi = outHi
+  lo = outLo
+  mul64((hi ^ (hi >>> 27)) >>> 0, (lo ^ ((lo >>> 27) | (hi << 5))) >>> 0, 0x94d049bb, 0x133111eb)
+  hi = outHi
+  lo = outLo
+  outHi = (hi ^ (hi >>> 31)) >>> 0
+  outLo = (lo ^ ((lo >>> 31) | (hi << 1))) >>> 0
+}
+
+/** Sets outHi:outLo to R split as 28:28 bits. */
+const computeR = (id: string): void => {
+  if (isTraceId(id)) {
+    outHi = parseInt(id.slice(18, 25), 16)
+    outLo = parseInt(id.slice(25, 32), 16)
+  } else {
+    hashString(id)
+    outHi = (((outHi & 0xffffff) << 4) | (outLo >>> 28)) >>> 0
+    outLo = outLo & MASK_28
+  }
+}
+
+const checkRate = (rate: number, name: string): void => {
+  if (!(rate >= 0 && rate <= 1)) throw new RangeError(`Sampler: ${name} must be in [0, 1], got ${rate}`)
+}
+
+const checkPositive = (n: number, name: string): void => {
+  if (!(n >= 1)) throw new RangeError(`Sampler: ${name} must be at least 1, got ${n}`)
+}
+
+/** A decision function for one rate, threshold precomputed as 28:28 bits, with a bounded cache. */
+const makeDecider = (rate: number): (id: string) => boolean => {
+  if (rate >= 1) return () => true
+  if (rate <= 0) return () => false
+  const t = threshold(rate)
+  const tHi = Number(t >> 28n)
+  const tLo = Number(t & BigInt(MASK_28))
+  const cache = new GenerationalCache<boolean>(DECISION_CACHE)
+  let lastId: string | undefined
+  let lastKeep = false
+  return (id) => {
+    if (id === lastId) return lastKeep
+    let keep = cache.get(id)
+    if (keep === undefined) {
+      computeR(id)
+      keep = outHi > tHi || (outHi === tHi && outLo >= tLo)
+      cache.set(id, keep)
+    }
+    lastId = id
+    lastKeep = keep
+    return keep
+  }
+}
+
+const DECISION_CACHE = 8192
+
+/**
+ * A bounded map that keeps between `size` and `2 × size` recent entries: when the current
+ * generation is full it becomes the previous one (the older generation is dropped whole). O(1)
+ * per operation, unlike evicting a `Map`'s first key, which V8 makes slower as deletions pile up.
+ */
+class GenerationalCache<A> {
+  private current = new Map<string, A>()
+  private previous = new Map<string, A>()
+  private readonly size: number
+  constructor(size: number) {
+    this.size = size
+  }
+  get(key: string): A | undefined {
+    const hit = this.current.get(key)
+    if (hit !== undefined) return hit
+    const old = this.previous.get(key)
+    if (old !== undefined) this.set(key, old)
+    return old
+  }
+  has(key: string): boolean {
+    return this.get(key) !== undefined
+  }
+  set(key: string, value: A): void {
+    if (this.current.size >= this.size) {
+      this.previous = this.current
+      this.current = new Map()
+    }
+    this.current.set(key, value)
+  }
+  delete(key: string): void {
+    this.current.delete(key)
+    this.previous.delete(key)
+  }
+}
+
+// -----------------------------------------------------------------------------
+// internal: stream plumbing
+// -----------------------------------------------------------------------------
+
+interface Env {
+  readonly counters: Pipeline.CountersShape
+  readonly clock: Clock.Clock
+  readonly random: Random.Random
+  readonly context: Context.Context<never>
+}
+
+interface Stage {
+  /** Appends to `out` what `chunk` yields. */
+  readonly chunk: (chunk: ReadonlyArray<LogEvent.LogEvent>, out: Array<LogEvent.LogEvent>) => void
+  /** Runs once when the stream ends, fails or is interrupted. */
+  readonly end?: (() => void) | undefined
+}
+
+/** Applies a per-application stateful stage, chunk by chunk; empty outputs pull again. */
+const stateful = <E, R>(
+  self: Stream.Stream<LogEvent.LogEvent, E, R>,
+  make: (env: Env) => Stage
+): Stream.Stream<LogEvent.LogEvent, E, R> =>
+  Stream.transformPull(self, (pull, scope) =>
+    Effect.gen(function*() {
+      const env: Env = {
+        counters: yield* Pipeline.Counters,
+        clock: yield* Clock.Clock,
+        random: yield* Random.Random,
+        context: yield* Effect.context<never>()
+      }
+      const stage = make(env)
+      const end = stage.end
+      if (end !== undefined) yield* Scope.addFinalizer(scope, Effect.sync(end))
+      const loop: typeof pull = Effect.flatMap(pull, (chunk) => {
+        const out: Array<LogEvent.LogEvent> = []
+        stage.chunk(chunk, out)
+        return out.length === 0 ? loop : Effect.succeed(out as unknown as typeof chunk)
+      })
+      return loop
+    }))
+
+// -----------------------------------------------------------------------------
+// internal: byCorrelation / tail
+// -----------------------------------------------------------------------------
+
+interface Config {
+  readonly rate: number
+  readonly fallbackRate: number
+  readonly mark: boolean
+  readonly tail: TailConfig | undefined
+  readonly keptMarks: Readonly<Record<string, unknown>>
+  readonly errorMarks: Readonly<Record<string, unknown>>
+  readonly fallbackMarks: Readonly<Record<string, unknown>>
+}
+
+interface TailConfig {
+  readonly maxEventsPerRequest: number
+  readonly maxRequests: number
+  readonly maxBufferedEvents: number
+  readonly maxAgeMillis: number
+}
+
+interface Stats {
+  requests: number
+  events: number
+}
+
+interface Held {
+  readonly id: string
+  readonly events: Array<LogEvent.LogEvent>
+  readonly since: number
+  live: boolean
+}
+
+const makeConfig = (options: ByCorrelationOptions): Config => {
+  checkRate(options.rate, "rate")
+  const fallbackRate = options.fallbackRate ?? 1
+  checkRate(fallbackRate, "fallbackRate")
+  const t = options.tail
+  let tail: TailConfig | undefined
+  if (t !== undefined && t !== false) {
+    const o: TailOptions = t === true ? {} : t
+    const maxBufferedEvents = o.maxBufferedEvents ?? 100_000
+    const maxEventsPerRequest = Math.min(o.maxEventsPerRequest ?? 100, maxBufferedEvents)
+    const maxRequests = o.maxRequests ?? 10_000
+    checkPositive(maxBufferedEvents, "maxBufferedEvents")
+    checkPositive(maxEventsPerRequest, "maxEventsPerRequest")
+    checkPositive(maxRequests, "maxRequests")
+    tail = {
+      maxEventsPerRequest,
+      maxRequests,
+      maxBufferedEvents,
+      maxAgeMillis: Duration.toMillis(o.maxAge ?? "30 seconds")
+    }
+  }
+  return {
+    rate: options.rate,
+    fallbackRate,
+    mark: options.mark ?? true,
+    tail,
+    keptMarks: { _sampled: true, _sample_rate: options.rate },
+    errorMarks: { _sampled: true, _sample_rate: options.rate, _sample_reason: "error" },
+    fallbackMarks: { _sampled: true, _sample_rate: fallbackRate }
+  }
+}
+
+const sampler = (config: Config): Sampler => {
+  const stats: Stats = { requests: 0, events: 0 }
+  const f = <E, R>(self: Stream.Stream<LogEvent.LogEvent, E, R>) => byCorrelationStream(self, config, stats)
+  return Object.assign(f, { buffered: () => ({ requests: stats.requests, events: stats.events }) })
+}
+
+const byCorrelationStream = <E, R>(
+  self: Stream.Stream<LogEvent.LogEvent, E, R>,
+  config: Config,
+  stats: Stats
+): Stream.Stream<LogEvent.LogEvent, E, R> =>
+  stateful(self, ({ clock, counters, random }) => {
+    const keep = makeDecider(config.rate)
+    const { errorMarks, fallbackMarks, fallbackRate, keptMarks, mark } = config
+    const tailConfig = config.tail
+    const buffers = new Map<string, Held>()
+    // buffers in creation order (oldest first), removed lazily: `live` is false once removed
+    let order: Array<Held> = []
+    let head = 0
+    const promoted = new GenerationalCache<true>(tailConfig?.maxRequests ?? 1)
+    let held = 0
+    let sampledOut = 0
+    let overflow = 0
+    let expired = 0
+
+    const report = () => {
+      if (sampledOut > 0) counters.dropped("sampled out", sampledOut)
+      if (overflow > 0) counters.dropped("tail buffer overflow", overflow)
+      if (expired > 0) counters.dropped("tail buffer expired", expired)
+      sampledOut = overflow = expired = 0
+    }
+    const remove = (id: string, h: Held): number => {
+      buffers.delete(id)
+      h.live = false
+      const n = h.events.length
+      held -= n
+      stats.requests--
+      stats.events -= n
+      return n
+    }
+    const oldest = (): Held | undefined => {
+      while (head < order.length && !order[head]!.live) head++
+      if (head > 1024 && head * 2 > order.length) {
+        order = order.slice(head)
+        head = 0
+      }
+      return order[head]
+    }
+    const evictOldest = (): boolean => {
+      const h = oldest()
+      if (h === undefined) return false
+      overflow += remove(h.id, h)
+      return true
+    }
+    const hold = (id: string, event: LogEvent.LogEvent, now: number, t: TailConfig) => {
+      let h = buffers.get(id)
+      if (h === undefined) {
+        while (buffers.size >= t.maxRequests && evictOldest()) {}
+        h = { id, events: [], since: now, live: true }
+        buffers.set(id, h)
+        // drop removed entries when they outnumber the live ones
+        if (order.length - head > 2 * buffers.size + 1024) {
+          order = order.slice(head).filter((x) => x.live)
+          head = 0
+        }
+        order.push(h)
+        stats.requests++
+      } else if (h.events.length >= t.maxEventsPerRequest) {
+        h.events.shift()
+        held--
+        stats.events--
+        overflow++
+      }
+      h.events.push(event)
+      held++
+      stats.events++
+      while (held > t.maxBufferedEvents && evictOldest()) {}
+    }
+    const promote = (id: string) => {
+      promoted.set(id, true)
+    }
+    const expire = (now: number, t: TailConfig) => {
+      for (let h = oldest(); h !== undefined && now - h.since >= t.maxAgeMillis; h = oldest()) {
+        expired += remove(h.id, h)
+      }
+    }
+    const emit = (out: Array<LogEvent.LogEvent>, event: LogEvent.LogEvent, marks: Readonly<Record<string, unknown>>) => {
+      out.push(mark ? LogEvent.withFields(event, marks) : event)
+    }
+
+    return {
+      chunk: (chunk, out) => {
+        // Clock is read at most once per chunk, and only when tail buffering needs it
+        let now = -1
+        if (tailConfig !== undefined && buffers.size > 0) {
+          now = clock.currentTimeMillisUnsafe()
+          expire(now, tailConfig)
+        }
+        for (let i = 0; i < chunk.length; i++) {
+          const event = chunk[i]!
+          const control = event.control
+          if (control !== undefined) {
+            if (tailConfig !== undefined && control._tag === "CorrelationEnd") {
+              const h = buffers.get(control.correlationId)
+              if (h !== undefined) sampledOut += remove(control.correlationId, h)
+              promoted.delete(control.correlationId)
+            }
+            out.push(event)
+            continue
+          }
+          const id = event.correlationId ?? event.traceId
+          if (id === undefined) {
+            if (fallbackRate >= 1 || LogEvent.isErrorOrAbove(event) || random.nextDoubleUnsafe() < fallbackRate) {
+              emit(out, event, fallbackMarks)
+            } else {
+              sampledOut++
+            }
+            continue
+          }
+          if (keep(id)) {
+            emit(out, event, keptMarks)
+            continue
+          }
+          if (tailConfig === undefined) {
+            if (LogEvent.isErrorOrAbove(event)) emit(out, event, errorMarks)
+            else sampledOut++
+            continue
+          }
+          if (promoted.has(id)) {
+            emit(out, event, errorMarks)
+          } else if (LogEvent.isErrorOrAbove(event)) {
+            const h = buffers.get(id)
+            if (h !== undefined) {
+              remove(id, h)
+              for (let j = 0; j < h.events.length; j++) emit(out, h.events[j]!, errorMarks)
+            }
+            emit(out, event, errorMarks)
+            promote(id)
+          } else {
+            if (now < 0) now = clock.currentTimeMillisUnsafe()
+            hold(id, event, now, tailConfig)
+          }
+        }
+        report()
+      },
+      end: () => {
+        for (const [id, h] of buffers) sampledOut += remove(id, h)
+        order = []
+        report()
+      }
+    }
+  })
+
+// -----------------------------------------------------------------------------
+// internal: burst
+// -----------------------------------------------------------------------------
+
+interface BurstConfig {
+  readonly first: number
+  readonly thereafter: number
+  readonly tickMillis: number
+  readonly maxKeys: number
+}
+
+interface BurstCounter {
+  resetAt: number
+  n: number
+}
+
+const makeBurstConfig = (options: BurstOptions): BurstConfig => {
+  if (!(options.first >= 0) || !(options.thereafter >= 0)) {
+    throw new RangeError("Sampler.burst: first and thereafter must be non-negative")
+  }
+  const maxKeys = options.maxKeys ?? 4096
+  checkPositive(maxKeys, "maxKeys")
+  return {
+    first: options.first,
+    thereafter: options.thereafter,
+    tickMillis: Duration.toMillis(options.tick ?? "1 second"),
+    maxKeys
+  }
+}
+
+const burstStream = <E, R>(
+  self: Stream.Stream<LogEvent.LogEvent, E, R>,
+  config: BurstConfig
+): Stream.Stream<LogEvent.LogEvent, E, R> =>
+  stateful(self, ({ counters }) => {
+    const { first, maxKeys, thereafter, tickMillis } = config
+    const keys = new Map<string, BurstCounter>()
+    // no tracked counter resets before this time, so sweeping earlier frees nothing
+    let sweepAfter = -Infinity
+    const sweep = (now: number): void => {
+      let min = Infinity
+      for (const [key, c] of keys) {
+        if (now >= c.resetAt) keys.delete(key)
+        else if (c.resetAt < min) min = c.resetAt
+      }
+      sweepAfter = min
+    }
+    return {
+      chunk: (chunk, out) => {
+        let dropped = 0
+        for (let i = 0; i < chunk.length; i++) {
+          const event = chunk[i]!
+          if (event.control !== undefined || LogEvent.isErrorOrAbove(event)) {
+            out.push(event)
+            continue
+          }
+          const now = event.timestamp
+          const key = event.level + "\u0000" + (event.template ?? event.message)
+          let c = keys.get(key)
+          if (c === undefined) {
+            if (keys.size >= maxKeys && now >= sweepAfter) sweep(now)
+            if (keys.size >= maxKeys) {
+              out.push(event) // untracked: pass rather than guess
+              continue
+            }
+            c = { resetAt: now + tickMillis, n: 0 }
+            keys.set(key, c)
+          } else if (now >= c.resetAt) {
+            c.resetAt = now + tickMillis
+            c.n = 0
+          }
+          const n = ++c.n
+          if (n <= first || (thereafter > 0 && (n - first) % thereafter === 0)) out.push(event)
+          else dropped++
+        }
+        if (dropped > 0) counters.dropped("sampled out (burst)", dropped)
+      }
+    }
+  })
+
+// -----------------------------------------------------------------------------
+// internal: adaptive
+// -----------------------------------------------------------------------------
+
+// slightly below 1 so that summing a rate such as 0.1 ten times (0.9999999999999999) keeps one
+const CREDIT_UNIT = 1 - 1e-9
+
+interface AdaptiveConfig {
+  readonly target: number
+  readonly windowMillis: number
+  readonly minRate: number
+  readonly mark: boolean
+  readonly gauge: Metric.Gauge<number>
+}
+
+const makeAdaptiveConfig = (options: AdaptiveOptions): AdaptiveConfig => {
+  if (!(options.targetPerSecond > 0)) throw new RangeError("Sampler.adaptive: targetPerSecond must be positive")
+  const windowMillis = Duration.toMillis(options.window ?? "1 second")
+  if (!(windowMillis > 0 && windowMillis < Infinity)) throw new RangeError("Sampler.adaptive: window must be finite and positive")
+  const minRate = options.minRate ?? 0.0001
+  checkRate(minRate, "minRate")
+  return {
+    target: options.targetPerSecond,
+    windowMillis,
+    minRate,
+    mark: options.mark ?? true,
+    gauge: options.name === undefined ? adaptiveRateGauge : Metric.withAttributes(adaptiveRateGauge, { sampler: options.name })
+  }
+}
+
+const adaptiveStream = <E, R>(
+  self: Stream.Stream<LogEvent.LogEvent, E, R>,
+  config: AdaptiveConfig,
+  shared: { rate: number }
+): Stream.Stream<LogEvent.LogEvent, E, R> =>
+  stateful(self, ({ context, counters }) => {
+    const { gauge, mark, minRate, target, windowMillis } = config
+    const windowSeconds = windowMillis / 1000
+    let rate = 1
+    let credit = 0
+    let windowIndex: number | undefined
+    let seen = 0
+    let estimate: number | undefined
+    let marks: Record<string, unknown> = { _sampled: true, _sample_rate: 1 }
+    const publish = () => {
+      shared.rate = rate
+      gauge.updateUnsafe(rate, context)
+    }
+    publish()
+    const closeWindows = (elapsed: number) => {
+      const observed = seen / windowSeconds
+      // fast attack (a flood is damped in the next window), slow release (halve the distance)
+      estimate = estimate === undefined || observed >= estimate ? observed : (estimate + observed) / 2
+      for (let k = 1; k < elapsed && k < 64; k++) estimate /= 2 // windows without any event
+      seen = 0
+      const next = estimate <= target ? 1 : Math.max(minRate, target / estimate)
+      if (next !== rate) {
+        rate = next
+        marks = { _sampled: true, _sample_rate: rate }
+        credit = 0
+      }
+      publish()
+    }
+    return {
+      chunk: (chunk, out) => {
+        let dropped = 0
+        for (let i = 0; i < chunk.length; i++) {
+          const event = chunk[i]!
+          if (event.control !== undefined || LogEvent.isErrorOrAbove(event)) {
+            out.push(event)
+            continue
+          }
+          const index = Math.floor(event.timestamp / windowMillis)
+          if (windowIndex === undefined) windowIndex = index
+          else if (index > windowIndex) {
+            closeWindows(index - windowIndex)
+            windowIndex = index
+          }
+          seen++
+          credit += rate
+          if (credit < CREDIT_UNIT) {
+            dropped++
+            continue
+          }
+          credit -= CREDIT_UNIT
+          if (!mark) {
+            out.push(event)
+            continue
+          }
+          const prior = event.fields?.["_sample_rate"]
+          out.push(LogEvent.withFields(
+            event,
+            typeof prior === "number" ? { _sampled: true, _sample_rate: prior * rate } : marks
+          ))
+        }
+        if (dropped > 0) counters.dropped("sampled out (adaptive)", dropped)
+      }
+    }
+  })
