@@ -1,0 +1,79 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Exit, Scope } from "effect"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import * as LogEvent from "../src/LogEvent.ts"
+import * as Sink from "../src/Sink.ts"
+
+const event = (message: string) => LogEvent.make({ timestamp: 0, level: "Info", message, logger: "t" })
+
+describe("Sink", () => {
+  it.live("file: appends batches, keeps what was there, closes on scope close", () =>
+    Effect.gen(function*() {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fapilog-sink-"))
+      const file = path.join(dir, "a.jsonl")
+      fs.writeFileSync(file, "{\"existing\":true}\n")
+      const scope = yield* Scope.make()
+      const writer = yield* Scope.provide(Sink.file(file).open, scope)
+      yield* writer.write(Sink.makeBatch([event("one"), event("two")]))
+      writer.writeUnsafe!(Sink.makeBatch([event("three")]))
+      yield* Scope.close(scope, Exit.void)
+      const lines = fs.readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l))
+      assert.deepStrictEqual(lines.map((l) => l.msg ?? "existing"), ["existing", "one", "two", "three"])
+      // the descriptor is closed: writing through it now fails
+      const exit = yield* Effect.exit(writer.write(Sink.makeBatch([event("late")])))
+      assert.strictEqual(exit._tag, "Failure")
+      fs.rmSync(dir, { recursive: true, force: true })
+    }))
+
+  it.live("file: /dev/full gives a real ENOSPC as a typed SinkError", () =>
+    Effect.gen(function*() {
+      if (!fs.existsSync("/dev/full")) return
+      const error = yield* Effect.scoped(Effect.gen(function*() {
+        const writer = yield* Sink.file("/dev/full").open
+        return yield* writer.write(Sink.makeBatch([event("x")]))
+      })).pipe(Effect.flip)
+      assert.strictEqual(error._tag, "SinkError")
+      assert.include(error.message, "ENOSPC")
+    }))
+
+  it.effect("memory: events and lines can be read back and cleared", () =>
+    Effect.gen(function*() {
+      const memory = Sink.memory()
+      const writer = yield* memory.open
+      yield* writer.write(Sink.makeBatch([event("a"), event("b")]))
+      assert.deepStrictEqual((yield* memory.events).map((e) => e.message), ["a", "b"])
+      const lines = yield* memory.lines
+      assert.deepStrictEqual(lines.map((l) => JSON.parse(l).msg), ["a", "b"])
+      yield* memory.clear
+      assert.deepStrictEqual(yield* memory.events, [])
+    }).pipe(Effect.scoped))
+
+  it("fanOut of one sink is that sink", () => {
+    const memory = Sink.memory()
+    assert.strictEqual(Sink.fanOut([memory]), memory)
+  })
+
+  it.effect("fanOut writes to every sink even when one fails, then reports the failure", () =>
+    Effect.gen(function*() {
+      const a = Sink.memory("a")
+      const b = Sink.memory("b")
+      const broken = Sink.make("broken", Effect.succeed(Sink.writer(() => {
+        throw new Error("nope")
+      }, "broken")))
+      const writer = yield* Sink.fanOut([a, broken, b]).open
+      const exit = yield* Effect.exit(writer.write(Sink.makeBatch([event("x")])))
+      assert.strictEqual(exit._tag, "Failure")
+      assert.deepStrictEqual(a.eventsUnsafe().map((e) => e.message), ["x"])
+      assert.deepStrictEqual(b.eventsUnsafe().map((e) => e.message), ["x"])
+    }).pipe(Effect.scoped))
+
+  it("a batch renders one NDJSON line per event, newline-terminated", () => {
+    const batch = Sink.makeBatch([event("a")])
+    const first = batch.ndjson
+    assert.strictEqual(first, batch.ndjson)
+    assert.strictEqual(first.endsWith("\n"), true)
+    assert.strictEqual(first.split("\n").length, 2)
+  })
+})
