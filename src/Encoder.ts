@@ -1,0 +1,1158 @@
+/**
+ * Fast NDJSON encoding of log events that never throws.
+ *
+ * An {@link Encoder} turns a {@link LogEvent.LogEvent} into one line of text. The JSON encoder
+ * ({@link json}, {@link make}) builds the line directly as a string (no intermediate object, no
+ * `JSON.stringify` of a rebuilt record), in this key order:
+ *
+ * ```text
+ * {"time":"2024-01-02T03:04:05.678Z","level":"INFO","logger":"svc","msg":"hello",
+ *  "correlation_id":"..","trace_id":"..","span_id":"..",<annotations>,<fields>,
+ *  "spans":{"label":12},"cause":"Error: boom\n    at ..."}
+ * ```
+ *
+ * (one line in reality). Optional keys are omitted when absent. Fields shadow annotations with
+ * the same key, so every key is written once. A user key equal to a reserved key (`time`,
+ * `level`, `logger`, `msg`, `correlation_id`, `trace_id`, `span_id`, `spans`, `cause`) is written
+ * as `fields.<key>` (after the other user keys). Control events (flush barriers, correlation
+ * ends) are never encoded: `encode` returns `""` for them and `encodeBatch` skips them.
+ *
+ * Values are rendered safely, whatever they are:
+ *
+ * - strings: `"`, `\`, U+0000–U+001F, U+2028, U+2029 and lone surrogates are escaped, so every
+ *   line is valid JSON and one event is exactly one line; strings longer than `maxStringLength`
+ *   are cut and end with `…[truncated N chars]`;
+ * - numbers: `NaN`, `Infinity` and `-Infinity` become `null` (as `JSON.stringify` does: a field
+ *   keeps one JSON type for log indexers);
+ * - bigint: its decimal string (`123n` → `"123"`);
+ * - `undefined`: omitted in objects, `null` in arrays (and at the root of {@link encodeValue});
+ * - symbols: `"Symbol(description)"`; functions: `"[Function name]"`;
+ * - `Date`: its ISO string, `"Invalid Date"` when invalid;
+ * - `Map`: an array of `[key, value]` entries (lossless for non-string keys); `Set`: an array;
+ * - typed arrays, `DataView`, `ArrayBuffer`, `SharedArrayBuffer`, `Buffer`: arrays of numbers
+ *   (bytes for buffers; decimal strings for 64-bit integer arrays), bounded like any array;
+ * - Effect `Redacted` values: `"<redacted>"`;
+ * - `Error`: `{"name","message","stack"?,"cause"?,"errors"?, ...own enumerable properties}`,
+ *   with the cause chain rendered recursively (bounded by depth, cycles cut);
+ * - objects with `toJSON`: its result (the call is guarded);
+ * - other objects (plain or class instances): their own enumerable properties;
+ * - cycles: `"[Circular]"`; anything that throws while being read (getters, Proxy traps,
+ *   `toJSON`): `"[Throws: message]"`;
+ * - limits: nesting deeper than `maxDepth` becomes `"[Object]"` / `"[Array]"`; objects keep
+ *   their first `maxKeys` keys plus `"…":"[N more keys]"`; arrays, maps and sets keep their first
+ *   `maxArrayLength` items plus `"…[N more items]"`; once about `maxLineLength` characters of
+ *   user data were written, the remaining values become `"[line limit]"`.
+ *
+ * The {@link pretty} encoder writes human-readable console lines instead.
+ *
+ * @since 0.1.0
+ */
+import * as Cause from "effect/Cause"
+import * as Redacted from "effect/Redacted"
+import type * as LogEvent from "./LogEvent.ts"
+
+// -----------------------------------------------------------------------------
+// models
+// -----------------------------------------------------------------------------
+
+/**
+ * Limits applied while encoding values. Every limit keeps a line bounded, whatever the value.
+ *
+ * - `maxStringLength` (default 16384): strings longer than this are cut and marked.
+ * - `maxDepth` (default 10): containers nested deeper than this become `"[Object]"`/`"[Array]"`.
+ *   A field value is at depth 1.
+ * - `maxKeys` (default 200): keys written per object (and per event for fields/annotations).
+ * - `maxArrayLength` (default 1000): items written per array, `Map`, `Set` or typed array.
+ * - `maxLineLength` (default 1 MiB): an approximate bound, in characters, on the user data of
+ *   one event (or one {@link encodeValue} call); values after it become `"[line limit]"`.
+ *
+ * @example
+ * ```ts
+ * import * as Encoder from "effect-fapilog/Encoder"
+ *
+ * const options: Encoder.Options = { maxStringLength: 1024, maxDepth: 5 }
+ * const encoder = Encoder.make(options)
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  readonly maxStringLength?: number | undefined
+  readonly maxDepth?: number | undefined
+  readonly maxKeys?: number | undefined
+  readonly maxArrayLength?: number | undefined
+  readonly maxLineLength?: number | undefined
+}
+
+/**
+ * Options of the {@link pretty} console encoder: the value limits plus `colors` (ANSI colours,
+ * default `false`).
+ *
+ * @example
+ * ```ts
+ * import * as Encoder from "effect-fapilog/Encoder"
+ *
+ * const options: Encoder.PrettyOptions = { colors: process.stdout.isTTY === true }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PrettyOptions extends Options {
+  readonly colors?: boolean | undefined
+}
+
+/**
+ * Turns events into text lines. Neither function ever throws.
+ *
+ * - `encode` returns one line without a trailing newline (`""` for a control event).
+ * - `encodeBatch` returns every ordinary event's line followed by `"\n"`, as one string
+ *   (`""` when the batch holds no ordinary event); control events are skipped.
+ *
+ * @example
+ * ```ts
+ * import * as Encoder from "effect-fapilog/Encoder"
+ * import * as LogEvent from "effect-fapilog/LogEvent"
+ *
+ * const event = LogEvent.make({ timestamp: 0, level: "Info", message: "hi", logger: "app" })
+ * const line: string = Encoder.json.encode(event)
+ * const chunk: string = Encoder.json.encodeBatch([event, event])
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Encoder {
+  readonly encode: (event: LogEvent.LogEvent) => string
+  readonly encodeBatch: (events: ReadonlyArray<LogEvent.LogEvent>) => string
+}
+
+/**
+ * The default limits.
+ *
+ * @example
+ * ```ts
+ * import * as Encoder from "effect-fapilog/Encoder"
+ *
+ * const strict = Encoder.make({ maxStringLength: Encoder.defaults.maxStringLength / 4 })
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const defaults: {
+  readonly maxStringLength: number
+  readonly maxDepth: number
+  readonly maxKeys: number
+  readonly maxArrayLength: number
+  readonly maxLineLength: number
+} = {
+  maxStringLength: 16_384,
+  maxDepth: 10,
+  maxKeys: 200,
+  maxArrayLength: 1000,
+  maxLineLength: 1_048_576
+}
+
+// -----------------------------------------------------------------------------
+// constructors
+// -----------------------------------------------------------------------------
+
+/**
+ * Builds an NDJSON encoder with the given limits (see {@link Options}).
+ *
+ * @example
+ * ```ts
+ * import * as Encoder from "effect-fapilog/Encoder"
+ * import * as LogEvent from "effect-fapilog/LogEvent"
+ *
+ * const encoder = Encoder.make({ maxStringLength: 256 })
+ * const line = encoder.encode(
+ *   LogEvent.make({ timestamp: 0, level: "Warn", message: "slow", logger: "db", fields: { ms: 812 } })
+ * )
+ * // {"time":"1970-01-01T00:00:00.000Z","level":"WARN","logger":"db","msg":"slow","ms":812}
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options?: Options): Encoder => {
+  const limits = resolveLimits(options)
+  const state = makeState(limits)
+  // `{"time":..,"level":..,"logger":..,"msg":` of the previous event: consecutive events
+  // usually share the millisecond, level and logger
+  let lastTimestamp = Number.NaN
+  let lastLevel = ""
+  let lastLogger = ""
+  let lastHead = ""
+  const line = (st: State, event: LogEvent.LogEvent): string => {
+    try {
+      reset(st)
+      const timestamp = event.timestamp
+      const level = event.level
+      const logger = event.logger
+      if (timestamp === lastTimestamp && level === lastLevel && logger === lastLogger && st === state) {
+        return jsonLine(st, event, lastHead)
+      }
+      const head = "{\"time\":\"" + isoTime(timestamp) +
+        (Object.hasOwn(LEVEL_JSON, level) ? LEVEL_JSON[level]! : unknownLevel(st, level)) +
+        str(st, typeof logger === "string" ? logger : String(logger)) + ",\"msg\":"
+      if (st === state) {
+        head.charCodeAt(0) // flattens the rope once, so later lines share one flat piece
+        lastTimestamp = timestamp
+        lastLevel = level
+        lastLogger = logger
+        lastHead = head
+      }
+      return jsonLine(st, event, head)
+    } catch (e) {
+      return fallbackLine(event, e)
+    }
+  }
+  return makeEncoder(state, limits, line)
+}
+
+/**
+ * The NDJSON encoder with the {@link defaults}.
+ *
+ * @example
+ * ```ts
+ * import * as Encoder from "effect-fapilog/Encoder"
+ * import * as LogEvent from "effect-fapilog/LogEvent"
+ *
+ * const line = Encoder.json.encode(
+ *   LogEvent.make({ timestamp: 0, level: "Info", message: "ready", logger: "app" })
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const json: Encoder = make()
+
+/**
+ * Builds a human-readable console encoder. Lines look like
+ *
+ * ```text
+ * 19:42:34.123 INFO  [svc] message key=value key2="quoted value" (correlation_id=req-1)
+ * ```
+ *
+ * Time is UTC (`HH:MM:SS.mmm`), the level is padded to five characters, fields shadow
+ * annotations, strings that are plain printable ASCII without spaces, `"`, `=` or `\` are written
+ * bare and others JSON-quoted, other values are written as JSON. Spans follow as `label=12ms`
+ * and the cause as `cause="..."`. Control characters (C0, DEL, C1), line and paragraph
+ * separators and bidirectional overrides in the message, the logger name, keys and values are
+ * escaped (`\n`, `\u001b`, ...), so a line never contains a raw newline and a logged value cannot
+ * forge another line or inject terminal escapes. ANSI colours are written only when
+ * `colors: true`.
+ *
+ * @example
+ * ```ts
+ * import * as Encoder from "effect-fapilog/Encoder"
+ * import * as LogEvent from "effect-fapilog/LogEvent"
+ *
+ * const console = Encoder.pretty({ colors: false })
+ * const line = console.encode(
+ *   LogEvent.make({ timestamp: 0, level: "Info", message: "ready", logger: "app", fields: { port: 8080 } })
+ * )
+ * // 00:00:00.000 INFO  [app] ready port=8080
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const pretty = (options?: PrettyOptions): Encoder => {
+  const limits = resolveLimits(options)
+  const palette = options?.colors === true ? COLORS : NO_COLORS
+  const line = (st: State, event: LogEvent.LogEvent): string => {
+    try {
+      reset(st)
+      return prettyLine(st, event, palette)
+    } catch (e) {
+      return clean(fallbackLine(event, e))
+    }
+  }
+  return makeEncoder(makeState(limits), limits, line)
+}
+
+// -----------------------------------------------------------------------------
+// encoding
+// -----------------------------------------------------------------------------
+
+/**
+ * Encodes one event with the default NDJSON encoder ({@link json}); no trailing newline.
+ *
+ * @example
+ * ```ts
+ * import * as Encoder from "effect-fapilog/Encoder"
+ * import * as LogEvent from "effect-fapilog/LogEvent"
+ *
+ * const line = Encoder.encode(LogEvent.make({ timestamp: 0, level: "Info", message: "hi", logger: "app" }))
+ * ```
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const encode = (event: LogEvent.LogEvent): string => json.encode(event)
+
+/**
+ * Encodes a batch with the default NDJSON encoder ({@link json}): each ordinary event's line
+ * followed by `"\n"`, control events skipped.
+ *
+ * @example
+ * ```ts
+ * import * as Encoder from "effect-fapilog/Encoder"
+ * import * as LogEvent from "effect-fapilog/LogEvent"
+ *
+ * const event = LogEvent.make({ timestamp: 0, level: "Info", message: "hi", logger: "app" })
+ * const chunk = Encoder.encodeBatch([event, LogEvent.flushMarker(() => {}), event])
+ * // two lines, each ending in "\n"
+ * ```
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const encodeBatch = (events: ReadonlyArray<LogEvent.LogEvent>): string => json.encodeBatch(events)
+
+/**
+ * Safe JSON text of any value, with the same rules and limits as event fields. Never throws and
+ * always returns valid JSON (`undefined` gives `"null"`).
+ *
+ * @example
+ * ```ts
+ * import * as Encoder from "effect-fapilog/Encoder"
+ *
+ * const node: Record<string, unknown> = { id: 1n }
+ * node.self = node
+ * Encoder.encodeValue(node) // '{"id":"1","self":"[Circular]"}'
+ * ```
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const encodeValue = (value: unknown, options?: Options): string => {
+  if (options === undefined) {
+    if (defaultValueState.busy) return rootValue(makeState(defaultLimits), value)
+    defaultValueState.busy = true
+    try {
+      return rootValue(defaultValueState, value)
+    } finally {
+      defaultValueState.busy = false
+    }
+  }
+  return rootValue(makeState(resolveLimits(options)), value)
+}
+
+// -----------------------------------------------------------------------------
+// internal: state and limits
+// -----------------------------------------------------------------------------
+
+interface Limits {
+  readonly maxStringLength: number
+  readonly maxDepth: number
+  readonly maxKeys: number
+  readonly maxArrayLength: number
+  readonly maxLineLength: number
+}
+
+interface State {
+  readonly limits: Limits
+  /** Containers being encoded (ancestors of the current value): cycle detection and depth. */
+  readonly stack: Array<object>
+  /** Characters (roughly) left for user data in this line. */
+  budget: number
+  /** Reserved user keys met at the top level: key, encoded value, key, encoded value, ... */
+  renamed: Array<string> | undefined
+  /** Keys dropped at the top level by `maxKeys`. */
+  dropped: number
+  /** Set while an encode runs on this state; a reentrant call (from `toJSON`...) gets a fresh one. */
+  busy: boolean
+}
+
+// function declarations (hoisted): `json` is built while the module initialises
+function limit(n: number | undefined, fallback: number, min: number): number {
+  return typeof n === "number" && n >= min ? Math.floor(n) : fallback
+}
+
+function resolveLimits(options: Options | undefined): Limits {
+  return {
+    maxStringLength: limit(options?.maxStringLength, defaults.maxStringLength, 1),
+    maxDepth: limit(options?.maxDepth, defaults.maxDepth, 1),
+    maxKeys: limit(options?.maxKeys, defaults.maxKeys, 0),
+    maxArrayLength: limit(options?.maxArrayLength, defaults.maxArrayLength, 0),
+    maxLineLength: limit(options?.maxLineLength, defaults.maxLineLength, 1)
+  }
+}
+
+function makeState(limits: Limits): State {
+  return { limits, stack: [], budget: limits.maxLineLength, renamed: undefined, dropped: 0, busy: false }
+}
+
+const reset = (st: State): void => {
+  if (st.stack.length !== 0) st.stack.length = 0
+  st.budget = st.limits.maxLineLength
+  st.renamed = undefined
+  st.dropped = 0
+}
+
+const defaultLimits = resolveLimits(undefined)
+const defaultValueState = makeState(defaultLimits)
+
+function makeEncoder(
+  state: State,
+  limits: Limits,
+  line: (st: State, event: LogEvent.LogEvent) => string
+): Encoder {
+  const batch = (st: State, events: ReadonlyArray<LogEvent.LogEvent>): string => {
+    let out = ""
+    const n = events.length
+    for (let i = 0; i < n; i++) {
+      const event = events[i]!
+      if (event.control !== undefined) continue
+      out += line(st, event) + "\n"
+    }
+    return out
+  }
+  return {
+    encode: (event) => {
+      if (event.control !== undefined) return ""
+      if (state.busy) return line(makeState(limits), event)
+      state.busy = true
+      try {
+        return line(state, event)
+      } finally {
+        state.busy = false
+      }
+    },
+    encodeBatch: (events) => {
+      try {
+        if (state.busy) return batch(makeState(limits), events)
+        state.busy = true
+        try {
+          return batch(state, events)
+        } finally {
+          state.busy = false
+        }
+      } catch {
+        // only reachable when `events` itself misbehaves (a throwing Proxy) or the batch
+        // exceeds the maximum string length
+        return ""
+      }
+    }
+  }
+}
+
+// -----------------------------------------------------------------------------
+// internal: JSON lines
+// -----------------------------------------------------------------------------
+
+const LEVEL_JSON: Readonly<Record<string, string>> = {
+  Trace: "\",\"level\":\"TRACE\",\"logger\":",
+  Debug: "\",\"level\":\"DEBUG\",\"logger\":",
+  Info: "\",\"level\":\"INFO\",\"logger\":",
+  Warn: "\",\"level\":\"WARN\",\"logger\":",
+  Error: "\",\"level\":\"ERROR\",\"logger\":",
+  Fatal: "\",\"level\":\"FATAL\",\"logger\":"
+}
+
+const RESERVED: ReadonlySet<string> = new Set([
+  "time",
+  "level",
+  "logger",
+  "msg",
+  "correlation_id",
+  "trace_id",
+  "span_id",
+  "spans",
+  "cause"
+])
+
+/** The line after its head (`{"time":..,"level":..,"logger":..,"msg":`). */
+const jsonLine = (st: State, event: LogEvent.LogEvent, head: string): string => {
+  let out = head + message(st, event.message)
+  const correlationId = event.correlationId
+  if (correlationId !== undefined) out += ",\"correlation_id\":" + str(st, String(correlationId))
+  const traceId = event.traceId
+  if (traceId !== undefined) out += ",\"trace_id\":" + str(st, String(traceId))
+  const spanId = event.spanId
+  if (spanId !== undefined) out += ",\"span_id\":" + str(st, String(spanId))
+  const annotations = event.annotations
+  const fields = event.fields
+  if (annotations !== undefined) out += userEntries(st, annotations, fields)
+  if (fields !== undefined) out += userEntries(st, fields, undefined)
+  if (st.renamed !== undefined) out += renamedEntries(st, annotations, fields)
+  if (st.dropped > 0) out += ",\"…\":\"[" + st.dropped + " more keys]\""
+  const spans = event.spans
+  if (spans !== undefined && spans.length > 0) out += ",\"spans\":" + spansJson(st, spans, event.timestamp)
+  const cause = event.cause
+  if (cause !== undefined) out += ",\"cause\":" + str(st, causeText(cause))
+  return out + "}"
+}
+
+/** `,"k":v` for each own enumerable key of `record` not shadowed by `shadow`. */
+const userEntries = (
+  st: State,
+  record: Readonly<Record<string, unknown>>,
+  shadow: Readonly<Record<string, unknown>> | undefined
+): string => {
+  let keys: Array<string>
+  try {
+    keys = Object.keys(record)
+  } catch (e) {
+    return ",\"fields\":" + str(st, throwsText(e))
+  }
+  const n = keys.length
+  const max = st.limits.maxKeys
+  const lim = n < max ? n : max
+  if (n > lim) st.dropped += n - lim
+  let out = ""
+  for (let i = 0; i < lim; i++) {
+    const k = keys[i]!
+    if (shadow !== undefined && hasOwn(shadow, k)) continue
+    let v: unknown
+    try {
+      v = record[k]
+    } catch (e) {
+      v = throwsText(e)
+    }
+    // inline fast paths for the common primitive values
+    const enc = typeof v === "string" ? str(st, v) : typeof v === "number" ? num(v) : val(st, v)
+    if (enc === undefined) continue
+    if (RESERVED.has(k)) {
+      ;(st.renamed ??= []).push(k, enc)
+      continue
+    }
+    out += topKey(st, k) + enc
+    if (st.budget <= 0) {
+      st.dropped += lim - i - 1
+      break
+    }
+  }
+  return out
+}
+
+// `,"key":` of recently seen top-level keys (user keys are few and repeat from event to event)
+const KEY_CACHE = new Map<string, string>()
+
+const topKey = (st: State, k: string): string => {
+  if (k.length > 64 || k.length > st.limits.maxStringLength) return "," + key(st, k) + ":"
+  let cached = KEY_CACHE.get(k)
+  if (cached === undefined) {
+    cached = "," + quote(k) + ":"
+    if (KEY_CACHE.size >= 2048) KEY_CACHE.clear()
+    KEY_CACHE.set(k, cached)
+  }
+  return cached
+}
+
+/** Reserved user keys as `fields.<key>` (prefixed again while a user key already has that name). */
+const renamedEntries = (
+  st: State,
+  annotations: Readonly<Record<string, unknown>> | undefined,
+  fields: Readonly<Record<string, unknown>> | undefined
+): string => {
+  const renamed = st.renamed!
+  let out = ""
+  for (let i = 0; i < renamed.length; i += 2) {
+    let name = "fields." + renamed[i]!
+    while ((fields !== undefined && hasOwn(fields, name)) || (annotations !== undefined && hasOwn(annotations, name))) {
+      name = "fields." + name
+    }
+    out += "," + key(st, name) + ":" + renamed[i + 1]!
+  }
+  return out
+}
+
+const spansJson = (
+  st: State,
+  spans: ReadonlyArray<readonly [string, number]>,
+  now: number
+): string => {
+  let out = "{"
+  const n = spans.length < st.limits.maxKeys ? spans.length : st.limits.maxKeys
+  for (let i = 0; i < n; i++) {
+    const span = spans[i]!
+    if (i > 0 && seenBefore(spans, i)) continue
+    out += (out.length === 1 ? "" : ",") + key(st, String(span[0])) + ":" + num(now - span[1])
+  }
+  return out + "}"
+}
+
+/** Whether the label of span `i` already appeared before it. */
+const seenBefore = (spans: ReadonlyArray<readonly [string, number]>, i: number): boolean => {
+  const label = spans[i]![0]
+  for (let j = 0; j < i; j++) {
+    if (spans[j]![0] === label) return true
+  }
+  return false
+}
+
+// the previous message and its JSON (messages are mostly literals repeated from event to event)
+let lastMessage = ""
+let lastMessageJson = "\"\""
+
+const message = (st: State, msg: unknown): string => {
+  if (typeof msg !== "string") return str(st, rootValue(st, msg))
+  const n = msg.length
+  if (n > st.limits.maxStringLength) return str(st, msg)
+  st.budget -= n
+  if (msg === lastMessage) return lastMessageJson
+  const json = quote(msg)
+  lastMessage = msg
+  lastMessageJson = json
+  return json
+}
+
+const unknownLevel = (st: State, level: unknown): string =>
+  "\",\"level\":" + str(st, String(level).toUpperCase()) + ",\"logger\":"
+
+const causeText = (cause: Cause.Cause<unknown>): string => {
+  try {
+    return Cause.pretty(cause)
+  } catch (e) {
+    return throwsText(e)
+  }
+}
+
+/** A minimal line for an event whose encoding failed as a whole (should never be needed). */
+const fallbackLine = (event: LogEvent.LogEvent, error: unknown): string => {
+  try {
+    return "{\"time\":\"" + isoTime(event.timestamp) + "\",\"level\":" +
+      quote(String(event.level).toUpperCase()) + ",\"logger\":" + quote(String(event.logger)) + ",\"msg\":" +
+      quote(truncate(String(event.message), defaults.maxStringLength)) + ",\"encode_error\":" +
+      quote(truncate(throwsText(error), defaults.maxStringLength)) + "}"
+  } catch {
+    return "{\"level\":\"ERROR\",\"msg\":\"effect-fapilog: a log event could not be encoded\"}"
+  }
+}
+
+// -----------------------------------------------------------------------------
+// internal: values
+// -----------------------------------------------------------------------------
+
+const CIRCULAR = "\"[Circular]\""
+const REDACTED = "\"<redacted>\""
+const LINE_LIMIT = "\"[line limit]\""
+const DEEP_OBJECT = "\"[Object]\""
+const DEEP_ARRAY = "\"[Array]\""
+const INVALID_DATE = "\"Invalid Date\""
+
+const rootValue = (st: State, value: unknown): string => {
+  try {
+    reset(st)
+    return val(st, value) ?? "null"
+  } catch (e) {
+    try {
+      return quote(truncate(throwsText(e), st.limits.maxStringLength))
+    } catch {
+      return "\"[Throws]\""
+    }
+  }
+}
+
+/** JSON text of a value, `undefined` when it is to be omitted (an `undefined` property). */
+const val = (st: State, v: unknown): string | undefined => {
+  if (st.budget <= 0) return LINE_LIMIT
+  switch (typeof v) {
+    case "string":
+      return str(st, v)
+    case "number":
+      st.budget -= 4
+      return num(v)
+    case "boolean":
+      st.budget -= 4
+      return v ? "true" : "false"
+    case "undefined":
+      return undefined
+    case "bigint":
+      return str(st, v.toString())
+    case "symbol":
+      return str(st, String(v))
+    case "function":
+      return str(st, functionText(v))
+    default:
+      st.budget -= 2
+      return v === null ? "null" : obj(st, v as object)
+  }
+}
+
+const num = (n: number): string => Number.isFinite(n) ? "" + n : "null"
+
+/** Guarded `o[k]`, encoded. */
+const prop = (st: State, o: object, k: string): string | undefined => {
+  try {
+    return val(st, (o as Record<string, unknown>)[k])
+  } catch (e) {
+    return str(st, throwsText(e))
+  }
+}
+
+const obj = (st: State, o: object): string | undefined => {
+  const stack = st.stack
+  const base = stack.length
+  try {
+    for (let i = 0; i < base; i++) {
+      if (stack[i] === o) return CIRCULAR
+    }
+    if (Array.isArray(o)) {
+      if (base >= st.limits.maxDepth) return DEEP_ARRAY
+      stack.push(o)
+      const out = arr(st, o)
+      stack.pop()
+      return out
+    }
+    if (base >= st.limits.maxDepth) return Redacted.isRedacted(o) ? REDACTED : DEEP_OBJECT
+    stack.push(o)
+    const proto = Object.getPrototypeOf(o)
+    const out = (proto === Object.prototype || proto === null) && typeof (o as any).toJSON !== "function"
+      ? record(st, o)
+      : special(st, o)
+    stack.pop()
+    return out
+  } catch (e) {
+    stack.length = base
+    return str(st, throwsText(e))
+  }
+}
+
+const special = (st: State, o: object): string | undefined => {
+  if (Redacted.isRedacted(o)) return REDACTED
+  if (o instanceof Date) {
+    const t = o.getTime()
+    return Number.isNaN(t) ? INVALID_DATE : "\"" + isoTime(t) + "\""
+  }
+  if (isError(o)) return error(st, o)
+  if (o instanceof Map) return map(st, o)
+  if (o instanceof Set) return iterable(st, o, o.size)
+  if (ArrayBuffer.isView(o)) {
+    return typed(st, o instanceof DataView ? new Uint8Array(o.buffer, o.byteOffset, o.byteLength) : o as any)
+  }
+  if (o instanceof ArrayBuffer || (typeof SharedArrayBuffer === "function" && o instanceof SharedArrayBuffer)) {
+    return typed(st, new Uint8Array(o))
+  }
+  const toJSON = (o as any).toJSON
+  if (typeof toJSON === "function") {
+    let r: unknown
+    try {
+      r = toJSON.call(o, "")
+    } catch (e) {
+      return str(st, throwsText(e))
+    }
+    return r === o ? record(st, o) : val(st, r)
+  }
+  if (o instanceof RegExp) return str(st, String(o))
+  if (o instanceof String || o instanceof Number || o instanceof Boolean) return val(st, o.valueOf())
+  if (o instanceof Promise) return "\"[Promise]\""
+  if (o instanceof WeakMap) return "\"[WeakMap]\""
+  if (o instanceof WeakSet) return "\"[WeakSet]\""
+  if (o instanceof WeakRef) return "\"[WeakRef]\""
+  return record(st, o)
+}
+
+const record = (st: State, o: object): string => {
+  const keys = Object.keys(o)
+  const n = keys.length
+  const max = st.limits.maxKeys
+  const lim = n < max ? n : max
+  let out = "{"
+  let sep = ""
+  for (let i = 0; i < lim; i++) {
+    const k = keys[i]!
+    const enc = prop(st, o, k)
+    if (enc === undefined) continue
+    out += sep + key(st, k) + ":" + enc
+    sep = ","
+    if (st.budget <= 0) {
+      if (i + 1 < n) out += ",\"…\":\"[line limit]\""
+      return out + "}"
+    }
+  }
+  if (n > lim) out += sep + "\"…\":\"[" + (n - lim) + " more keys]\""
+  return out + "}"
+}
+
+const arr = (st: State, a: ReadonlyArray<unknown>): string => {
+  const n = a.length
+  const max = st.limits.maxArrayLength
+  const lim = n < max ? n : max
+  let out = "["
+  for (let i = 0; i < lim; i++) {
+    let enc: string | undefined
+    try {
+      enc = val(st, a[i])
+    } catch (e) {
+      enc = str(st, throwsText(e))
+    }
+    out += (i === 0 ? "" : ",") + (enc ?? "null")
+    if (st.budget <= 0) {
+      if (i + 1 < n) out += "," + LINE_LIMIT
+      return out + "]"
+    }
+  }
+  if (n > lim) out += (lim === 0 ? "" : ",") + "\"…[" + (n - lim) + " more items]\""
+  return out + "]"
+}
+
+const iterable = (st: State, items: Iterable<unknown>, n: number): string => {
+  const max = st.limits.maxArrayLength
+  let out = "["
+  let i = 0
+  for (const item of items) {
+    if (i >= max) break
+    out += (i === 0 ? "" : ",") + (val(st, item) ?? "null")
+    i++
+    if (st.budget <= 0) {
+      if (i < n) out += "," + LINE_LIMIT
+      return out + "]"
+    }
+  }
+  if (n > i) out += (i === 0 ? "" : ",") + "\"…[" + (n - i) + " more items]\""
+  return out + "]"
+}
+
+const map = (st: State, m: ReadonlyMap<unknown, unknown>): string => {
+  const max = st.limits.maxArrayLength
+  const n = m.size
+  let out = "["
+  let i = 0
+  for (const [k, v] of m) {
+    if (i >= max) break
+    out += (i === 0 ? "[" : ",[") + (val(st, k) ?? "null") + "," + (val(st, v) ?? "null") + "]"
+    i++
+    if (st.budget <= 0) {
+      if (i < n) out += "," + LINE_LIMIT
+      return out + "]"
+    }
+  }
+  if (n > i) out += (i === 0 ? "" : ",") + "\"…[" + (n - i) + " more items]\""
+  return out + "]"
+}
+
+const typed = (st: State, a: ArrayLike<number | bigint>): string => {
+  const n = a.length
+  const max = st.limits.maxArrayLength
+  const lim = n < max ? n : max
+  st.budget -= lim * 4
+  let out = "["
+  for (let i = 0; i < lim; i++) {
+    const x = a[i]!
+    out += (i === 0 ? "" : ",") + (typeof x === "bigint" ? "\"" + x.toString() + "\"" : num(x))
+  }
+  if (n > lim) out += (lim === 0 ? "" : ",") + "\"…[" + (n - lim) + " more items]\""
+  return out + "]"
+}
+
+// `Error.isError` (Node 24+) also recognises errors from other realms (vm contexts, workers)
+const isError: (u: object) => u is Error = typeof (Error as any).isError === "function"
+  ? (Error as any).isError
+  : (u: object): u is Error => u instanceof Error
+
+const ERROR_KEYS: ReadonlySet<string> = new Set(["name", "message", "stack", "cause", "errors"])
+
+const error = (st: State, e: Error): string => {
+  let out = "{\"name\":" + (prop(st, e, "name") ?? "null") + ",\"message\":" + (prop(st, e, "message") ?? "null")
+  const stack = prop(st, e, "stack")
+  if (stack !== undefined) out += ",\"stack\":" + stack
+  let hasCause = false
+  try {
+    hasCause = "cause" in e
+  } catch {
+    // a Proxy `has` trap threw: no cause
+  }
+  if (hasCause) {
+    const cause = prop(st, e, "cause")
+    if (cause !== undefined) out += ",\"cause\":" + cause
+  }
+  if (e instanceof AggregateError) {
+    const errors = prop(st, e, "errors")
+    if (errors !== undefined) out += ",\"errors\":" + errors
+  }
+  const keys = Object.keys(e)
+  const max = st.limits.maxKeys
+  let written = 0
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!
+    if (ERROR_KEYS.has(k)) continue
+    if (written >= max) {
+      out += ",\"…\":\"[" + (keys.length - i) + " more keys]\""
+      break
+    }
+    written++
+    const enc = prop(st, e, k)
+    if (enc !== undefined) out += "," + key(st, k) + ":" + enc
+  }
+  return out + "}"
+}
+
+const functionText = (f: Function): string => {
+  try {
+    const name = f.name
+    return typeof name === "string" && name.length > 0 ? "[Function " + name + "]" : "[Function (anonymous)]"
+  } catch {
+    return "[Function]"
+  }
+}
+
+const throwsText = (e: unknown): string => {
+  try {
+    if (e instanceof Error) return "[Throws: " + String(e.message) + "]"
+    return "[Throws: " + String(e) + "]"
+  } catch {
+    return "[Throws]"
+  }
+}
+
+const hasOwn = (o: object, k: string): boolean => {
+  try {
+    return Object.hasOwn(o, k)
+  } catch {
+    return false
+  }
+}
+
+// -----------------------------------------------------------------------------
+// internal: strings
+// -----------------------------------------------------------------------------
+
+/** A string value: counted against the line budget, capped at `maxStringLength`, quoted. */
+const str = (st: State, s: string): string => {
+  const n = s.length
+  st.budget -= n + 2
+  return n > st.limits.maxStringLength ? quote(truncate(s, st.limits.maxStringLength)) : quote(s)
+}
+
+/** A key: capped like a string, not counted against the budget (its value is). */
+const key = (st: State, k: string): string =>
+  k.length > st.limits.maxStringLength ? quote(truncate(k, st.limits.maxStringLength)) : quote(k)
+
+const truncate = (s: string, max: number): string => {
+  if (s.length <= max) return s
+  let cut = max
+  const c = s.charCodeAt(cut - 1)
+  if (c >= 0xd800 && c <= 0xdbff) cut--
+  return s.slice(0, cut) + "…[truncated " + (s.length - cut) + " chars]"
+}
+
+// Any character that must be escaped: `"`, `\`, C0 controls, U+2028/U+2029, and every surrogate
+// (pairs are then handled by `JSON.stringify`, which keeps valid pairs and escapes lone ones).
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\u2028\u2029\ud800-\udfff]/
+const SEPARATORS = /[\u2028\u2029]/
+const SEPARATORS_G = /[\u2028\u2029]/g
+
+/** JSON string literal of `s`; returns `"s"` unchanged when nothing needs escaping. */
+const quote = (s: string): string => {
+  const n = s.length
+  if (n < 64) {
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i)
+      if (c < 32 || c === 34 || c === 92 || (c >= 0x2028 && (c <= 0x2029 || (c >= 0xd800 && c <= 0xdfff)))) {
+        return slowQuote(s)
+      }
+    }
+    return "\"" + s + "\""
+  }
+  return NEEDS_ESCAPE.test(s) ? slowQuote(s) : "\"" + s + "\""
+}
+
+const slowQuote = (s: string): string => {
+  const j = JSON.stringify(s)
+  return SEPARATORS.test(j) ? j.replace(SEPARATORS_G, unicodeEscape) : j
+}
+
+const unicodeEscape = (c: string): string => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0")
+
+// -----------------------------------------------------------------------------
+// internal: time
+// -----------------------------------------------------------------------------
+
+const MILLIS: ReadonlyArray<string> = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, "0"))
+const MAX_TIME = 8.64e15
+
+let lastMs = Number.NaN
+let lastIso = ""
+let lastSecond = Number.NaN
+let lastSecondPrefix = ""
+
+/** `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC) of epoch milliseconds, cached per millisecond and second. */
+const isoTime = (ms: number): string => {
+  if (ms === lastMs) return lastIso
+  if (!(ms >= -MAX_TIME && ms <= MAX_TIME)) return "Invalid Date"
+  const t = Math.floor(ms)
+  const second = Math.floor(t / 1000)
+  if (second !== lastSecond) {
+    lastSecondPrefix = secondPrefix(second)
+    lastSecond = second
+  }
+  lastIso = lastSecondPrefix + MILLIS[t - second * 1000]! + "Z"
+  lastMs = ms
+  return lastIso
+}
+
+const two = (n: number): string => n < 10 ? "0" + n : "" + n
+
+/** `YYYY-MM-DDTHH:MM:SS.` of epoch seconds (days to civil date: H. Hinnant's algorithm). */
+const secondPrefix = (second: number): string => {
+  const days = Math.floor(second / 86400)
+  let rem = second - days * 86400
+  const hh = Math.floor(rem / 3600)
+  rem -= hh * 3600
+  const mm = Math.floor(rem / 60)
+  const ss = rem - mm * 60
+  const z = days + 719468
+  const era = Math.floor(z / 146097)
+  const doe = z - era * 146097
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365)
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100))
+  const mp = Math.floor((5 * doy + 2) / 153)
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1
+  const m = mp < 10 ? mp + 3 : mp - 9
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+  const year = y >= 0 && y <= 9999
+    ? String(y).padStart(4, "0")
+    : (y < 0 ? "-" : "+") + String(Math.abs(y)).padStart(6, "0")
+  return year + "-" + two(m) + "-" + two(d) + "T" + two(hh) + ":" + two(mm) + ":" + two(ss) + "."
+}
+
+// -----------------------------------------------------------------------------
+// internal: pretty lines
+// -----------------------------------------------------------------------------
+
+interface Palette {
+  readonly time: string
+  readonly levels: Readonly<Record<string, string>>
+  readonly logger: string
+  readonly key: string
+  readonly reset: string
+}
+
+const NO_COLORS: Palette = {
+  time: "",
+  levels: {},
+  logger: "",
+  key: "",
+  reset: ""
+}
+
+const COLORS: Palette = {
+  time: "\u001b[90m",
+  levels: {
+    Trace: "\u001b[90m",
+    Debug: "\u001b[34m",
+    Info: "\u001b[32m",
+    Warn: "\u001b[33m",
+    Error: "\u001b[31m",
+    Fatal: "\u001b[1;35m"
+  },
+  logger: "\u001b[36m",
+  key: "\u001b[2m",
+  reset: "\u001b[0m"
+}
+
+const LEVEL_TEXT: Readonly<Record<string, string>> = {
+  Trace: "TRACE",
+  Debug: "DEBUG",
+  Info: "INFO ",
+  Warn: "WARN ",
+  Error: "ERROR",
+  Fatal: "FATAL"
+}
+
+// C0 controls, DEL, C1 controls, line/paragraph separators, bidirectional embeddings/overrides
+// and isolates: anything that could break a console line, forge one or drive the terminal.
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/
+const UNSAFE_G = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g
+
+const clean = (s: string): string => UNSAFE.test(s) ? s.replace(UNSAFE_G, cleanChar) : s
+
+const cleanChar = (c: string): string =>
+  c === "\n" ? "\\n" : c === "\r" ? "\\r" : c === "\t" ? "\\t" : unicodeEscape(c)
+
+// printable ASCII except space, `"`, `=` and `\`
+const BARE = /^[!#-<>-[\]-~]+$/
+
+const prettyText = (st: State, s: string): string => {
+  st.budget -= s.length
+  return clean(truncate(s, st.limits.maxStringLength))
+}
+
+const prettyValue = (st: State, v: unknown): string | undefined => {
+  if (typeof v === "string") {
+    if (v.length <= st.limits.maxStringLength && BARE.test(v)) {
+      st.budget -= v.length
+      return v
+    }
+    return clean(str(st, v))
+  }
+  const enc = val(st, v)
+  return enc === undefined ? undefined : clean(enc)
+}
+
+const prettyKey = (st: State, k: string): string => {
+  const t = truncate(k, st.limits.maxStringLength)
+  return BARE.test(t) ? t : clean(quote(t))
+}
+
+const prettyLine = (st: State, event: LogEvent.LogEvent, p: Palette): string => {
+  const level = String(event.level)
+  const iso = isoTime(event.timestamp)
+  const t = iso.indexOf("T")
+  const time = t < 0 ? "??:??:??.???" : iso.slice(t + 1, t + 13)
+  const levelText = Object.hasOwn(LEVEL_TEXT, level) ? LEVEL_TEXT[level]! : clean(level.toUpperCase().padEnd(5))
+  const levelColor = Object.hasOwn(p.levels, level) ? p.levels[level]! : ""
+  let out = p.time + time + p.reset + " " + levelColor + levelText + (levelColor === "" ? "" : p.reset) + " " +
+    p.logger + "[" + prettyText(st, String(event.logger)) + "]" + p.reset + " " +
+    prettyText(st, typeof event.message === "string" ? event.message : rootValue(st, event.message))
+  const annotations = event.annotations
+  const fields = event.fields
+  if (annotations !== undefined) out += prettyEntries(st, annotations, fields, p)
+  if (fields !== undefined) out += prettyEntries(st, fields, undefined, p)
+  const spans = event.spans
+  if (spans !== undefined) {
+    const n = spans.length < st.limits.maxKeys ? spans.length : st.limits.maxKeys
+    for (let i = 0; i < n; i++) {
+      const span = spans[i]!
+      if (seenBefore(spans, i)) continue
+      out += " " + p.key + prettyKey(st, String(span[0])) + "=" + p.reset + num(event.timestamp - span[1]) + "ms"
+    }
+  }
+  const cause = event.cause
+  if (cause !== undefined) out += " " + p.key + "cause=" + p.reset + clean(str(st, causeText(cause)))
+  let context = ""
+  if (event.correlationId !== undefined) context += "correlation_id=" + prettyValue(st, String(event.correlationId))
+  if (event.traceId !== undefined) context += (context === "" ? "" : " ") + "trace_id=" + prettyValue(st, String(event.traceId))
+  if (event.spanId !== undefined) context += (context === "" ? "" : " ") + "span_id=" + prettyValue(st, String(event.spanId))
+  if (context !== "") out += " " + p.key + "(" + context + ")" + p.reset
+  return out
+}
+
+const prettyEntries = (
+  st: State,
+  record: Readonly<Record<string, unknown>>,
+  shadow: Readonly<Record<string, unknown>> | undefined,
+  p: Palette
+): string => {
+  let keys: Array<string>
+  try {
+    keys = Object.keys(record)
+  } catch (e) {
+    return " " + p.key + "fields=" + p.reset + clean(str(st, throwsText(e)))
+  }
+  const n = keys.length < st.limits.maxKeys ? keys.length : st.limits.maxKeys
+  let out = ""
+  for (let i = 0; i < n; i++) {
+    const k = keys[i]!
+    if (shadow !== undefined && hasOwn(shadow, k)) continue
+    let enc: string | undefined
+    try {
+      enc = prettyValue(st, (record as Record<string, unknown>)[k])
+    } catch (e) {
+      enc = clean(str(st, throwsText(e)))
+    }
+    if (enc === undefined) continue
+    out += " " + p.key + prettyKey(st, k) + "=" + p.reset + enc
+    if (st.budget <= 0) return out + " …[line limit]"
+  }
+  if (keys.length > n) out += " …[" + (keys.length - n) + " more keys]"
+  return out
+}

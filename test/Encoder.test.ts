@@ -1,0 +1,670 @@
+import { assert, describe, expect, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Logger from "effect/Logger"
+import * as Redacted from "effect/Redacted"
+import { TestClock } from "effect/testing"
+import fc from "fast-check"
+import { runInNewContext } from "node:vm"
+import * as Encoder from "../src/Encoder.ts"
+import * as LogEvent from "../src/LogEvent.ts"
+
+const T0 = Date.UTC(2024, 0, 2, 3, 4, 5, 678)
+
+const event = (input: Partial<LogEvent.Input> = {}): LogEvent.LogEvent =>
+  LogEvent.make({ timestamp: T0, level: "Info", message: "hello", logger: "svc", ...input })
+
+/** Encodes `fields` as an event's fields and returns the parsed line. */
+const roundTrip = (fields: Record<string, unknown>, options?: Encoder.Options): Record<string, any> => {
+  const line = (options === undefined ? Encoder.json : Encoder.make(options)).encode(event({ fields }))
+  assertOneLine(line)
+  return JSON.parse(line)
+}
+
+const assertOneLine = (line: string): void => {
+  assert.isFalse(/[\n\r\u2028\u2029]/.test(line), `raw line break in ${JSON.stringify(line)}`)
+}
+
+const occurrences = (haystack: string, needle: string): number => haystack.split(needle).length - 1
+
+describe("Encoder", () => {
+  describe("line format", () => {
+    it("writes the fixed keys in order", () => {
+      const line = Encoder.encode(event({
+        correlationId: "req-1",
+        traceId: "t1",
+        spanId: "s1",
+        annotations: { region: "eu" },
+        fields: { amount: 10, ok: true }
+      }))
+      expect(line).toBe(
+        "{\"time\":\"2024-01-02T03:04:05.678Z\",\"level\":\"INFO\",\"logger\":\"svc\",\"msg\":\"hello\"," +
+          "\"correlation_id\":\"req-1\",\"trace_id\":\"t1\",\"span_id\":\"s1\",\"region\":\"eu\",\"amount\":10,\"ok\":true}"
+      )
+    })
+
+    it("omits absent optional keys", () => {
+      expect(Encoder.encode(event())).toBe(
+        "{\"time\":\"2024-01-02T03:04:05.678Z\",\"level\":\"INFO\",\"logger\":\"svc\",\"msg\":\"hello\"}"
+      )
+    })
+
+    it("writes every level upper-case", () => {
+      const levels = ["Trace", "Debug", "Info", "Warn", "Error", "Fatal"] as const
+      for (const level of levels) {
+        expect(JSON.parse(Encoder.encode(event({ level }))).level).toBe(level.toUpperCase())
+      }
+    })
+
+    it("writes span elapsed times at event time, each label once", () => {
+      const parsed = JSON.parse(Encoder.encode(event({
+        spans: [["db", T0 - 12], ["http", T0 - 40], ["db", T0 - 99]]
+      })))
+      expect(parsed.spans).toEqual({ db: 12, http: 40 })
+    })
+
+    it("writes the cause with Effect's pretty printer", () => {
+      const parsed = JSON.parse(Encoder.encode(event({ level: "Error", cause: Cause.fail(new Error("boom")) })))
+      expect(parsed.cause).toContain("boom")
+      expect(Object.keys(parsed).at(-1)).toBe("cause")
+    })
+
+    it("survives a cause whose pretty printing throws", () => {
+      const hostile = new Proxy({}, {
+        get() {
+          throw new Error("hostile")
+        },
+        getPrototypeOf() {
+          throw new Error("hostile")
+        },
+        has() {
+          throw new Error("hostile")
+        }
+      })
+      const line = Encoder.encode(event({ cause: Cause.die(hostile) }))
+      assertOneLine(line)
+      expect(typeof JSON.parse(line).cause).toBe("string")
+    })
+
+    it("caches the timestamp string and matches Date#toISOString", () => {
+      fc.assert(
+        fc.property(fc.integer({ min: -8.64e15, max: 8.64e15 }), fc.nat(3), (ms, repeat) => {
+          const expected = new Date(ms).toISOString()
+          for (let i = 0; i <= repeat; i++) {
+            expect(JSON.parse(Encoder.encode(event({ timestamp: ms }))).time).toBe(expected)
+          }
+        }),
+        { numRuns: 500 }
+      )
+      expect(JSON.parse(Encoder.encode(event({ timestamp: 0 }))).time).toBe("1970-01-01T00:00:00.000Z")
+      expect(JSON.parse(Encoder.encode(event({ timestamp: -1 }))).time).toBe("1969-12-31T23:59:59.999Z")
+      expect(JSON.parse(Encoder.encode(event({ timestamp: Number.NaN }))).time).toBe("Invalid Date")
+    })
+  })
+
+  describe("keys", () => {
+    it("renames user keys equal to reserved keys", () => {
+      const line = Encoder.encode(event({
+        fields: { time: "t", level: "l", logger: "g", msg: "m", cause: "c", spans: 1, trace_id: 2, span_id: 3, correlation_id: 4 }
+      }))
+      const parsed = JSON.parse(line)
+      expect(parsed.time).toBe("2024-01-02T03:04:05.678Z")
+      expect(parsed.level).toBe("INFO")
+      expect(parsed.logger).toBe("svc")
+      expect(parsed.msg).toBe("hello")
+      expect(parsed["fields.time"]).toBe("t")
+      expect(parsed["fields.level"]).toBe("l")
+      expect(parsed["fields.logger"]).toBe("g")
+      expect(parsed["fields.msg"]).toBe("m")
+      expect(parsed["fields.cause"]).toBe("c")
+      expect(parsed["fields.spans"]).toBe(1)
+      expect(parsed["fields.trace_id"]).toBe(2)
+      expect(parsed["fields.span_id"]).toBe(3)
+      expect(parsed["fields.correlation_id"]).toBe(4)
+      expect(occurrences(line, "\"time\":")).toBe(1)
+      expect(occurrences(line, "\"msg\":")).toBe(1)
+    })
+
+    it("keeps both a renamed key and a literal key of the same name", () => {
+      const parsed = JSON.parse(Encoder.encode(event({ fields: { time: "renamed", "fields.time": "literal" } })))
+      expect(parsed["fields.time"]).toBe("literal")
+      expect(parsed["fields.fields.time"]).toBe("renamed")
+    })
+
+    it("lets fields shadow annotations, writing each key once", () => {
+      const line = Encoder.encode(event({
+        annotations: { user: "from-annotation", region: "eu", msg: "a" },
+        fields: { user: "from-field", msg: "f" }
+      }))
+      expect(occurrences(line, "\"user\":")).toBe(1)
+      expect(occurrences(line, "\"fields.msg\":")).toBe(1)
+      const parsed = JSON.parse(line)
+      expect(parsed.user).toBe("from-field")
+      expect(parsed.region).toBe("eu")
+      expect(parsed["fields.msg"]).toBe("f")
+    })
+
+    it("caps the number of top-level keys", () => {
+      const fields = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`k${i}`, i]))
+      const parsed = roundTrip(fields, { maxKeys: 10 })
+      expect(parsed.k9).toBe(9)
+      expect(parsed.k10).toBeUndefined()
+      expect(parsed["…"]).toBe("[20 more keys]")
+    })
+  })
+
+  describe("hostile values", () => {
+    it("marks cycles and keeps shared references", () => {
+      const node: Record<string, unknown> = { id: 1 }
+      node.self = node
+      const list: Array<unknown> = [1]
+      list.push(list)
+      const shared = { x: 1 }
+      const parsed = roundTrip({ node, list, pair: [shared, shared] })
+      expect(parsed.node).toEqual({ id: 1, self: "[Circular]" })
+      expect(parsed.list).toEqual([1, "[Circular]"])
+      expect(parsed.pair).toEqual([{ x: 1 }, { x: 1 }])
+      expect(Encoder.encodeValue(node)).toBe("{\"id\":1,\"self\":\"[Circular]\"}")
+    })
+
+    it("writes bigint as a decimal string", () => {
+      const parsed = roundTrip({ n: 12345678901234567890n, neg: -5n, arr: new BigInt64Array([1n, -2n]) })
+      expect(parsed.n).toBe("12345678901234567890")
+      expect(parsed.neg).toBe("-5")
+      expect(parsed.arr).toEqual(["1", "-2"])
+    })
+
+    it("renders errors with their cause chain and own properties", () => {
+      class HttpError extends Error {
+        readonly status = 503
+        override name = "HttpError"
+      }
+      const root = new TypeError("socket closed")
+      const err = new HttpError("upstream failed", { cause: new Error("retry exhausted", { cause: root }) })
+      const parsed = roundTrip({ err })
+      expect(parsed.err.name).toBe("HttpError")
+      expect(parsed.err.message).toBe("upstream failed")
+      expect(parsed.err.status).toBe(503)
+      expect(parsed.err.stack).toContain("upstream failed")
+      expect(parsed.err.cause.message).toBe("retry exhausted")
+      expect(parsed.err.cause.cause.name).toBe("TypeError")
+      expect(parsed.err.cause.cause.message).toBe("socket closed")
+      expect(Object.keys(parsed.err).filter((k) => k === "name")).toHaveLength(1)
+    })
+
+    it("cuts error cause cycles and renders aggregate and tagged errors", () => {
+      const a = new Error("a")
+      const b = new Error("b", { cause: a })
+      ;(a as any).cause = b
+      const parsed = roundTrip({ a, agg: new AggregateError([new Error("x"), "y"], "many") })
+      expect(parsed.a.cause.message).toBe("b")
+      expect(parsed.a.cause.cause).toBe("[Circular]")
+      expect(parsed.agg.message).toBe("many")
+      expect(parsed.agg.errors[0].message).toBe("x")
+      expect(parsed.agg.errors[1]).toBe("y")
+      class NotFound extends Data.TaggedError("NotFound")<{ readonly id: string }> {}
+      const tagged = roundTrip({ e: new NotFound({ id: "u1" }) }).e
+      expect(tagged._tag).toBe("NotFound")
+      expect(tagged.id).toBe("u1")
+    })
+
+    it("bounds a deep error cause chain by the depth limit", () => {
+      let err = new Error("e0")
+      for (let i = 1; i < 50; i++) err = new Error(`e${i}`, { cause: err })
+      const parsed = roundTrip({ err }, { maxDepth: 5 })
+      let cursor = parsed.err
+      let depth = 1
+      while (typeof cursor === "object") {
+        cursor = cursor.cause
+        depth++
+      }
+      expect(cursor).toBe("[Object]")
+      expect(depth).toBe(6)
+    })
+
+    it("writes dates as ISO strings and invalid dates as a marker", () => {
+      const parsed = roundTrip({ d: new Date(T0), bad: new Date(Number.NaN) })
+      expect(parsed.d).toBe("2024-01-02T03:04:05.678Z")
+      expect(parsed.bad).toBe("Invalid Date")
+    })
+
+    it("writes maps as entry arrays and sets as arrays", () => {
+      const parsed = roundTrip({
+        m: new Map<unknown, unknown>([["a", 1], [2, { b: true }]]),
+        s: new Set(["x", "y"]),
+        big: new Set(Array.from({ length: 20 }, (_, i) => i)),
+        bigMap: new Map(Array.from({ length: 20 }, (_, i) => [i, i]))
+      }, { maxArrayLength: 3 })
+      expect(parsed.m).toEqual([["a", 1], [2, { b: true }]])
+      expect(parsed.s).toEqual(["x", "y"])
+      expect(parsed.big).toEqual([0, 1, 2, "…[17 more items]"])
+      expect(parsed.bigMap).toEqual([[0, 0], [1, 1], [2, 2], "…[17 more items]"])
+    })
+
+    it("writes typed arrays and buffers as bounded number arrays", () => {
+      const bytes = new Uint8Array([1, 2, 3, 4])
+      const parsed = roundTrip({
+        u8: bytes,
+        buf: Buffer.from("hi"),
+        ab: bytes.buffer,
+        dv: new DataView(bytes.buffer, 1, 2),
+        f: new Float64Array([1.5, Number.NaN, Infinity]),
+        long: new Uint16Array(10)
+      }, { maxArrayLength: 4 })
+      expect(parsed.u8).toEqual([1, 2, 3, 4])
+      expect(parsed.buf).toEqual([104, 105])
+      expect(parsed.ab).toEqual([1, 2, 3, 4])
+      expect(parsed.dv).toEqual([2, 3])
+      expect(parsed.f).toEqual([1.5, null, null])
+      expect(parsed.long).toEqual([0, 0, 0, 0, "…[6 more items]"])
+    })
+
+    it("never reveals Redacted values", () => {
+      const secret = Redacted.make("hunter2")
+      const deep = { a: { b: { c: secret } } }
+      const line = Encoder.encode(event({ fields: { secret, list: [secret], deep }, annotations: { token: secret } }))
+      expect(line).not.toContain("hunter2")
+      const parsed = JSON.parse(line)
+      expect(parsed.secret).toBe("<redacted>")
+      expect(parsed.token).toBe("<redacted>")
+      expect(parsed.list).toEqual(["<redacted>"])
+      expect(parsed.deep.a.b.c).toBe("<redacted>")
+      expect(Encoder.encodeValue(deep, { maxDepth: 3 })).not.toContain("hunter2")
+    })
+
+    it("describes symbols and functions", () => {
+      function namedFn() {}
+      const parsed = roundTrip({ sym: Symbol("tag"), anon: Symbol(), fn: namedFn, arrow: (() => () => 1)(), cls: class Foo {} })
+      expect(parsed.sym).toBe("Symbol(tag)")
+      expect(parsed.anon).toBe("Symbol()")
+      expect(parsed.fn).toBe("[Function namedFn]")
+      expect(parsed.arrow).toBe("[Function (anonymous)]")
+      expect(parsed.cls).toBe("[Function Foo]")
+    })
+
+    it("contains throwing getters", () => {
+      const obj = {
+        ok: 1,
+        get bad(): number {
+          throw new Error("getter exploded")
+        }
+      }
+      const fields = {
+        get top(): number {
+          throw new Error("top exploded")
+        },
+        obj
+      }
+      const parsed = roundTrip(fields)
+      expect(parsed.top).toBe("[Throws: top exploded]")
+      expect(parsed.obj).toEqual({ ok: 1, bad: "[Throws: getter exploded]" })
+    })
+
+    it("contains throwing and revoked proxies", () => {
+      const boom = (): never => {
+        throw new Error("trap")
+      }
+      const ownKeys = new Proxy({}, { ownKeys: boom })
+      const get = new Proxy({ a: 1 }, { get: boom })
+      const proto = new Proxy({}, { getPrototypeOf: boom })
+      const { proxy: revoked, revoke } = Proxy.revocable({}, {})
+      revoke()
+      const throwsNonError = new Proxy({}, {
+        ownKeys: () => {
+          throw Object.create(null)
+        }
+      })
+      const parsed = roundTrip({ ownKeys, get, proto, revoked, throwsNonError })
+      expect(parsed.ownKeys).toBe("[Throws: trap]")
+      expect(parsed.get).toMatch(/Throws/)
+      expect(parsed.proto).toBe("[Throws: trap]")
+      expect(parsed.revoked).toMatch(/^\[Throws: /)
+      expect(parsed.throwsNonError).toBe("[Throws]")
+      // a Proxy as the fields record itself
+      const line = Encoder.encode(event({ fields: ownKeys as any }))
+      expect(JSON.parse(line).msg).toBe("hello")
+    })
+
+    it("calls toJSON guarded and supports reentrant encoding", () => {
+      class Money {
+        readonly cents: number
+        constructor(cents: number) {
+          this.cents = cents
+        }
+        toJSON() {
+          return { amount: this.cents / 100, currency: "EUR" }
+        }
+      }
+      const self = {
+        v: 1,
+        toJSON() {
+          return this
+        }
+      }
+      const reentrant = {
+        toJSON() {
+          return JSON.parse(Encoder.encode(event({ message: "inner", fields: { x: 1 } }))).x
+        }
+      }
+      const parsed = roundTrip({
+        money: new Money(1050),
+        url: new URL("https://example.com/a?b=1"),
+        throws: {
+          toJSON() {
+            throw new Error("no json")
+          }
+        },
+        self,
+        reentrant,
+        after: "still here"
+      })
+      expect(parsed.money).toEqual({ amount: 10.5, currency: "EUR" })
+      expect(parsed.url).toBe("https://example.com/a?b=1")
+      expect(parsed.throws).toBe("[Throws: no json]")
+      expect(parsed.self.v).toBe(1)
+      expect(parsed.reentrant).toBe(1)
+      expect(parsed.after).toBe("still here")
+    })
+
+    it("writes class instances by their own enumerable properties", () => {
+      class Point {
+        x = 1
+        y = 2
+        get norm() {
+          return 3
+        }
+        method() {
+          return 4
+        }
+      }
+      const hidden = Object.defineProperty({ shown: 1 }, "hidden", { value: 2, enumerable: false })
+      const parsed = roundTrip({ p: new Point(), hidden, nullProto: Object.assign(Object.create(null), { a: 1 }) })
+      expect(parsed.p).toEqual({ x: 1, y: 2 })
+      expect(parsed.hidden).toEqual({ shown: 1 })
+      expect(parsed.nullProto).toEqual({ a: 1 })
+    })
+
+    it("writes non-finite numbers as null, omits undefined in objects and nulls it in arrays", () => {
+      const line = Encoder.encode(event({
+        fields: { nan: Number.NaN, inf: Infinity, ninf: -Infinity, negZero: -0, u: undefined, arr: [undefined, 1], o: { u: undefined } }
+      }))
+      expect(line).not.toContain("\"u\"")
+      const parsed = JSON.parse(line)
+      expect(parsed.nan).toBeNull()
+      expect(parsed.inf).toBeNull()
+      expect(parsed.ninf).toBeNull()
+      expect(parsed.negZero).toBe(0)
+      expect(parsed.arr).toEqual([null, 1])
+      expect(parsed.o).toEqual({})
+    })
+
+    it("unwraps boxed primitives and describes regexps and promises", () => {
+      const parsed = roundTrip({ s: new String("boxed"), n: new Number(2), re: /a+b/gi, p: Promise.resolve(1) })
+      expect(parsed).toMatchObject({ s: "boxed", n: 2, re: "/a+b/gi", p: "[Promise]" })
+    })
+  })
+
+  describe("strings", () => {
+    it("caps long strings with a marker", () => {
+      const parsed = roundTrip({ s: "x".repeat(20_000) })
+      expect(parsed.s).toBe("x".repeat(16_384) + "…[truncated 3616 chars]")
+      const small = roundTrip({ s: "abcdefghij" }, { maxStringLength: 4 })
+      expect(small.s).toBe("abcd…[truncated 6 chars]")
+      const msg = JSON.parse(Encoder.make({ maxStringLength: 3 }).encode(event({ message: "hello" }))).msg
+      expect(msg).toBe("hel…[truncated 2 chars]")
+    })
+
+    it("does not split a surrogate pair when truncating", () => {
+      const parsed = roundTrip({ s: "ab😀cd" }, { maxStringLength: 3 })
+      expect(parsed.s).toBe("ab…[truncated 4 chars]")
+    })
+
+    it("escapes lone surrogates and keeps valid pairs", () => {
+      const line = Encoder.encode(event({ message: "lone \ud800 and \udc00 pair 😀", fields: { v: "x\udfff" } }))
+      expect(line).toContain("\\ud800")
+      expect(line).toContain("\\udc00")
+      expect(line).toContain("\\udfff")
+      expect(line).toContain("😀")
+      expect(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(line)).toBe(false)
+      const parsed = JSON.parse(line)
+      expect(parsed.msg).toBe("lone \ud800 and \udc00 pair 😀")
+      expect(parsed.v).toBe("x\udfff")
+    })
+
+    it("escapes newlines, control characters and line separators", () => {
+      const nasty = "line1\nline2\r\n\t\u0000\u001b[31m\u2028\u2029\"quoted\" back\\slash"
+      const line = Encoder.encode(event({ message: nasty, logger: "a\nb", fields: { [nasty]: nasty } }))
+      assertOneLine(line)
+      expect(line).not.toMatch(/[\u0000-\u001f]/)
+      expect(line).toContain("\\u2028")
+      const parsed = JSON.parse(line)
+      expect(parsed.msg).toBe(nasty)
+      expect(parsed.logger).toBe("a\nb")
+      expect(parsed[nasty]).toBe(nasty)
+    })
+
+    it("escapes line separators even when nothing else needs escaping", () => {
+      for (const s of ["a\u2028b", "a\u2029b", "x".repeat(100) + "\u2028", "\u2029" + "y".repeat(100)]) {
+        const line = Encoder.encode(event({ message: s, fields: { s } }))
+        assertOneLine(line)
+        expect(occurrences(line, s.includes("\u2028") ? "\\u2028" : "\\u2029")).toBe(2)
+        expect(JSON.parse(line).s).toBe(s)
+      }
+    })
+
+    it("returns strings that need no escaping unchanged", () => {
+      for (const s of ["", "plain", "ünïcødé ✓ 中文", "z".repeat(500)]) {
+        expect(Encoder.encodeValue(s)).toBe("\"" + s + "\"")
+      }
+    })
+
+    it("round-trips arbitrary strings as message, logger and keys", () => {
+      fc.assert(
+        fc.property(fc.string({ unit: "binary" }), fc.string({ unit: "binary" }), fc.string({ unit: "binary" }), (message, logger, k) => {
+          const line = Encoder.encode(event({ message, logger, fields: { [k]: message } }))
+          assertOneLine(line)
+          const parsed = JSON.parse(line)
+          expect(parsed.msg).toBe(message)
+          expect(parsed.logger).toBe(logger)
+          const reserved = ["time", "level", "logger", "msg", "correlation_id", "trace_id", "span_id", "spans", "cause"]
+          expect(parsed[reserved.includes(k) ? `fields.${k}` : k]).toBe(message)
+        }),
+        { numRuns: 500 }
+      )
+    })
+  })
+
+  describe("limits", () => {
+    it("replaces containers nested deeper than maxDepth", () => {
+      const deep = { a: { b: { c: { d: [1] } } } }
+      expect(roundTrip({ deep }, { maxDepth: 3 }).deep).toEqual({ a: { b: { c: "[Object]" } } })
+      expect(roundTrip({ deep }, { maxDepth: 4 }).deep).toEqual({ a: { b: { c: { d: "[Array]" } } } })
+      let nested: unknown = "leaf"
+      for (let i = 0; i < 100; i++) nested = [nested]
+      expect(Encoder.encodeValue(nested)).toBe("[".repeat(10) + "\"[Array]\"" + "]".repeat(10))
+    })
+
+    it("caps keys per object and items per array", () => {
+      const wide = Object.fromEntries(Array.from({ length: 250 }, (_, i) => [`k${i}`, i]))
+      const parsed = roundTrip({ wide, long: Array.from({ length: 1500 }, (_, i) => i) })
+      expect(Object.keys(parsed.wide)).toHaveLength(201)
+      expect(parsed.wide["…"]).toBe("[50 more keys]")
+      expect(parsed.long).toHaveLength(1001)
+      expect(parsed.long[1000]).toBe("…[500 more items]")
+      expect(Encoder.encodeValue(new Array(2 ** 31))).toMatch(/more items\]"\]$/)
+    })
+
+    it("bounds the whole line", () => {
+      let shared: unknown = Array.from({ length: 50 }, () => "y".repeat(1000))
+      for (let i = 0; i < 5; i++) shared = [shared, shared, shared, shared]
+      const line = Encoder.make({ maxLineLength: 100_000 }).encode(event({ fields: { shared, after: 1 } }))
+      expect(line.length).toBeLessThan(200_000)
+      expect(line).toContain("[line limit]")
+      expect(JSON.parse(line).msg).toBe("hello")
+    })
+  })
+
+  describe("encodeValue", () => {
+    it("returns valid JSON for any root value", () => {
+      expect(Encoder.encodeValue(undefined)).toBe("null")
+      expect(Encoder.encodeValue(null)).toBe("null")
+      expect(Encoder.encodeValue("a\nb")).toBe("\"a\\nb\"")
+      expect(Encoder.encodeValue(1n)).toBe("\"1\"")
+      expect(Encoder.encodeValue([undefined])).toBe("[null]")
+      expect(Encoder.encodeValue(Redacted.make(1))).toBe("\"<redacted>\"")
+      expect(Encoder.encodeValue({ b: [1, "x"] })).toBe(JSON.stringify({ b: [1, "x"] }))
+    })
+  })
+
+  describe("encodeBatch", () => {
+    it("skips control events and ends every line with a newline", () => {
+      const a = event({ message: "a" })
+      const b = event({ message: "b" })
+      const chunk = Encoder.encodeBatch([
+        LogEvent.flushMarker(() => {}),
+        a,
+        LogEvent.correlationEnd("req-1"),
+        b,
+        LogEvent.flushMarker(() => {})
+      ])
+      expect(chunk).toBe(Encoder.encode(a) + "\n" + Encoder.encode(b) + "\n")
+      expect(Encoder.encodeBatch([LogEvent.flushMarker(() => {})])).toBe("")
+      expect(Encoder.encodeBatch([])).toBe("")
+      expect(Encoder.encode(LogEvent.correlationEnd("req-1"))).toBe("")
+      expect(Encoder.pretty().encodeBatch([LogEvent.correlationEnd("x"), a]).split("\n")).toHaveLength(2)
+    })
+  })
+
+  describe("properties", () => {
+    const anything = fc.anything({
+      maxDepth: 6,
+      withBigInt: true,
+      withBoxedValues: true,
+      withDate: true,
+      withMap: true,
+      withSet: true,
+      withNullPrototype: true,
+      withObjectString: true,
+      withTypedArray: true,
+      withSparseArray: true,
+      stringUnit: "binary"
+    })
+    const fields = fc.dictionary(fc.string({ unit: "binary" }), anything, { maxKeys: 8 })
+
+    it("never throws and always writes one parseable line", () => {
+      fc.assert(
+        fc.property(fields, fields, fc.string({ unit: "binary" }), (f, a, message) => {
+          const line = Encoder.encode(event({ message, fields: f, annotations: a }))
+          assertOneLine(line)
+          const parsed = JSON.parse(line)
+          expect(parsed.msg).toBe(message)
+          const chunk = Encoder.encodeBatch([event({ fields: f }), LogEvent.flushMarker(() => {}), event({ fields: a })])
+          const lines = chunk.split("\n")
+          expect(lines).toHaveLength(3)
+          expect(lines[2]).toBe("")
+          for (const l of lines.slice(0, 2)) JSON.parse(l)
+          JSON.parse(Encoder.encodeValue(f))
+        }),
+        { numRuns: 500 }
+      )
+    })
+
+    it("round-trips JSON values", () => {
+      fc.assert(
+        fc.property(fc.jsonValue({ maxDepth: 8 }), fc.jsonValue({ maxDepth: 4, stringUnit: "binary" }), (v, w) => {
+          const parsed = roundTrip({ v, w })
+          expect(parsed.v).toEqual(JSON.parse(JSON.stringify(v)))
+          expect(parsed.w).toEqual(JSON.parse(JSON.stringify(w)))
+          expect(JSON.parse(Encoder.encodeValue(v))).toEqual(JSON.parse(JSON.stringify(v)))
+        }),
+        { numRuns: 500 }
+      )
+    })
+
+    it("pretty output has no raw line break and no ANSI without colors", () => {
+      const plain = Encoder.pretty()
+      fc.assert(
+        fc.property(fields, fc.string({ unit: "binary" }), fc.string({ unit: "binary" }), (f, message, logger) => {
+          const line = plain.encode(event({ message, logger, fields: f, correlationId: message }))
+          assertOneLine(line)
+          expect(line).not.toContain("\u001b")
+        }),
+        { numRuns: 500 }
+      )
+    })
+  })
+
+  describe("pretty", () => {
+    it("writes a readable line", () => {
+      const line = Encoder.pretty().encode(event({
+        level: "Warn",
+        annotations: { region: "eu", user: "a" },
+        fields: { user: "b", note: "two words", n: 3, obj: { a: [1] } },
+        correlationId: "req-1",
+        spans: [["db", T0 - 7], ["db", T0 - 100]]
+      }))
+      expect(line).toBe(
+        "03:04:05.678 WARN  [svc] hello region=eu user=b note=\"two words\" n=3 obj={\"a\":[1]} db=7ms (correlation_id=req-1)"
+      )
+    })
+
+    it("escapes control characters so a line cannot forge another", () => {
+      const forged = "ok\n03:04:05.678 ERROR [svc] forged\u001b[2J\u0085\u202e"
+      const line = Encoder.pretty().encode(event({ message: forged, fields: { [forged]: forged } }))
+      assertOneLine(line)
+      expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e]/)
+      expect(line).toContain("ok\\n03:04:05.678 ERROR")
+      expect(line).toContain("\\u001b[2J")
+    })
+
+    it("colours only when asked", () => {
+      const e = event({ level: "Error", fields: { k: "v" } })
+      expect(Encoder.pretty({ colors: false }).encode(e)).not.toContain("\u001b")
+      const coloured = Encoder.pretty({ colors: true }).encode(e)
+      expect(coloured).toContain("\u001b[31mERROR")
+      expect(coloured.replace(/\u001b\[[0-9;]*m/g, "")).toBe(Encoder.pretty().encode(e))
+    })
+
+    it("renders errors from another realm", () => {
+      const foreign = runInNewContext("new Error('from vm', { cause: 'c' })")
+      expect(foreign instanceof Error).toBe(false)
+      const parsed = roundTrip({ foreign })
+      expect(parsed.foreign.message).toBe("from vm")
+      expect(parsed.foreign.cause).toBe("c")
+    })
+
+    it("writes the cause on the same line", () => {
+      const line = Encoder.pretty().encode(event({ level: "Error", cause: Cause.fail(new Error("boom")) }))
+      assertOneLine(line)
+      expect(line).toMatch(/ cause="Error: boom/)
+    })
+  })
+
+  it.effect("encodes events built from Effect's logger with annotations and spans", () =>
+    Effect.gen(function*() {
+      const events: Array<LogEvent.LogEvent> = []
+      const logger = Logger.make((options) => {
+        events.push(LogEvent.fromOptions(options, "app"))
+      })
+      yield* Effect.gen(function*() {
+        yield* TestClock.adjust("250 millis")
+        yield* Effect.logWarning("slow", { rows: 3 })
+      }).pipe(
+        Effect.withLogSpan("query"),
+        Effect.annotateLogs({ region: "eu", rows: 0 }),
+        Effect.provide(Logger.layer([logger]))
+      )
+      assert.lengthOf(events, 1)
+      const parsed = JSON.parse(Encoder.encode(events[0]!))
+      expect(parsed).toMatchObject({
+        time: "1970-01-01T00:00:00.250Z",
+        level: "WARN",
+        logger: "app",
+        msg: "slow",
+        region: "eu",
+        rows: 3,
+        spans: { query: 250 }
+      })
+    }))
+})
