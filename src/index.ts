@@ -6,6 +6,8 @@
 import * as Fapilog from "./Fapilog.ts"
 
 /** @since 0.1.0 */
+export * as Aggregator from "./Aggregator.ts"
+/** @since 0.1.0 */
 export * as Config from "./Config.ts"
 /** @since 0.1.0 */
 export * as Encoder from "./Encoder.ts"

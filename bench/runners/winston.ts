@@ -1,0 +1,38 @@
+/**
+ * winston 3 with its File transport and the JSON format (plus a timestamp, as every other system
+ * writes one).
+ *
+ * Timed: from the first `logger.info` until the logger ended and the File transport emitted
+ * `finish` (its stream has written everything).
+ *
+ * @module
+ */
+import { once } from "node:events"
+import winston from "winston"
+import * as Runner from "../lib/Runner.ts"
+
+Runner.main("winston", async ({ events, file }, latency) => {
+  const transport = new winston.transports.File({ filename: file })
+  const logger = winston.createLogger({
+    level: "info",
+    format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
+    transports: [transport]
+  })
+  await once(transport, "open")
+  const { MESSAGE, USER, SAMPLE_MASK, now } = Runner
+
+  const t0 = now()
+  for (let i = 0; i < events; i++) {
+    if ((i & SAMPLE_MASK) === 0) {
+      const s = now()
+      logger.info(MESSAGE, { i, user: USER })
+      latency.record((now() - s) * 1000)
+    } else {
+      logger.info(MESSAGE, { i, user: USER })
+    }
+  }
+  const finished = once(transport, "finish")
+  logger.end()
+  await finished
+  return { wallMs: now() - t0 }
+})

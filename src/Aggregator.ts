@@ -1,0 +1,774 @@
+/**
+ * Repetitive-log aggregation: a `Stream<LogEvent>` operator that folds bursts of the same log
+ * line into one aggregated event, without ever losing a count.
+ *
+ * An event's *key* is (logger, level, template — or the message when no template was given —,
+ * correlation id). An event passes through unchanged until its key has been seen more than
+ * `threshold` times within `window` (a sliding window over the events' own timestamps, which come
+ * from `Clock`). From then on the key's occurrences are absorbed into one aggregate, which is
+ * emitted when:
+ *
+ * - its window closes: `window` has passed on the `Clock` since its latest occurrence, or
+ *   `maxWindow` since its first absorbed occurrence, whichever comes first. A timer does this
+ *   even if no further event arrives: while an aggregate is open, the pending upstream pull runs
+ *   in a forked fiber raced against one `Clock` sleep until the earliest deadline (the pull is
+ *   never interrupted); with nothing open, nothing sleeps or wakes;
+ * - it reaches `maxCount` occurrences;
+ * - its correlation id ends (a `CorrelationEnd` control event for the id; emitted before it);
+ * - a `Flush` control event arrives (every aggregate is emitted *before* the marker);
+ * - its key is evicted from the LRU of `maxKeys` tracked keys;
+ * - the upstream ends (or fails: held aggregates are emitted before the failure).
+ *
+ * After an aggregate closes, the key starts afresh under the same rule (a sustained flood yields
+ * one aggregate per `maxWindow`).
+ *
+ * Conservation: for every key, the events emitted individually plus the sum of `_count` over its
+ * aggregates equals the events that came in. Every event folded into an aggregate (the first one
+ * included) is reported to `Pipeline.Counters` with `absorbed(n)` (once per chunk) when it is
+ * absorbed, so `absorbed` equals the sum of `_count` over the aggregates emitted.
+ *
+ * @since 0.1.0
+ */
+import type * as Arr from "effect/Array"
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as DateTime from "effect/DateTime"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import { dual } from "effect/Function"
+import * as Pull from "effect/Pull"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import * as LogEvent from "./LogEvent.ts"
+import * as Pipeline from "./Pipeline.ts"
+
+/**
+ * Options of {@link repetitive}; every one is optional.
+ *
+ * - `threshold` (default 5): occurrences of a key within `window` that still pass individually;
+ *   the next one within the window opens an aggregate. `0` aggregates from the first occurrence.
+ * - `window` (default 1 second): the rate window, and the quiet time after which an open
+ *   aggregate is emitted.
+ * - `maxWindow` (default 10 seconds): an aggregate is emitted at the latest this long after its
+ *   first absorbed occurrence (measured with `Clock`).
+ * - `maxCount` (default 1000): an aggregate is emitted as soon as it represents this many events.
+ * - `maxKeys` (default 1000): tracked keys (LRU); when full, the least recently seen key's
+ *   aggregate is emitted and its tracking dropped.
+ * - `identityFields` (default `["user_id", "userId", "account_id"]`): an event carrying any of
+ *   these in its fields or annotations is never aggregated.
+ * - `maxDistinctValues` (default 10, at least 1): distinct values kept per varying field.
+ * - `exclude`: an extra predicate; events for which it returns `true` are never aggregated.
+ *
+ * @example
+ * ```ts
+ * import * as Aggregator from "effect-fapilog/Aggregator"
+ *
+ * const options: Aggregator.Options = {
+ *   threshold: 20,
+ *   window: "2 seconds",
+ *   exclude: (event) => event.logger === "audit"
+ * }
+ * const aggregate = Aggregator.repetitive(options)
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  readonly threshold?: number | undefined
+  readonly window?: Duration.Input | undefined
+  readonly maxWindow?: Duration.Input | undefined
+  readonly maxCount?: number | undefined
+  readonly maxKeys?: number | undefined
+  readonly identityFields?: ReadonlyArray<string> | undefined
+  readonly maxDistinctValues?: number | undefined
+  readonly exclude?: ((event: LogEvent.LogEvent) => boolean) | undefined
+}
+
+/**
+ * The values a field took across the occurrences an aggregate represents, when they varied:
+ * the first `maxDistinctValues` distinct values in order of appearance (the first occurrence's
+ * value first; `undefined` when the field was absent), and in `more` the number of occurrences
+ * whose value was not one of those kept. Primitive values are compared by value, objects by
+ * reference.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Distinct {
+  readonly values: ReadonlyArray<unknown>
+  readonly more: number
+}
+
+/**
+ * The fields an aggregated event carries on top of its first absorbed occurrence's fields.
+ *
+ * `_first_occurrence` / `_last_occurrence` are the ISO-8601 timestamps of the first and last
+ * absorbed occurrences (their `Clock` timestamps); `_window_seconds` is the time between them;
+ * `_distinct` is present only when some field varied. The event's own `timestamp` is the
+ * emission time read from `Clock`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Summary {
+  readonly _aggregated: true
+  readonly _count: number
+  readonly _first_occurrence: string
+  readonly _last_occurrence: string
+  readonly _window_seconds: number
+  readonly _distinct?: Readonly<Record<string, Distinct>>
+}
+
+/**
+ * The field/value pair that marks a business event: `event_type: "business"` in the event's
+ * fields or annotations. Business events are never aggregated.
+ *
+ * @example
+ * ```ts
+ * import * as Aggregator from "effect-fapilog/Aggregator"
+ * import * as LogEvent from "effect-fapilog/LogEvent"
+ *
+ * const placed = LogEvent.make({
+ *   timestamp: 0, level: "Info", message: "order placed", logger: "shop",
+ *   fields: { ...Aggregator.businessEvent, order_id: "o-1" }
+ * })
+ * Aggregator.isBusinessEvent(placed) // true
+ * ```
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const businessEvent: { readonly event_type: "business" } = { event_type: "business" }
+
+/**
+ * Default identity fields: events carrying any of them are never aggregated.
+ *
+ * @example
+ * ```ts
+ * import * as Aggregator from "effect-fapilog/Aggregator"
+ *
+ * const withTenant = Aggregator.repetitive({
+ *   identityFields: [...Aggregator.defaultIdentityFields, "tenant_id"]
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultIdentityFields: ReadonlyArray<string> = ["user_id", "userId", "account_id"]
+
+/**
+ * The aggregation operator: absorbs repeats of a key beyond `threshold` within `window` into one
+ * aggregated event per key (see the module documentation for when it is emitted).
+ *
+ * Details:
+ * - Never aggregated: level Error or Fatal, business events ({@link isBusinessEvent}), events
+ *   with an identity field (fields or annotations), events matching `exclude`, and control
+ *   events (forwarded unchanged, in order). Excluded events below Error still count as
+ *   occurrences of their key; they are only never absorbed (fields are inspected only for an
+ *   event that would be absorbed, which keeps the non-repetitive path cheap).
+ * - Individual events keep their order; an aggregate appears where it is emitted.
+ * - An aggregate is its first absorbed occurrence with {@link Summary} fields merged over its
+ *   fields; varying fields keep bounded distinct values in `_distinct`.
+ * - The rate window is judged on event timestamps; closing deadlines on `Clock` (one forked
+ *   sleep, only while an aggregate is open). Under `TestClock`, `TestClock.adjust` moves them.
+ * - State lives in a closure created per stream run (one operator value can serve several
+ *   facades), bounded by `maxKeys`; touching a key allocates nothing, and a chunk in which every
+ *   event passes is forwarded without a copy.
+ *
+ * @example
+ * ```ts
+ * import { Stream } from "effect"
+ * import * as Aggregator from "effect-fapilog/Aggregator"
+ * import type * as LogEvent from "effect-fapilog/LogEvent"
+ * import type * as Pipeline from "effect-fapilog/Pipeline"
+ *
+ * const defaults: Pipeline.Pipeline = Aggregator.repetitive()
+ * const custom = <E, R>(events: Stream.Stream<LogEvent.LogEvent, E, R>) =>
+ *   events.pipe(Aggregator.repetitive({ threshold: 10, maxWindow: "5 seconds" }))
+ * ```
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const repetitive: {
+  (options?: Options): <E, R>(self: Stream.Stream<LogEvent.LogEvent, E, R>) => Stream.Stream<LogEvent.LogEvent, E, R>
+  <E, R>(self: Stream.Stream<LogEvent.LogEvent, E, R>, options?: Options): Stream.Stream<LogEvent.LogEvent, E, R>
+} = dual(
+  (args) => Stream.isStream(args[0]),
+  <E, R>(self: Stream.Stream<LogEvent.LogEvent, E, R>, options?: Options): Stream.Stream<LogEvent.LogEvent, E, R> => {
+    const settings = resolve(options)
+    return Stream.transformPull(self, (pull, scope) =>
+      Effect.gen(function*() {
+        const counters = yield* Pipeline.Counters
+        const clock = yield* Clock.Clock
+        return makePull(settings, counters, clock, pull, scope)
+      }))
+  }
+)
+
+/**
+ * Whether the event is an aggregate emitted by {@link repetitive}.
+ *
+ * @example
+ * ```ts
+ * import * as Aggregator from "effect-fapilog/Aggregator"
+ * import type * as LogEvent from "effect-fapilog/LogEvent"
+ *
+ * const aggregates = (written: ReadonlyArray<LogEvent.LogEvent>) => written.filter(Aggregator.isAggregated)
+ * ```
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isAggregated = (event: LogEvent.LogEvent): boolean => event.fields?._aggregated === true
+
+/**
+ * How many input events this output event represents: `_count` for an aggregate, 1 for any other
+ * ordinary event, 0 for a control event. Summing it over an output gives the input's size.
+ *
+ * @example
+ * ```ts
+ * import * as Aggregator from "effect-fapilog/Aggregator"
+ * import * as LogEvent from "effect-fapilog/LogEvent"
+ *
+ * const event = LogEvent.make({ timestamp: 0, level: "Info", message: "hi", logger: "app" })
+ * Aggregator.count(event) // 1
+ * ```
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const count = (event: LogEvent.LogEvent): number => {
+  if (event.control !== undefined) return 0
+  const n = event.fields?._count
+  return event.fields?._aggregated === true && typeof n === "number" ? n : 1
+}
+
+/**
+ * The {@link Summary} fields of an aggregate, or `undefined` for any other event.
+ *
+ * @example
+ * ```ts
+ * import * as Aggregator from "effect-fapilog/Aggregator"
+ * import type * as LogEvent from "effect-fapilog/LogEvent"
+ *
+ * const describe = (event: LogEvent.LogEvent) => {
+ *   const summary = Aggregator.summary(event)
+ *   return summary === undefined ? event.message : `${event.message} (x${summary._count})`
+ * }
+ * ```
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const summary = (event: LogEvent.LogEvent): Summary | undefined =>
+  isAggregated(event) ? (event.fields as unknown as Summary) : undefined
+
+/**
+ * Whether the event is marked as a business event (`event_type: "business"` in its fields or
+ * annotations; see {@link businessEvent}).
+ *
+ * @example
+ * ```ts
+ * import * as Aggregator from "effect-fapilog/Aggregator"
+ * import * as LogEvent from "effect-fapilog/LogEvent"
+ *
+ * const event = LogEvent.make({
+ *   timestamp: 0, level: "Info", message: "refund issued", logger: "billing",
+ *   annotations: { event_type: "business" }
+ * })
+ * Aggregator.isBusinessEvent(event) // true
+ * ```
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isBusinessEvent = (event: LogEvent.LogEvent): boolean =>
+  event.fields?.event_type === "business" || event.annotations?.event_type === "business"
+
+// -----------------------------------------------------------------------------
+// internal
+// -----------------------------------------------------------------------------
+
+interface Settings {
+  readonly threshold: number
+  readonly windowMs: number
+  readonly maxWindowMs: number
+  readonly maxCount: number
+  readonly maxKeys: number
+  readonly identityFields: ReadonlyArray<string>
+  readonly maxDistinct: number
+  readonly exclude: ((event: LogEvent.LogEvent) => boolean) | undefined
+}
+
+/**
+ * Tracking state of one key. Entries live in `buckets` (template or message → correlation id →
+ * chain of entries differing by logger or level), so that lookups hash strings the events already
+ * share (their hashes are cached by the engine), and in an intrusive doubly linked list ordered
+ * by recency (the LRU), so that touching a key allocates nothing.
+ */
+interface Entry {
+  text: string
+  /** The correlation id, or {@link noCorrelation}. */
+  cidKey: string
+  logger: string
+  level: string
+  /** The only occurrence time while `times` is not yet needed. */
+  t0: number
+  /** Ring of the last `threshold` occurrence times (event time), allocated on the 2nd occurrence. */
+  times: Array<number> | undefined
+  /** Index of the oldest time in `times` once it is full. */
+  next: number
+  agg: Aggregate | undefined
+  /** The bucket holding the chain this entry belongs to. */
+  bucket: Map<string, Entry>
+  /** The chain of entries of the same template and correlation id (other logger or level). */
+  sibling: Entry | undefined
+  previousSibling: Entry | undefined
+  older: Entry | undefined
+  newer: Entry | undefined
+}
+
+interface Aggregate {
+  readonly first: LogEvent.LogEvent
+  readonly firstTs: number
+  lastTs: number
+  count: number
+  /** `Clock` time of the first and latest absorbed occurrence. */
+  readonly openedAt: number
+  lastAt: number
+  distinct: Map<string, { values: Array<unknown>; more: number }> | undefined
+}
+
+type Chunk = Arr.NonEmptyReadonlyArray<LogEvent.LogEvent>
+
+const resolve = (options: Options | undefined): Settings => {
+  const windowMs = Duration.toMillis(options?.window ?? "1 second")
+  return {
+    threshold: Math.max(0, Math.floor(options?.threshold ?? 5)),
+    windowMs,
+    maxWindowMs: Duration.toMillis(options?.maxWindow ?? "10 seconds"),
+    maxCount: Math.max(1, Math.floor(options?.maxCount ?? 1000)),
+    maxKeys: Math.max(1, Math.floor(options?.maxKeys ?? 1000)),
+    identityFields: options?.identityFields ?? defaultIdentityFields,
+    maxDistinct: Math.max(1, Math.floor(options?.maxDistinctValues ?? 10)),
+    exclude: options?.exclude
+  }
+}
+
+const makePull = <E>(
+  s: Settings,
+  counters: Pipeline.CountersShape,
+  clock: Clock.Clock,
+  pull: Pull.Pull<Chunk, E, void>,
+  scope: Scope.Scope
+): Pull.Pull<Chunk, E, void> => {
+  const buckets = new Map<string, Map<string, Entry>>()
+  let oldest: Entry | undefined // LRU ends
+  let newest: Entry | undefined
+  let size = 0
+  let created = false // set by `track` when it created the entry
+  const open = new Set<Entry>() // entries with an open aggregate
+  const openByCorrelation = new Map<string, Set<Entry>>()
+  const closeWindowMs = Math.min(s.windowMs, s.maxWindowMs)
+  let wakeAt = Infinity // <= every open aggregate's deadline
+  let pending: Fiber.Fiber<Chunk, E | Cause.Done> | undefined
+  let ended = false
+  let failure: Cause.Cause<E> | undefined
+
+  const unlink = (entry: Entry): void => {
+    if (entry.older === undefined) oldest = entry.newer
+    else entry.older.newer = entry.newer
+    if (entry.newer === undefined) newest = entry.older
+    else entry.newer.older = entry.older
+    entry.older = entry.newer = undefined
+  }
+
+  const append = (entry: Entry): void => {
+    entry.older = newest
+    if (newest === undefined) oldest = entry
+    else newest.newer = entry
+    newest = entry
+  }
+
+  /** Forgets a key's tracking (its aggregate, if any, must have been emitted). */
+  const remove = (entry: Entry): void => {
+    unlink(entry)
+    size--
+    const { previousSibling, sibling } = entry
+    if (previousSibling !== undefined) {
+      previousSibling.sibling = sibling
+      if (sibling !== undefined) sibling.previousSibling = previousSibling
+    } else if (sibling !== undefined) {
+      sibling.previousSibling = undefined
+      entry.bucket.set(entry.cidKey, sibling)
+    } else {
+      entry.bucket.delete(entry.cidKey)
+      if (entry.bucket.size === 0) buckets.delete(entry.text)
+    }
+    entry.sibling = entry.previousSibling = undefined
+  }
+
+  const track = (event: LogEvent.LogEvent, now: number): Entry => {
+    const text = event.template ?? event.message
+    const cidKey = event.correlationId ?? noCorrelation
+    let bucket = buckets.get(text)
+    let head = bucket?.get(cidKey)
+    let entry = head
+    while (entry !== undefined && (entry.logger !== event.logger || entry.level !== event.level)) entry = entry.sibling
+    if (entry !== undefined) {
+      if (entry !== newest) {
+        unlink(entry)
+        append(entry)
+      }
+      return entry
+    }
+    if (size >= s.maxKeys) {
+      // evict the least recently seen key and recycle its entry (no allocation in steady state)
+      entry = oldest!
+      if (entry.agg !== undefined) emit(entry, now)
+      if (head === entry) head = entry.sibling
+      remove(entry)
+      if (bucket !== undefined && bucket.size === 0) bucket = undefined // it was just deleted
+    }
+    if (bucket === undefined) buckets.set(text, bucket = new Map())
+    if (entry === undefined) {
+      entry = {
+        text,
+        cidKey,
+        logger: event.logger,
+        level: event.level,
+        bucket,
+        t0: event.timestamp,
+        times: undefined,
+        next: 0,
+        agg: undefined,
+        sibling: head,
+        previousSibling: undefined,
+        older: undefined,
+        newer: undefined
+      }
+    } else {
+      entry.text = text
+      entry.cidKey = cidKey
+      entry.logger = event.logger
+      entry.level = event.level
+      entry.bucket = bucket
+      entry.t0 = event.timestamp
+      if (entry.times !== undefined) entry.times.length = 0
+      entry.next = 0
+      entry.sibling = head
+    }
+    if (head !== undefined) head.previousSibling = entry
+    bucket.set(cidKey, entry)
+    append(entry)
+    size++
+    created = true
+    return entry
+  }
+
+  /** Records an occurrence time in the key's ring of the last `threshold` times. */
+  const record = (entry: Entry, t: number): void => {
+    if (s.threshold <= 1) {
+      entry.t0 = t
+      return
+    }
+    const times = entry.times
+    if (times === undefined) entry.times = [entry.t0, t]
+    else if (times.length === 0) times.push(entry.t0, t) // a recycled entry's array
+    else if (times.length < s.threshold) times.push(t)
+    else {
+      times[entry.next] = t
+      entry.next = entry.next + 1 === s.threshold ? 0 : entry.next + 1
+    }
+  }
+
+  /** Whether the key was already seen `threshold` times within the window before `t`. */
+  const isRepetitive = (entry: Entry, t: number): boolean => {
+    if (s.threshold === 0) return true
+    const times = entry.times
+    if (times === undefined || times.length === 0) return s.threshold === 1 && t - entry.t0 < s.windowMs
+    return times.length === s.threshold && t - times[entry.next]! < s.windowMs
+  }
+
+  const forget = (): void => {
+    buckets.clear()
+    oldest = newest = undefined
+    size = 0
+  }
+
+  const isExcluded = (event: LogEvent.LogEvent): boolean => {
+    const fields = event.fields
+    if (fields !== undefined && carriesMarker(fields, s.identityFields)) return true
+    const annotations = event.annotations
+    if (annotations !== undefined && carriesMarker(annotations, s.identityFields)) return true
+    return s.exclude !== undefined && s.exclude(event)
+  }
+
+  const emit = (entry: Entry, now: number): void => {
+    const agg = entry.agg!
+    entry.agg = undefined
+    open.delete(entry)
+    if (entry.cidKey !== noCorrelation) {
+      const set = openByCorrelation.get(entry.cidKey)
+      if (set !== undefined) {
+        set.delete(entry)
+        if (set.size === 0) openByCorrelation.delete(entry.cidKey)
+      }
+    }
+    output().push(render(agg, now))
+  }
+
+  const render = (agg: Aggregate, now: number): LogEvent.LogEvent => {
+    const extra: Record<string, unknown> = {
+      _aggregated: true,
+      _count: agg.count,
+      _first_occurrence: iso(agg.firstTs),
+      _last_occurrence: iso(agg.lastTs),
+      _window_seconds: (agg.lastTs - agg.firstTs) / 1000
+    }
+    if (agg.distinct !== undefined) {
+      const distinct: Record<string, Distinct> = {}
+      for (const [field, d] of agg.distinct) distinct[field] = { values: d.values, more: d.more }
+      extra._distinct = distinct
+    }
+    return LogEvent.withFields({ ...agg.first, timestamp: now }, extra)
+  }
+
+  const openAggregate = (entry: Entry, event: LogEvent.LogEvent, now: number): void => {
+    entry.agg = {
+      first: event,
+      firstTs: event.timestamp,
+      lastTs: event.timestamp,
+      count: 1,
+      openedAt: now,
+      lastAt: now,
+      distinct: undefined
+    }
+    open.add(entry)
+    if (entry.cidKey !== noCorrelation) {
+      let set = openByCorrelation.get(entry.cidKey)
+      if (set === undefined) openByCorrelation.set(entry.cidKey, set = new Set())
+      set.add(entry)
+    }
+    const deadline = now + closeWindowMs
+    if (deadline < wakeAt) wakeAt = deadline
+  }
+
+  const absorb = (agg: Aggregate, event: LogEvent.LogEvent, now: number): void => {
+    agg.count++
+    agg.lastAt = now
+    if (event.timestamp > agg.lastTs) agg.lastTs = event.timestamp
+    const a = agg.first.fields
+    const b = event.fields
+    if (a === b) return
+    if (b !== undefined) {
+      for (const field in b) {
+        const value = b[field]
+        const firstValue = a === undefined ? undefined : a[field]
+        if (!sameValue(value, firstValue)) agg.distinct = noteDistinct(agg.distinct, field, firstValue, value, s.maxDistinct)
+      }
+    }
+    if (a !== undefined) {
+      for (const field in a) {
+        if (b === undefined || !(field in b)) {
+          agg.distinct = noteDistinct(agg.distinct, field, a[field], undefined, s.maxDistinct)
+        }
+      }
+    }
+  }
+
+  const deadlineOf = (agg: Aggregate): number => Math.min(agg.openedAt + s.maxWindowMs, agg.lastAt + s.windowMs)
+
+  /** Emits every aggregate whose deadline has passed and recomputes `wakeAt`. */
+  const sweep = (now: number): void => {
+    let next = Infinity
+    for (const entry of open) {
+      const deadline = deadlineOf(entry.agg!)
+      if (deadline <= now) emit(entry, now)
+      else if (deadline < next) next = deadline
+    }
+    wakeAt = next
+  }
+
+  const emitAll = (now: number): void => {
+    for (const entry of open) emit(entry, now)
+    wakeAt = Infinity
+  }
+
+  /**
+   * The output of the chunk being processed, materialized lazily: while every event passes
+   * unchanged the input chunk itself is returned, without a copy.
+   */
+  let input: Chunk | undefined
+  let index = 0
+  let out: Array<LogEvent.LogEvent> | undefined
+  const output = (): Array<LogEvent.LogEvent> => out ??= input === undefined ? [] : input.slice(0, index)
+  const startOutput = (chunk: Chunk | undefined): void => {
+    input = chunk
+    index = 0
+    out = undefined
+  }
+
+  const process = (chunk: Chunk | undefined): ReadonlyArray<LogEvent.LogEvent> => {
+    const now = clock.currentTimeMillisUnsafe()
+    startOutput(chunk)
+    if (open.size > 0 && now >= wakeAt) sweep(now)
+    if (chunk === undefined) return out ?? []
+    let absorbed = 0
+    for (let i = 0; i < chunk.length; i++) {
+      index = i
+      const event = chunk[i]!
+      const control = event.control
+      if (control !== undefined) {
+        if (control._tag === "Flush") {
+          if (open.size > 0) emitAll(now)
+        } else {
+          const set = openByCorrelation.get(control.correlationId)
+          if (set !== undefined) {
+            for (const entry of set) {
+              emit(entry, now)
+              remove(entry)
+            }
+          }
+        }
+        if (out !== undefined) out.push(event)
+        continue
+      }
+      if (event.level === "Error" || event.level === "Fatal") {
+        if (out !== undefined) out.push(event)
+        continue
+      }
+      created = false
+      const entry = track(event, now)
+      const agg = entry.agg
+      if (agg === undefined && !(created ? s.threshold === 0 : isRepetitive(entry, event.timestamp))) {
+        // the common case: the event passes
+        if (out !== undefined) out.push(event)
+      } else if (isExcluded(event)) {
+        // excluded events count as occurrences of their key but are never absorbed
+        if (out !== undefined) out.push(event)
+      } else if (agg !== undefined) {
+        output()
+        absorb(agg, event, now)
+        absorbed++
+        if (agg.count >= s.maxCount) emit(entry, now)
+      } else {
+        output()
+        openAggregate(entry, event, now)
+        absorbed++
+        if (s.maxCount <= 1) emit(entry, now)
+      }
+      if (!created) record(entry, event.timestamp)
+    }
+    if (absorbed > 0) counters.absorbed(absorbed)
+    input = undefined
+    return out ?? chunk
+  }
+
+  const drainAll = (): ReadonlyArray<LogEvent.LogEvent> => {
+    startOutput(undefined)
+    emitAll(clock.currentTimeMillisUnsafe())
+    forget()
+    return out ?? []
+  }
+
+  const finish = (): Pull.Pull<Chunk, E, void> => {
+    ended = true
+    const held = drainAll()
+    return held.length > 0 ? Effect.succeed(held as unknown as Chunk) : Cause.done()
+  }
+
+  /** Upstream failed: emit what is held first, then fail with the upstream's cause. */
+  const fail = (cause: Cause.Cause<E | Cause.Done>): Pull.Pull<Chunk, E, void> => {
+    if (Pull.isDoneCause(cause)) return finish()
+    ended = true
+    failure = cause as Cause.Cause<E>
+    const held = drainAll()
+    return held.length > 0 ? Effect.succeed(held as unknown as Chunk) : Effect.failCause(failure)
+  }
+
+  const onExit = (exit: Exit.Exit<Chunk, E | Cause.Done>): Pull.Pull<Chunk, E, void> =>
+    Exit.isSuccess(exit) ? next(exit.value) : fail(exit.cause)
+
+  const next = (chunk: Chunk | undefined): Pull.Pull<Chunk, E, void> => {
+    const result = process(chunk)
+    return result.length > 0 ? Effect.succeed(result as unknown as Chunk) : loop
+  }
+
+  const loop: Pull.Pull<Chunk, E, void> = Effect.suspend(() => {
+    if (ended) return failure === undefined ? Cause.done() : Effect.failCause(failure)
+    if (pending === undefined && open.size === 0) {
+      // fast path: nothing is waiting on a deadline, pull upstream directly
+      return Effect.matchCauseEffect(pull, {
+        onSuccess: next,
+        onFailure: fail
+      })
+    }
+    if (open.size > 0 && clock.currentTimeMillisUnsafe() >= wakeAt) return next(undefined)
+    // an aggregate is open: wait for upstream or for the earliest deadline, whichever comes first.
+    // The upstream pull runs in its own fiber so that a deadline never interrupts it.
+    return Effect.flatMap(
+      pending === undefined ? Effect.forkIn(pull, scope, { startImmediately: true }) : Effect.succeed(pending),
+      (fiber) => {
+        if (open.size === 0) {
+          pending = undefined
+          return Effect.flatMap(Fiber.await(fiber), onExit)
+        }
+        const delay = Math.max(0, wakeAt - clock.currentTimeMillisUnsafe())
+        return Effect.flatMap(
+          Effect.raceFirst(Fiber.await(fiber), Effect.as(Effect.sleep(delay), undefined)),
+          (exit) => {
+            if (exit === undefined) {
+              pending = fiber
+              return next(undefined)
+            }
+            pending = undefined
+            return onExit(exit)
+          }
+        )
+      }
+    )
+  })
+
+  return loop
+}
+
+const carriesMarker = (record: Readonly<Record<string, unknown>>, identityFields: ReadonlyArray<string>): boolean => {
+  if (record.event_type === "business") return true
+  for (let i = 0; i < identityFields.length; i++) {
+    if (record[identityFields[i]!] !== undefined) return true
+  }
+  return false
+}
+
+/** The correlation-id key of events without one (no real correlation id starts with NUL). */
+const noCorrelation = "\u0000"
+
+const sameValue = (a: unknown, b: unknown): boolean => a === b || (a !== a && b !== b)
+
+const noteDistinct = (
+  distinct: Map<string, { values: Array<unknown>; more: number }> | undefined,
+  field: string,
+  firstValue: unknown,
+  value: unknown,
+  max: number
+): Map<string, { values: Array<unknown>; more: number }> => {
+  const map = distinct ?? new Map<string, { values: Array<unknown>; more: number }>()
+  let d = map.get(field)
+  if (d === undefined) {
+    d = { values: [firstValue], more: 0 }
+    map.set(field, d)
+  }
+  if (!d.values.includes(value)) {
+    if (d.values.length < max) d.values.push(value)
+    else d.more++
+  }
+  return map
+}
+
+const iso = (millis: number): string => DateTime.formatIso(DateTime.makeUnsafe(millis))
