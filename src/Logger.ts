@@ -465,38 +465,51 @@ const sameOptions = (a: NamedOptions | undefined, b: NamedOptions | undefined): 
 
 /**
  * A facade whose scope is never closed would lose what it holds when the process exits: say so
- * once, with the logger's name and the count, as a `FapilogResourceWarning`.
+ * once per logger, with its name and the count, as a `FapilogResourceWarning`. One pair of
+ * process listeners serves every live worker (registered while any is live).
  */
 const leakGuard = (worker: Worker.Worker) =>
-  Effect.gen(function*() {
-    let done = false
-    const message = () => {
-      const m = worker.metricsUnsafe()
-      return m.queueDepth > 0 && m.mode === "async"
-        ? `logger "${worker.name}" was never released: ${m.queueDepth} events were not written`
-        : undefined
-    }
-    // 'beforeExit' (the loop ran dry) can still emit a regular warning; on 'exit' (process.exit)
-    // no tick is left, so the same warning is written synchronously
-    const beforeExit = () => {
-      const text = done ? undefined : message()
-      if (text === undefined) return
-      done = true
-      process.emitWarning(text, { type: "FapilogResourceWarning", code: "FAPILOG_UNDRAINED" })
-    }
-    const onExit = () => {
-      const text = done ? undefined : message()
-      if (text === undefined) return
-      done = true
-      process.stderr.write(`(node:${process.pid}) [FAPILOG_UNDRAINED] FapilogResourceWarning: ${text}\n`)
-    }
-    process.on("beforeExit", beforeExit)
-    process.on("exit", onExit)
-    yield* Effect.addFinalizer(() =>
+  Effect.acquireRelease(
+    Effect.sync(() => {
+      unreleased.add(worker)
+      if (unreleased.size === 1) {
+        process.on("beforeExit", warnBeforeExit)
+        process.on("exit", warnOnExit)
+      }
+    }),
+    () =>
       Effect.sync(() => {
-        done = true
-        process.off("beforeExit", beforeExit)
-        process.off("exit", onExit)
+        unreleased.delete(worker)
+        if (unreleased.size === 0) {
+          process.off("beforeExit", warnBeforeExit)
+          process.off("exit", warnOnExit)
+        }
       })
-    )
-  })
+  )
+
+const unreleased = new Set<Worker.Worker>()
+const warned = new WeakSet<Worker.Worker>()
+
+const leaks = (): Array<string> => {
+  const out: Array<string> = []
+  for (const worker of unreleased) {
+    if (warned.has(worker)) continue
+    const m = worker.metricsUnsafe()
+    if (m.queueDepth > 0 && m.mode === "async") {
+      warned.add(worker)
+      out.push(`logger "${worker.name}" was never released: ${m.queueDepth} events were not written`)
+    }
+  }
+  return out
+}
+
+// 'beforeExit' (the loop ran dry) can still emit regular warnings; on 'exit' (process.exit) no
+// tick is left, so the same warning is written synchronously
+const warnBeforeExit = () => {
+  for (const text of leaks()) process.emitWarning(text, { type: "FapilogResourceWarning", code: "FAPILOG_UNDRAINED" })
+}
+const warnOnExit = () => {
+  for (const text of leaks()) {
+    process.stderr.write(`(node:${process.pid}) [FAPILOG_UNDRAINED] FapilogResourceWarning: ${text}\n`)
+  }
+}

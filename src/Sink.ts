@@ -42,6 +42,16 @@ export interface Batch {
 export interface Writer {
   readonly write: (batch: Batch) => Effect.Effect<void, SinkError>
   readonly writeUnsafe: ((batch: Batch) => void) | undefined
+  /**
+   * For writers that accept a batch before it reaches the OS (write-behind): completes once
+   * everything accepted so far is written, failing if some of it could not be.
+   */
+  readonly flush?: Effect.Effect<void, SinkError> | undefined
+  /**
+   * For write-behind writers: how many accepted events were lost since the last call (reset on
+   * read), so the worker can count them as sink failures.
+   */
+  readonly takeLost?: (() => number) | undefined
 }
 
 /**
@@ -197,33 +207,26 @@ export const pretty = (options?: { readonly colors?: boolean | undefined; readon
  * @since 0.1.0
  * @category constructors
  */
-export const file = (path: string, options?: { readonly mode?: number | undefined }): Sink => {
+export const file = (
+  path: string,
+  options?: { readonly mode?: number | undefined; readonly highWaterMark?: number | undefined }
+): Sink => {
   const name = `file:${path}`
   return make(
     name,
     Effect.acquireRelease(
-      Effect.callback<number, SinkError>((resume) => {
+      Effect.callback<WriteBehind, SinkError>((resume) => {
         fs.open(path, "a", options?.mode ?? 0o644, (err, fd) => {
           if (err) resume(Effect.fail(new SinkError({ sink: name, message: `cannot open ${path}: ${err.message}`, cause: err })))
-          else resume(Effect.succeed(fd))
+          else resume(Effect.succeed(new WriteBehind(fd, name, options?.highWaterMark ?? 8 * 1024 * 1024)))
         })
       }),
-      (fd) => Effect.callback<void>((resume) => fs.close(fd, () => resume(Effect.void)))
-    ).pipe(Effect.map((fd): Writer => ({
-      write: (batch) => {
-        const data = batch.ndjson
-        if (data.length === 0) return Effect.void
-        return Effect.callback<void, SinkError>((resume) => {
-          writeAll(fd, Buffer.from(data, "utf8"), (err) => {
-            if (err) resume(Effect.fail(new SinkError({ sink: name, message: `write to ${path} failed: ${err.message}`, cause: err })))
-            else resume(Effect.void)
-          })
-        })
-      },
-      writeUnsafe: (batch) => {
-        const data = batch.ndjson
-        if (data.length > 0) fs.writeFileSync(fd, data)
-      }
+      (wb) => Effect.andThen(Effect.ignore(wb.flush), Effect.callback<void>((resume) => fs.close(wb.fd, () => resume(Effect.void))))
+    ).pipe(Effect.map((wb): Writer => ({
+      write: (batch) => wb.write(batch),
+      writeUnsafe: (batch) => wb.writeUnsafe(batch),
+      flush: wb.flush,
+      takeLost: () => wb.takeLost()
     })))
   )
 }
@@ -327,13 +330,13 @@ export const fanOut = (sinks: ReadonlyArray<Sink>): Sink => {
  */
 export const timeout = (sink: Sink, duration: Duration.Input): Sink =>
   mapWriter(sink, (w) => ({
+    ...w,
     write: (batch) =>
       Effect.timeoutOrElse(w.write(batch), {
         duration,
         orElse: () =>
           Effect.fail(new SinkError({ sink: sink.name, message: `write timed out after ${Duration.format(Duration.fromInputUnsafe(duration))}` }))
-      }),
-    writeUnsafe: w.writeUnsafe
+      })
   }))
 
 /**
@@ -349,8 +352,8 @@ export const retry = (
 ): Sink => {
   const retryOptions = { schedule: Schedule.exponential(options?.base ?? "50 millis"), times: options?.times ?? 3 }
   return mapWriter(sink, (w) => ({
-    write: (batch) => Effect.retry(w.write(batch), retryOptions),
-    writeUnsafe: w.writeUnsafe
+    ...w,
+    write: (batch) => Effect.retry(w.write(batch), retryOptions)
   }))
 }
 
@@ -374,6 +377,122 @@ class LazyBatch implements Batch {
   }
   get ndjson(): string {
     return this.#ndjson ??= Encoder.encodeBatch(this.events)
+  }
+}
+
+/**
+ * Write-behind for a file descriptor (what sonic-boom does for pino): `write` appends the batch's
+ * text to a buffer and returns at once while one `fs.write` at a time drains the buffer, so
+ * batches that arrive during a write are coalesced into the next one and the worker never waits
+ * for the disk. Order is kept: the synchronous path writes directly only when nothing is buffered
+ * or in flight. Memory is bounded by `highWaterMark` (characters): past it `write` waits for room.
+ * A failed write is retried twice, then its events are counted as lost and the error is reported
+ * by the next `flush`.
+ */
+class WriteBehind {
+  readonly fd: number
+  readonly name: string
+  readonly highWaterMark: number
+  private chunks: Array<string> = []
+  private pendingChars = 0
+  private pendingEvents = 0
+  private inflight = false
+  private lost = 0
+  private error: NodeJS.ErrnoException | undefined = undefined
+  private idleWaiters: Array<() => void> = []
+  private roomWaiters: Array<() => void> = []
+
+  constructor(fd: number, name: string, highWaterMark: number) {
+    this.fd = fd
+    this.name = name
+    this.highWaterMark = highWaterMark
+  }
+
+  write(batch: Batch): Effect.Effect<void, SinkError> {
+    const data = batch.ndjson
+    if (data.length === 0) return Effect.void
+    this.append(data, batch.events.length)
+    if (this.pendingChars < this.highWaterMark) return Effect.void
+    return Effect.callback<void>((resume) => {
+      if (this.pendingChars < this.highWaterMark) return resume(Effect.void)
+      this.roomWaiters.push(() => resume(Effect.void))
+    })
+  }
+
+  writeUnsafe(batch: Batch): void {
+    const data = batch.ndjson
+    if (data.length === 0) return
+    if (!this.inflight && this.chunks.length === 0) {
+      try {
+        fs.writeFileSync(this.fd, data)
+      } catch (cause) {
+        this.lost += batch.events.length
+        this.error = cause as NodeJS.ErrnoException
+      }
+      return
+    }
+    this.append(data, batch.events.length)
+  }
+
+  get flush(): Effect.Effect<void, SinkError> {
+    return Effect.callback<void, SinkError>((resume) => {
+      const done = () => {
+        const error = this.error
+        this.error = undefined
+        if (error === undefined) resume(Effect.void)
+        else resume(Effect.fail(new SinkError({ sink: this.name, message: `write failed: ${error.message}`, cause: error })))
+      }
+      if (!this.inflight && this.chunks.length === 0) done()
+      else this.idleWaiters.push(done)
+    })
+  }
+
+  takeLost(): number {
+    const n = this.lost
+    this.lost = 0
+    return n
+  }
+
+  private append(data: string, events: number): void {
+    this.chunks.push(data)
+    this.pendingChars += data.length
+    this.pendingEvents += events
+    if (!this.inflight) this.next()
+  }
+
+  private next(): void {
+    if (this.chunks.length === 0) {
+      this.inflight = false
+      const waiters = this.idleWaiters
+      this.idleWaiters = []
+      for (const w of waiters) w()
+      return
+    }
+    const data = this.chunks.length === 1 ? this.chunks[0]! : this.chunks.join("")
+    const events = this.pendingEvents
+    this.chunks = []
+    this.pendingChars = 0
+    this.pendingEvents = 0
+    this.inflight = true
+    this.wakeRoom()
+    const buffer = Buffer.from(data, "utf8")
+    const attempt = (tries: number) =>
+      writeAll(this.fd, buffer, (err) => {
+        if (err) {
+          if (tries < 2) return attempt(tries + 1)
+          this.lost += events
+          this.error = err
+        }
+        this.next()
+      })
+    attempt(0)
+  }
+
+  private wakeRoom(): void {
+    if (this.roomWaiters.length === 0) return
+    const waiters = this.roomWaiters
+    this.roomWaiters = []
+    for (const w of waiters) w()
   }
 }
 

@@ -182,6 +182,8 @@ export const make = (
 
     const writeOne = (w: { readonly name: string; readonly writer: Sink.Writer }, batch: Sink.Batch) =>
       Effect.flatMap(Effect.result(w.writer.write(batch)), (r) => {
+        const lost = w.writer.takeLost?.() ?? 0
+        if (lost > 0) stats.sinkFailed(w.name, lost)
         if (r._tag === "Failure") {
           // counted here; reported by the WARN drop summary (and once on stderr per distinct error)
           stats.sinkFailed(w.name, batch.events.length)
@@ -216,6 +218,21 @@ export const make = (
       }
     }
 
+    /** Waits for write-behind writers to reach the OS; what they lost is counted. */
+    const flushWriters: Effect.Effect<void> = Effect.forEach(
+      writers.filter((w) => w.writer.flush !== undefined),
+      (w) =>
+        Effect.flatMap(Effect.result(w.writer.flush!), (r) => {
+          const lost = w.writer.takeLost?.() ?? 0
+          if (lost > 0) stats.sinkFailed(w.name, lost)
+          if (r._tag === "Failure") {
+            stderrOnce(`effect-fapilog: sink ${w.name} of logger "${options.name}" failed: ${r.failure.message}\n`)
+          }
+          return Effect.void
+        }),
+      { discard: true }
+    )
+
     /** Splits a pipeline chunk into a batch to write and the flush barriers it carries. */
     const consume = (chunk: ReadonlyArray<LogEvent.LogEvent>): Effect.Effect<void> => {
       let events: Array<LogEvent.LogEvent> | undefined
@@ -242,7 +259,7 @@ export const make = (
       const publish = stats.publish(metrics)
       if (barriers === undefined) return Effect.andThen(write, publish)
       const done = barriers
-      return Effect.andThen(Effect.andThen(write, publish), Effect.sync(() => {
+      return Effect.andThen(Effect.andThen(Effect.andThen(write, flushWriters), publish), Effect.sync(() => {
         for (const f of done) {
           pendingFlushes.delete(f)
           f()
@@ -324,6 +341,7 @@ export const make = (
         )
 
     const writeInlineUnsafe = (events: ReadonlyArray<LogEvent.LogEvent>): void => {
+      stats.taken += countOrdinary(events)
       const exit = Effect.runSyncExit(runInline(events))
       // an asynchronous pipeline cannot finish synchronously: let it finish on its own fiber
       if (Exit.isFailure(exit)) Effect.runFork(runInline(events))
@@ -345,8 +363,13 @@ export const make = (
           case "dropOldest":
             if (q.dropOldest()) stats.drop("queue full", 1)
             break
-          case "block":
-            return writeInlineUnsafe([event])
+          case "block": {
+            // Effect.log cannot suspend: write what is queued and this event inline, in order,
+            // as one batch (amortised), instead of dropping anything
+            const queued = q.take(q.size)
+            queued.push(event)
+            return writeInlineUnsafe(queued)
+          }
         }
       }
       q.push(event)
