@@ -8,7 +8,6 @@
  *
  * @since 0.1.0
  */
-import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
@@ -381,7 +380,7 @@ export const makeFacade = (
       template = message
       message = renderTemplate(message, f)
     }
-    const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
+    const now = LogEvent.contextOf(fiber).clock.currentTimeMillisUnsafe()
     return LogEvent.fromFiber(fiber, now, l, message, name, f, undefined, template)
   }
 
