@@ -176,7 +176,8 @@ export const make = (
     const waitForBatch = Duration.toMillis(batchWait) > 0
     const summaryEvery = Duration.toMillis(options.dropSummaryInterval)
     const pendingFlushes = new Set<() => void>()
-    const metrics = metricsFor(options.name)
+    let metricsCache: WorkerMetrics | undefined
+    const metrics = (): WorkerMetrics => metricsCache ??= metricsFor(options.name)
 
     // -- writing --------------------------------------------------------------------------------
 
@@ -256,7 +257,7 @@ export const make = (
       const summary = stats.summaryDue(clock.currentTimeMillisUnsafe(), summaryEvery)
       if (summary !== undefined) events = events === undefined ? [summary] : [...events, summary]
       const write = events === undefined ? Effect.void : writeBatch(Sink.makeBatch(events))
-      const publish = stats.publish(metrics)
+      const publish = stats.publish(metrics())
       if (barriers === undefined) return Effect.andThen(write, publish)
       const done = barriers
       return Effect.andThen(Effect.andThen(Effect.andThen(write, flushWriters), publish), Effect.sync(() => {
@@ -428,7 +429,9 @@ export const make = (
     // -- lifecycle -------------------------------------------------------------------------------
 
     if (options.mode === "async") {
-      const fiber = yield* Effect.forkScoped(supervise(0))
+      // the stream machinery is built when the first event arrives: an idle facade is one
+      // suspended fiber and a few closures
+      const fiber = yield* Effect.forkScoped(Effect.andThen(q.awaitAtLeast(1), supervise(0)))
       yield* Effect.addFinalizer(() =>
         Effect.gen(function*() {
           q.end()
@@ -444,7 +447,7 @@ export const make = (
           }
           const summary = stats.summaryDue(clock.currentTimeMillisUnsafe(), 0)
           if (summary !== undefined) writeBatchUnsafe(Sink.makeBatch([summary]))
-          yield* stats.publish(metrics)
+          yield* stats.publish(metrics())
         })
       )
     }
