@@ -363,17 +363,109 @@ export const makeFacade = (
   name: string,
   level: LogLevel.LogLevel,
   bound: Readonly<Record<string, unknown>> | undefined
-): NamedLogger => {
-  const min = LogEvent.levelSeverity[level]
-  const isEnabled = (l: LogLevel.Severity) => LogEvent.levelSeverity[l] >= min
+): NamedLogger => new FacadeImpl(worker, name, level, bound)
 
-  const build = (
+// -----------------------------------------------------------------------------
+// internal
+// -----------------------------------------------------------------------------
+
+class Facade extends Context.Service<Facade, NamedLogger>()("effect-fapilog/Logger/Facade") {}
+
+type LevelMethod = (message: string, fields?: Fields) => Effect.Effect<void>
+
+const disabled: LevelMethod = () => Effect.void
+
+/**
+ * The facade. Level methods are built on first access and cached on the instance (getters on
+ * the prototype), so a cached facade that is never used costs a few fields, while
+ * `const { info } = log` still works.
+ */
+class FacadeImpl implements NamedLogger {
+  readonly worker: Worker.Worker
+  readonly name: string
+  readonly level: LogLevel.LogLevel
+  readonly bound: Readonly<Record<string, unknown>> | undefined
+  readonly min: number
+  private methods: Partial<Record<LogLevel.Severity, LevelMethod>> | undefined = undefined
+
+  constructor(
+    worker: Worker.Worker,
+    name: string,
+    level: LogLevel.LogLevel,
+    bound: Readonly<Record<string, unknown>> | undefined
+  ) {
+    this.worker = worker
+    this.name = name
+    this.level = level
+    this.bound = bound
+    this.min = LogEvent.levelSeverity[level]
+  }
+
+  get trace(): LevelMethod {
+    return this.at("Trace")
+  }
+  get debug(): LevelMethod {
+    return this.at("Debug")
+  }
+  get info(): LevelMethod {
+    return this.at("Info")
+  }
+  get warn(): LevelMethod {
+    return this.at("Warn")
+  }
+  get error(): LevelMethod {
+    return this.at("Error")
+  }
+  get fatal(): LevelMethod {
+    return this.at("Fatal")
+  }
+  get log(): (level: LogLevel.Severity, message: string, fields?: Fields) => Effect.Effect<void> {
+    return (l, message, fields) => this.at(l)(message, fields)
+  }
+  get batch(): (entries: ReadonlyArray<Entry>) => Effect.Effect<void> {
+    return (entries) =>
+      Effect.withFiber((fiber) => {
+        const events: Array<LogEvent.LogEvent> = []
+        for (const e of entries) {
+          if (LogEvent.levelSeverity[e.level] >= this.min) events.push(this.build(fiber, e.level, e.message, e.fields))
+        }
+        return this.worker.offerAll(events)
+      })
+  }
+  get with(): (fields: Readonly<Record<string, unknown>>) => NamedLogger {
+    return (fields) =>
+      new FacadeImpl(this.worker, this.name, this.level, this.bound === undefined ? fields : { ...this.bound, ...fields })
+  }
+  get flush(): Effect.Effect<void> {
+    return this.worker.flush
+  }
+  get metrics(): Effect.Effect<Worker.Snapshot> {
+    return this.worker.metrics
+  }
+  get isEnabled(): (level: LogLevel.Severity) => boolean {
+    return (l) => LogEvent.levelSeverity[l] >= this.min
+  }
+
+  private at(l: LogLevel.Severity): LevelMethod {
+    const methods = this.methods ??= {}
+    let method = methods[l]
+    if (method === undefined) {
+      method = LogEvent.levelSeverity[l] < this.min
+        ? disabled
+        : (message, fields) => Effect.withFiber((fiber) => this.worker.offer(this.build(fiber, l, message, fields)))
+      methods[l] = method
+    }
+    return method
+  }
+
+  private build(
     fiber: Parameters<Parameters<typeof Effect.withFiber>[0]>[0],
     l: LogLevel.Severity,
     message: string,
     fields: Fields | undefined
-  ): LogEvent.LogEvent => {
+  ): LogEvent.LogEvent {
     let f = typeof fields === "function" ? safeThunk(fields) : fields
+    const bound = this.bound
     if (bound !== undefined) f = f === undefined ? bound : { ...bound, ...f }
     let template: string | undefined
     if (f !== undefined && message.indexOf("{") !== -1) {
@@ -381,47 +473,9 @@ export const makeFacade = (
       message = renderTemplate(message, f)
     }
     const now = LogEvent.contextOf(fiber).clock.currentTimeMillisUnsafe()
-    return LogEvent.fromFiber(fiber, now, l, message, name, f, undefined, template)
-  }
-
-  const log = (l: LogLevel.Severity, message: string, fields?: Fields): Effect.Effect<void> => {
-    if (LogEvent.levelSeverity[l] < min) return Effect.void
-    return Effect.withFiber((fiber) => worker.offer(build(fiber, l, message, fields)))
-  }
-
-  const at = (l: LogLevel.Severity) => {
-    const severity = LogEvent.levelSeverity[l]
-    if (severity < min) return (_message: string, _fields?: Fields) => Effect.void
-    return (message: string, fields?: Fields) => Effect.withFiber((fiber) => worker.offer(build(fiber, l, message, fields)))
-  }
-
-  return {
-    name,
-    trace: at("Trace"),
-    debug: at("Debug"),
-    info: at("Info"),
-    warn: at("Warn"),
-    error: at("Error"),
-    fatal: at("Fatal"),
-    log,
-    batch: (entries) =>
-      Effect.withFiber((fiber) => {
-        const events: Array<LogEvent.LogEvent> = []
-        for (const e of entries) if (isEnabled(e.level)) events.push(build(fiber, e.level, e.message, e.fields))
-        return worker.offerAll(events)
-      }),
-    with: (fields) => makeFacade(worker, name, level, bound === undefined ? fields : { ...bound, ...fields }),
-    flush: worker.flush,
-    metrics: worker.metrics,
-    isEnabled
+    return LogEvent.fromFiber(fiber, now, l, message, this.name, f, undefined, template)
   }
 }
-
-// -----------------------------------------------------------------------------
-// internal
-// -----------------------------------------------------------------------------
-
-class Facade extends Context.Service<Facade, NamedLogger>()("effect-fapilog/Logger/Facade") {}
 
 const openSinks = (sinks: ReadonlyArray<Sink.Sink>, config: Config.Resolved) =>
   Effect.forEach(sinks, (sink) =>
