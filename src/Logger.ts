@@ -189,6 +189,63 @@ export const invalidate = (name: string): Effect.Effect<void, never, Loggers> =>
   Effect.flatMap(Loggers, (l) => l.invalidate(name))
 
 /**
+ * A health view over every live facade: the worst status overall, and per logger its queue
+ * depth, drop rate (dropped / offered) and per-sink status (healthy, degraded when a sink failed
+ * within the last drop-summary interval, failing when its last write failed).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Logger } from "effect-fapilog"
+ *
+ * const report = Effect.gen(function*() {
+ *   const health = yield* Logger.health
+ *   if (health.status !== "healthy") yield* Effect.logWarning("logging degraded", health)
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const health: Effect.Effect<HealthReport, never, Loggers> = Effect.map(Loggers, (l) => {
+  const loggers = l.workers().map((w) => {
+    const m = w.metricsUnsafe()
+    return {
+      logger: m.logger,
+      status: m.health,
+      queueDepth: m.queueDepth,
+      queueCapacity: m.queueCapacity,
+      dropRate: m.eventsIn === 0 ? 0 : m.droppedTotal / m.eventsIn,
+      sinks: m.sinks
+    }
+  })
+  const status: Worker.Health = loggers.some((x) => x.status === "failing")
+    ? "failing"
+    : loggers.some((x) => x.status === "degraded")
+    ? "degraded"
+    : "healthy"
+  return { status, loggers }
+})
+
+/**
+ * The result of {@link health}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface HealthReport {
+  readonly status: Worker.Health
+  readonly loggers: ReadonlyArray<{
+    readonly logger: string
+    readonly status: Worker.Health
+    readonly queueDepth: number
+    readonly queueCapacity: number
+    readonly dropRate: number
+    readonly sinks: Readonly<Record<string, Worker.SinkHealth>>
+  }>
+}
+
+/**
  * Tags every event logged inside `self` (through any facade or `Effect.log`) with
  * `correlation_id`, and tells the pipeline when the region ends (the aggregator emits the
  * region's aggregates; the tail sampler decides the region's buffer).

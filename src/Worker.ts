@@ -94,6 +94,32 @@ export interface Snapshot {
   readonly restarts: number
   readonly flushes: number
   readonly lastFlushMillis: number
+  /** 1 while the draining fiber is alive (0 in sync mode or after the drain). */
+  readonly workerFibers: number
+  /** Per sink: healthy, degraded (failed within the last drop-summary interval) or failing. */
+  readonly sinks: Readonly<Record<string, SinkHealth>>
+  /** The worst of the sinks, also degraded when the queue is 80% full or events were lost recently. */
+  readonly health: Health
+}
+
+/**
+ * Health of a worker or a sink.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Health = "healthy" | "degraded" | "failing"
+
+/**
+ * What a worker knows about one of its sinks.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SinkHealth {
+  readonly status: Health
+  readonly errors: number
+  readonly lastError: string | undefined
 }
 
 /**
@@ -169,6 +195,8 @@ export const make = (
     const clock = yield* Clock.Clock
     const q = new EventQueue(options.capacity)
     const stats = new Stats(options, q)
+    stats.now = () => clock.currentTimeMillisUnsafe()
+    stats.sinkNames = writers.map((w) => w.name)
     const { counters, snapshot: pipelineSnapshot } = Pipeline.makeCounters()
     stats.pipeline = pipelineSnapshot
     const batchSize = Math.max(1, options.batchSize)
@@ -183,12 +211,15 @@ export const make = (
 
     const writeOne = (w: { readonly name: string; readonly writer: Sink.Writer }, batch: Sink.Batch) =>
       Effect.flatMap(Effect.result(w.writer.write(batch)), (r) => {
+        const now = clock.currentTimeMillisUnsafe()
         const lost = w.writer.takeLost?.() ?? 0
-        if (lost > 0) stats.sinkFailed(w.name, lost)
+        if (lost > 0) stats.sinkFailed(w.name, lost, "events lost after a write was accepted", now)
         if (r._tag === "Failure") {
           // counted here; reported by the WARN drop summary (and once on stderr per distinct error)
-          stats.sinkFailed(w.name, batch.events.length)
+          stats.sinkFailed(w.name, batch.events.length, r.failure.message, now)
           stderrOnce(`effect-fapilog: sink ${w.name} of logger "${options.name}" failed: ${r.failure.message}\n`)
+        } else if (lost === 0) {
+          stats.sinkOk(w.name)
         }
         return Effect.void
       })
@@ -210,7 +241,7 @@ export const make = (
           try {
             w.writer.writeUnsafe(batch)
           } catch (cause) {
-            stats.sinkFailed(w.name, batch.events.length)
+            stats.sinkFailed(w.name, batch.events.length, String(cause), clock.currentTimeMillisUnsafe())
             stderrOnce(`effect-fapilog: sink ${w.name} of logger "${options.name}" failed: ${String(cause)}\n`)
           }
         } else {
@@ -225,7 +256,7 @@ export const make = (
       (w) =>
         Effect.flatMap(Effect.result(w.writer.flush!), (r) => {
           const lost = w.writer.takeLost?.() ?? 0
-          if (lost > 0) stats.sinkFailed(w.name, lost)
+          if (lost > 0) stats.sinkFailed(w.name, lost, r._tag === "Failure" ? r.failure.message : "events lost", clock.currentTimeMillisUnsafe())
           if (r._tag === "Failure") {
             stderrOnce(`effect-fapilog: sink ${w.name} of logger "${options.name}" failed: ${r.failure.message}\n`)
           }
@@ -432,6 +463,7 @@ export const make = (
       // the stream machinery is built when the first event arrives: an idle facade is one
       // suspended fiber and a few closures
       const fiber = yield* Effect.forkScoped(Effect.andThen(q.awaitAtLeast(1), supervise(0)))
+      stats.fiber = fiber
       yield* Effect.addFinalizer(() =>
         Effect.gen(function*() {
           q.end()
@@ -468,6 +500,9 @@ export const make = (
 // internal
 // -----------------------------------------------------------------------------
 
+const healthRank: Record<Health, number> = { healthy: 0, degraded: 1, failing: 2 }
+const healthNames: ReadonlyArray<Health> = ["healthy", "degraded", "failing"]
+
 /** Reasons that mean an event was lost, not removed on purpose; they trigger the WARN summary. */
 const lossReasons = new Set(["queue full", "sink failure", "worker failure", "drain timeout"])
 
@@ -491,6 +526,11 @@ class Stats {
   })
   private lost = 0
   private lostReported = 0
+  private lastLossAt = -Infinity
+  readonly sinks = new Map<string, { errors: number; failing: boolean; lastFailureAt: number; lastError: string | undefined }>()
+  sinkNames: ReadonlyArray<string> = []
+  fiber: Fiber.Fiber<unknown, unknown> | undefined = undefined
+  now: () => number = () => 0
   private lastSummaryAt = -Infinity
   private published = { eventsIn: 0, written: 0, dropped: 0, sinkErrors: 0, restarts: 0 }
 
@@ -503,13 +543,36 @@ class Stats {
   drop(reason: string, n: number): void {
     if (n <= 0) return
     this.dropped[reason] = (this.dropped[reason] ?? 0) + n
-    if (lossReasons.has(reason)) this.lost += n
+    if (lossReasons.has(reason)) {
+      this.lost += n
+      this.lastLossAt = this.now()
+    }
   }
 
-  sinkFailed(_sink: string, n: number): void {
+  sinkFailed(sink: string, n: number, message: string, now: number): void {
     this.sinkErrors++
     this.written -= n
     this.drop("sink failure", n)
+    const h = this.sinkState(sink)
+    h.errors++
+    h.failing = true
+    h.lastFailureAt = now
+    h.lastError = message
+    this.lastLossAt = now
+  }
+
+  sinkOk(sink: string): void {
+    const h = this.sinks.get(sink)
+    if (h !== undefined) h.failing = false
+  }
+
+  private sinkState(sink: string) {
+    let h = this.sinks.get(sink)
+    if (h === undefined) {
+      h = { errors: 0, failing: false, lastFailureAt: -Infinity, lastError: undefined as string | undefined }
+      this.sinks.set(sink, h)
+    }
+    return h
   }
 
   /** Events taken from the queue that neither reached a sink nor were accounted by the pipeline. */
@@ -560,7 +623,36 @@ class Stats {
       sinkErrors: this.sinkErrors,
       restarts: this.restarts,
       flushes: this.flushes,
-      lastFlushMillis: this.lastFlushMillis
+      lastFlushMillis: this.lastFlushMillis,
+      ...this.healthView()
+    }
+  }
+
+  private healthView(): Pick<Snapshot, "workerFibers" | "sinks" | "health"> {
+    const now = this.now()
+    const window = Duration.toMillis(this.options.dropSummaryInterval)
+    const sinks: Record<string, SinkHealth> = {}
+    let worst = 0
+    for (const name of this.sinkNames) {
+      const h = this.sinks.get(name)
+      const status: Health = h === undefined
+        ? "healthy"
+        : h.failing
+        ? "failing"
+        : now - h.lastFailureAt < window
+        ? "degraded"
+        : "healthy"
+      worst = Math.max(worst, healthRank[status])
+      sinks[name] = { status, errors: h?.errors ?? 0, lastError: h?.lastError }
+    }
+    if (this.q.ordinary >= this.options.capacity * 0.8 || now - this.lastLossAt < window || this.mode !== this.options.mode) {
+      worst = Math.max(worst, 1)
+    }
+    const fiber = this.fiber
+    return {
+      workerFibers: fiber !== undefined && fiber.pollUnsafe() === undefined ? 1 : 0,
+      sinks,
+      health: healthNames[worst]!
     }
   }
 

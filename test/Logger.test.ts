@@ -261,6 +261,47 @@ describe("Logger.named", () => {
   })
 })
 
+describe("Logger.health", () => {
+  it.effect("reports healthy, then failing while a sink fails, then degraded after it recovers, then healthy", () => {
+    let broken = false
+    const received: Array<string> = []
+    const flaky = Sink.make("flaky", Effect.succeed(Sink.writer((batch) => {
+      if (broken) throw new Error("disk full")
+      for (const e of batch.events) received.push(e.message)
+    }, "flaky")))
+    return withLayer(
+      Sink.memory(),
+      Effect.gen(function*() {
+        const log = yield* Logger.named("h", { sinks: [flaky] })
+        yield* log.info("ok")
+        yield* log.flush
+        let report = yield* Logger.health
+        assert.strictEqual(report.status, "healthy")
+        broken = true
+        yield* log.info("lost")
+        yield* log.flush
+        report = yield* Logger.health
+        const h = report.loggers.find((l) => l.logger === "h")!
+        assert.strictEqual(report.status, "failing")
+        assert.deepStrictEqual(h.sinks.flaky, { status: "failing", errors: 1, lastError: "disk full" })
+        assert.isAbove(h.dropRate, 0)
+        broken = false
+        yield* log.info("back")
+        yield* log.flush
+        report = yield* Logger.health
+        assert.strictEqual(report.loggers.find((l) => l.logger === "h")!.sinks.flaky!.status, "degraded")
+        yield* TestClock.adjust("5 seconds")
+        report = yield* Logger.health
+        assert.strictEqual(report.loggers.find((l) => l.logger === "h")!.status, "healthy")
+        assert.deepStrictEqual(received, ["ok", "back"])
+        const m = yield* log.metrics
+        assert.strictEqual(m.workerFibers, 1)
+      }),
+      { sinkRetries: 0 }
+    )
+  })
+})
+
 describe("Logger leak warnings", () => {
   const run = (body: string) => {
     // inside the project so that the child resolves "effect" from node_modules
