@@ -293,12 +293,14 @@ describe("Logger.health", () => {
         yield* TestClock.adjust("5 seconds")
         report = yield* Logger.health
         assert.strictEqual(report.loggers.find((l) => l.logger === "h")!.status, "healthy")
-        assert.deepStrictEqual(received, ["ok", "back"])
         const m = yield* log.metrics
         assert.strictEqual(m.workerFibers, 1)
       }),
       { sinkRetries: 0 }
-    )
+    ).pipe(Effect.andThen(Effect.sync(() => {
+      // the lost event is summarised by a WARN line once the sink works again (at the final drain)
+      assert.deepStrictEqual(received, ["ok", "back", "dropped 1 events: sink failure: 1"])
+    })))
   })
 })
 
