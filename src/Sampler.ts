@@ -23,6 +23,7 @@ import * as Clock from "effect/Clock"
 import type * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
 import * as Metric from "effect/Metric"
 import * as Random from "effect/Random"
 import * as Scope from "effect/Scope"
@@ -153,6 +154,21 @@ export interface AdaptiveSampler {
   readonly currentRate: () => number
 }
 
+/**
+ * A per-region override of request-aware sampling, carried by the log annotation
+ * {@link ruleAnnotation} (set with {@link withRule}, or by the HTTP middleware's path rules):
+ *
+ * - `"always"`: {@link byCorrelation} and {@link tail} keep the event whatever the rate, marked
+ *   `_sampled: true, _sample_rate: 1, _sample_reason: "rule"`;
+ * - `"never"`: the event is sampled as if the rate were 0 — dropped, except events at level Error
+ *   or above, and (with `tail`) held so that a request that then logs an error is still kept
+ *   whole.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Rule = "always" | "never"
+
 // -----------------------------------------------------------------------------
 // decision
 // -----------------------------------------------------------------------------
@@ -243,6 +259,40 @@ export const threshold = (rate: number): bigint => {
  */
 export const decide = (id: string, rate: number): boolean => randomness(id) >= threshold(rate)
 
+/**
+ * The log annotation that carries a sampling {@link Rule}: `"_sample_rule"`.
+ *
+ * @since 0.1.0
+ * @category rules
+ */
+export const ruleAnnotation = "_sample_rule"
+
+/**
+ * Applies a sampling {@link Rule} to everything logged inside `self`: it annotates the region's
+ * logs with `_sample_rule` (see {@link ruleAnnotation}), which {@link byCorrelation} and
+ * {@link tail} honour over their rate. The annotation is an ordinary log annotation, so it is
+ * also written with the events.
+ *
+ * Dual: `withRule(rule)(self)` or `withRule(self, rule)`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as Sampler from "effect-fapilog/Sampler"
+ *
+ * // every line of this region is kept, whatever the sampling rate
+ * const audited = Effect.logInfo("refund issued").pipe(Sampler.withRule("always"))
+ * ```
+ *
+ * @since 0.1.0
+ * @category rules
+ */
+export const withRule: {
+  (rule: Rule): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  <A, E, R>(self: Effect.Effect<A, E, R>, rule: Rule): Effect.Effect<A, E, R>
+} = dual(2, <A, E, R>(self: Effect.Effect<A, E, R>, rule: Rule): Effect.Effect<A, E, R> =>
+  Effect.annotateLogs(self, ruleAnnotation, rule))
+
 // -----------------------------------------------------------------------------
 // operators
 // -----------------------------------------------------------------------------
@@ -257,7 +307,9 @@ export const decide = (id: string, rate: number): boolean => randomness(id) >= t
  * Events at level Error or above are never dropped; when the rate would have dropped them they
  * are marked `_sample_reason: "error"`. Kept events get `_sampled: true` and `_sample_rate`.
  * With `tail`, events the rate drops are held per request and released if the request logs an
- * error (see {@link tail}). Drops are counted as `"sampled out"`.
+ * error (see {@link tail}). Drops are counted as `"sampled out"`. A sampling {@link Rule} in the
+ * event's annotations (see {@link withRule}; the HTTP middleware sets it from path rules)
+ * overrides the rate: `"always"` keeps, `"never"` samples as rate 0.
  *
  * Dual: `byCorrelation(options)` or `byCorrelation(stream, options)`. Throws a `RangeError` at
  * construction when a rate is outside [0, 1].
@@ -639,6 +691,7 @@ interface Config {
   readonly keptMarks: Readonly<Record<string, unknown>>
   readonly errorMarks: Readonly<Record<string, unknown>>
   readonly fallbackMarks: Readonly<Record<string, unknown>>
+  readonly ruleMarks: Readonly<Record<string, unknown>>
 }
 
 interface TailConfig {
@@ -688,7 +741,8 @@ const makeConfig = (options: ByCorrelationOptions): Config => {
     tail,
     keptMarks: { _sampled: true, _sample_rate: options.rate },
     errorMarks: { _sampled: true, _sample_rate: options.rate, _sample_reason: "error" },
-    fallbackMarks: { _sampled: true, _sample_rate: fallbackRate }
+    fallbackMarks: { _sampled: true, _sample_rate: fallbackRate },
+    ruleMarks: { _sampled: true, _sample_rate: 1, _sample_reason: "rule" }
   }
 }
 
@@ -705,7 +759,7 @@ const byCorrelationStream = <E, R>(
 ): Stream.Stream<LogEvent.LogEvent, E, R> =>
   stateful(self, ({ clock, counters, random }) => {
     const keep = makeDecider(config.rate)
-    const { errorMarks, fallbackMarks, fallbackRate, keptMarks, mark } = config
+    const { errorMarks, fallbackMarks, fallbackRate, keptMarks, mark, ruleMarks } = config
     const tailConfig = config.tail
     const buffers = new Map<string, Held>()
     // buffers in creation order (oldest first), removed lazily: `live` is false once removed
@@ -802,16 +856,26 @@ const byCorrelationStream = <E, R>(
             out.push(event)
             continue
           }
+          const annotations = event.annotations
+          const rule = annotations === undefined ? undefined : annotations[ruleAnnotation]
+          if (rule === "always") {
+            emit(out, event, ruleMarks)
+            continue
+          }
+          const never = rule === "never"
           const id = event.correlationId ?? event.traceId
           if (id === undefined) {
-            if (fallbackRate >= 1 || LogEvent.isErrorOrAbove(event) || random.nextDoubleUnsafe() < fallbackRate) {
+            if (never) {
+              if (LogEvent.isErrorOrAbove(event)) emit(out, event, errorMarks)
+              else sampledOut++
+            } else if (fallbackRate >= 1 || LogEvent.isErrorOrAbove(event) || random.nextDoubleUnsafe() < fallbackRate) {
               emit(out, event, fallbackMarks)
             } else {
               sampledOut++
             }
             continue
           }
-          if (keep(id)) {
+          if (!never && keep(id)) {
             emit(out, event, keptMarks)
             continue
           }
