@@ -308,7 +308,7 @@ export const make = (
       }
       const batch = q.take(batchSize)
       stats.taken += countOrdinary(batch)
-      if (batch.length < batchSize && waitForBatch && !q.ended && !hasControl(batch)) {
+      if (batch.length < batchSize && waitForBatch && !q.ended && !hasFlush(batch)) {
         return Effect.race(q.awaitAtLeast(batchSize - batch.length), Effect.sleep(batchWait)).pipe(
           Effect.map(() => {
             const more = q.take(batchSize - batch.length)
@@ -712,8 +712,8 @@ const metricsFor = (logger: string): WorkerMetrics => {
   }
 }
 
-const hasControl = (events: ReadonlyArray<LogEvent.LogEvent>): boolean => {
-  for (let i = 0; i < events.length; i++) if (events[i]!.control !== undefined) return true
+const hasFlush = (events: ReadonlyArray<LogEvent.LogEvent>): boolean => {
+  for (let i = 0; i < events.length; i++) if (events[i]!.control?._tag === "Flush") return true
   return false
 }
 

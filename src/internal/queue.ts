@@ -40,7 +40,8 @@ export class EventQueue {
     this.items.push(event)
     if (event.control === undefined) this.ordinary++
     const taker = this.taker
-    if (taker !== undefined && (this.size >= this.want || event.control !== undefined)) {
+    // a flush barrier must not wait for the batch to fill; other control events batch like events
+    if (taker !== undefined && (this.size >= this.want || event.control?._tag === "Flush")) {
       this.taker = undefined
       taker()
     }
@@ -88,7 +89,7 @@ export class EventQueue {
     this.wakePutters()
   }
 
-  /** Suspends until at least `n` events are queued, a control event arrives, or the queue ends. */
+  /** Suspends until at least `n` events are queued, a flush barrier arrives, or the queue ends. */
   awaitAtLeast(n: number): Effect.Effect<void> {
     return Effect.callback<void>((resume) => {
       if (this.size >= n || this.ended) return resume(Effect.void)
