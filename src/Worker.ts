@@ -532,7 +532,7 @@ class Stats {
   fiber: Fiber.Fiber<unknown, unknown> | undefined = undefined
   now: () => number = () => 0
   private lastSummaryAt = -Infinity
-  private published = { eventsIn: 0, written: 0, dropped: 0, sinkErrors: 0, restarts: 0 }
+  private published = { eventsIn: 0, written: 0, dropped: {} as Record<string, number>, sinkErrors: 0, restarts: 0 }
 
   constructor(options: Options, q: EventQueue) {
     this.options = options
@@ -659,18 +659,12 @@ class Stats {
   /** Pushes the deltas since the last call into Effect `Metric`s. */
   publish(m: WorkerMetrics): Effect.Effect<void> {
     const pub = this.published
-    let droppedNow = 0
-    for (const k in this.dropped) droppedNow += this.dropped[k]!
-    const p = this.pipeline()
-    for (const k in p.dropped) droppedNow += p.dropped[k]!
     const dIn = this.eventsIn - pub.eventsIn
     const dWritten = this.written - pub.written
-    const dDropped = droppedNow - pub.dropped
     const dErrors = this.sinkErrors - pub.sinkErrors
     const dRestarts = this.restarts - pub.restarts
     pub.eventsIn = this.eventsIn
     pub.written = this.written
-    pub.dropped = droppedNow
     pub.sinkErrors = this.sinkErrors
     pub.restarts = this.restarts
     const updates: Array<Effect.Effect<void>> = [
@@ -679,7 +673,16 @@ class Stats {
     ]
     if (dIn > 0) updates.push(Metric.update(m.eventsIn, dIn))
     if (dWritten > 0) updates.push(Metric.update(m.written, dWritten))
-    if (dDropped > 0) updates.push(Metric.update(m.dropped, dDropped))
+    const publishDrops = (dropped: Readonly<Record<string, number>>) => {
+      for (const reason in dropped) {
+        const delta = dropped[reason]! - (pub.dropped[reason] ?? 0)
+        if (delta <= 0) continue
+        pub.dropped[reason] = dropped[reason]!
+        updates.push(Metric.update(m.dropped(reason), delta))
+      }
+    }
+    publishDrops(this.dropped)
+    publishDrops(this.pipeline().dropped)
     if (dErrors > 0) updates.push(Metric.update(m.sinkErrors, dErrors))
     if (dRestarts > 0) updates.push(Metric.update(m.restarts, dRestarts))
     if (this.lastFlushMillis > 0) updates.push(Metric.update(m.flushLatency, this.lastFlushMillis))
@@ -690,7 +693,7 @@ class Stats {
 interface WorkerMetrics {
   readonly eventsIn: Metric.Counter<number>
   readonly written: Metric.Counter<number>
-  readonly dropped: Metric.Counter<number>
+  readonly dropped: (reason: string) => Metric.Counter<number>
   readonly sinkErrors: Metric.Counter<number>
   readonly restarts: Metric.Counter<number>
   readonly queueDepth: Metric.Gauge<number>
@@ -700,10 +703,18 @@ interface WorkerMetrics {
 
 const metricsFor = (logger: string): WorkerMetrics => {
   const attributes = { logger }
+  const dropped = new Map<string, Metric.Counter<number>>()
   return {
     eventsIn: Metric.counter("fapilog_events_in", { attributes, incremental: true }),
     written: Metric.counter("fapilog_events_written", { attributes, incremental: true }),
-    dropped: Metric.counter("fapilog_events_dropped", { attributes, incremental: true }),
+    dropped: (reason) => {
+      let counter = dropped.get(reason)
+      if (counter === undefined) {
+        counter = Metric.counter("fapilog_events_dropped", { attributes: { logger, reason }, incremental: true })
+        dropped.set(reason, counter)
+      }
+      return counter
+    },
     sinkErrors: Metric.counter("fapilog_sink_errors", { attributes, incremental: true }),
     restarts: Metric.counter("fapilog_worker_restarts", { attributes, incremental: true }),
     queueDepth: Metric.gauge("fapilog_queue_depth", { attributes }),

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Fiber, Scope, Stream } from "effect"
+import { Effect, Exit, Fiber, Metric, Scope, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -181,6 +181,43 @@ describe("Worker", () => {
         assert.strictEqual(warns[1]!.message, "dropped 7 events: queue full: 14")
       }).pipe(Effect.scoped))
   })
+
+  it.effect("counters are published as Effect Metrics, drops by reason", () =>
+    Effect.gen(function*() {
+      const memory = Sink.memory()
+      const worker = yield* start({ name: "metrics-test", capacity: 4, policy: "dropNewest" }, [memory])
+      for (let i = 0; i < 10; i++) worker.offerUnsafe(event(`e${i}`))
+      yield* worker.flush
+      const snapshot = yield* Metric.snapshot
+      const value = (id: string, attrs: Record<string, string>) =>
+        snapshot.find((m) =>
+          m.id === id && Object.entries(attrs).every(([k, v]) => (m.attributes as Record<string, string> | undefined)?.[k] === v)
+        )?.state as { readonly count?: number; readonly value?: number } | undefined
+      assert.strictEqual(value("fapilog_events_in", { logger: "metrics-test" })?.count, 10)
+      assert.strictEqual(value("fapilog_events_dropped", { logger: "metrics-test", reason: "queue full" })?.count, 6)
+      // 4 events plus the WARN drop summary
+      assert.strictEqual(value("fapilog_events_written", { logger: "metrics-test" })?.count, 5)
+    }).pipe(Effect.scoped))
+
+  it.effect("a drain that exceeds drainTimeout gives up, counts what is lost and says so", () =>
+    Effect.gen(function*() {
+      const hanging = { name: "hanging", writer: { write: () => Effect.never, writeUnsafe: undefined } }
+      const scope = yield* Scope.make()
+      const worker = yield* Scope.provide(
+        Worker.make({ ...Worker.defaults, name: "slow-drain", drainTimeout: "2 seconds", batchSize: 2 }, [hanging]),
+        scope
+      )
+      for (let i = 0; i < 5; i++) worker.offerUnsafe(event(`e${i}`))
+      yield* settle
+      const closing = yield* Effect.forkChild(Scope.close(scope, Exit.void))
+      yield* settle
+      yield* TestClock.adjust("2 seconds")
+      yield* Fiber.join(closing)
+      const m = yield* worker.metrics
+      // the first batch of 2 is stuck in the hanging sink; the 3 still queued are reported lost
+      assert.strictEqual(m.dropped["drain timeout"], 3)
+      assert.strictEqual(m.workerFibers, 0)
+    }))
 
   describe("sink isolation", () => {
     const throwing = Sink.make("throwing", Effect.succeed(Sink.writer(() => {
