@@ -47,7 +47,10 @@ export const layer = (
     const loggers = yield* Logger.makeLoggers(resolved)
     const root = loggers.workers().find((w) => w.name === resolved.rootName)!
     const rootName = resolved.rootName
-    const effectLogger = EffectLogger.make((o) => root.offerUnsafe(LogEvent.fromOptions(o, rootName)))
+    const effectLogger = EffectLogger.make((o) => {
+      LogEvent.contextOf(o.fiber).region?.receivers.add(root)
+      root.offerUnsafe(LogEvent.fromOptions(o, rootName))
+    })
     return Context.make(Logger.Loggers, loggers).pipe(
       Context.add(EffectLogger.CurrentLoggers, new Set([effectLogger])),
       Context.add(References.MinimumLogLevel, resolved.level)

@@ -106,6 +106,31 @@ export const CurrentCorrelationId: Context.Reference<string | undefined> = Conte
 )
 
 /**
+ * The correlation region a fiber is in: its id, and the workers that received events of it (so
+ * that only they are told when it ends). Set by `Logger.withCorrelationId`; events read their
+ * `correlationId` from it first, then from {@link CurrentCorrelationId}.
+ *
+ * @since 0.1.0
+ * @category references
+ */
+export const CurrentRegion: Context.Reference<Region | undefined> = Context.Reference<Region | undefined>(
+  "effect-fapilog/CurrentRegion",
+  { defaultValue: () => undefined }
+)
+
+/**
+ * A correlation region, see {@link CurrentRegion}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Region {
+  readonly correlationId: string
+  /** Whoever received events of this region (workers), recorded by the offer path. */
+  readonly receivers: Set<unknown>
+}
+
+/**
  * Builds an ordinary event with a stable shape.
  *
  * @example
@@ -233,11 +258,13 @@ export const contextOf = (fiber: Fiber.Fiber<unknown, unknown>): FiberContext =>
   if (context === lastContext) return lastFiberContext
   const annotations = fiber.getRef(References.CurrentLogAnnotations)
   const spans = fiber.getRef(References.CurrentLogSpans)
+  const region = fiber.getRef(CurrentRegion)
   lastContext = context
   lastFiberContext = {
     annotations: isEmpty(annotations) ? undefined : annotations,
     spans: spans.length === 0 ? undefined : spans,
-    correlationId: fiber.getRef(CurrentCorrelationId),
+    correlationId: region !== undefined ? region.correlationId : fiber.getRef(CurrentCorrelationId),
+    region,
     clock: fiber.getRef(Clock.Clock)
   }
   return lastFiberContext
@@ -253,6 +280,7 @@ export interface FiberContext {
   readonly annotations: Readonly<Record<string, unknown>> | undefined
   readonly spans: ReadonlyArray<readonly [string, number]> | undefined
   readonly correlationId: string | undefined
+  readonly region: Region | undefined
   readonly clock: Clock.Clock
 }
 
@@ -261,6 +289,7 @@ let lastFiberContext: FiberContext = {
   annotations: undefined,
   spans: undefined,
   correlationId: undefined,
+  region: undefined,
   clock: undefined as never
 }
 

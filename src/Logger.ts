@@ -263,11 +263,17 @@ export interface HealthReport {
  * @category combinators
  */
 export const withCorrelationId = (correlationId: string) => <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.withFiber((fiber) => {
-    const loggers = Context.getOrUndefined(fiber.context, Loggers)
-    const inner = Effect.provideService(self, LogEvent.CurrentCorrelationId, correlationId)
-    if (loggers === undefined) return inner
-    return Effect.ensuring(inner, Effect.sync(() => loggers.endCorrelationUnsafe(correlationId)))
+  Effect.suspend(() => {
+    // only the workers that received events of this region are told that it ended
+    const region: LogEvent.Region = { correlationId, receivers: new Set() }
+    return Effect.ensuring(
+      Effect.provideService(self, LogEvent.CurrentRegion, region),
+      Effect.sync(() => {
+        for (const worker of region.receivers) {
+          ;(worker as Worker.Worker).signalUnsafe(LogEvent.correlationEnd(correlationId))
+        }
+      })
+    )
   })
 
 // -----------------------------------------------------------------------------
@@ -529,8 +535,9 @@ class FacadeImpl implements NamedLogger {
       template = message
       message = renderTemplate(message, f)
     }
-    const now = LogEvent.contextOf(fiber).clock.currentTimeMillisUnsafe()
-    return LogEvent.fromFiber(fiber, now, l, message, this.name, f, undefined, template)
+    const ctx = LogEvent.contextOf(fiber)
+    ctx.region?.receivers.add(this.worker)
+    return LogEvent.fromFiber(fiber, ctx.clock.currentTimeMillisUnsafe(), l, message, this.name, f, undefined, template)
   }
 }
 

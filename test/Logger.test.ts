@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Scope } from "effect"
+import { Effect, Exit, Scope, Stream } from "effect"
+import * as LogEvent from "../src/LogEvent.ts"
 import { TestClock } from "effect/testing"
 import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
@@ -205,6 +206,27 @@ describe("Logger.named", () => {
         yield* (yield* Logger.root).flush
         const byMessage = Object.fromEntries(memory.eventsUnsafe().map((e) => [e.message, e.correlationId]))
         assert.deepStrictEqual(byMessage, { inside: "req-1", "inside too": "req-1", outside: undefined })
+      })
+    )
+  })
+
+  it.effect("a correlation region's end reaches only the workers that received its events", () => {
+    const seen: Record<string, Array<string>> = { a: [], b: [] }
+    const spy = (name: string) => <E, R>(events: Stream.Stream<LogEvent.LogEvent, E, R>) =>
+      Stream.map(events, (e) => {
+        if (e.control?._tag === "CorrelationEnd") seen[name]!.push(e.control.correlationId)
+        return e
+      })
+    return withLayer(
+      Sink.memory(),
+      Effect.gen(function*() {
+        const a = yield* Logger.named("a", { pipeline: spy("a") })
+        const b = yield* Logger.named("b", { pipeline: spy("b") })
+        yield* Logger.withCorrelationId("req-7")(a.info("only a logs here"))
+        yield* b.info("outside the region")
+        yield* a.flush
+        yield* b.flush
+        assert.deepStrictEqual(seen, { a: ["req-7"], b: [] })
       })
     )
   })
