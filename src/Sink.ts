@@ -8,13 +8,21 @@
  *
  * @since 0.1.0
  */
+import * as EffectConfig from "effect/Config"
+import * as ConfigProvider from "effect/ConfigProvider"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as fs from "node:fs"
+import * as os from "node:os"
+import type * as tls from "node:tls"
 import * as Encoder from "./Encoder.ts"
+import * as Otlp from "./internal/otlp.ts"
+import * as OtlpExport from "./internal/otlpExport.ts"
+import * as Rotate from "./internal/rotate.ts"
+import * as Syslog from "./internal/syslog.ts"
 import type { LogEvent } from "./LogEvent.ts"
 
 /**
@@ -100,6 +108,171 @@ export interface MemorySink extends Sink {
  * @category models
  */
 export type Format = "json" | "pretty"
+
+/**
+ * Options of {@link file}.
+ *
+ * - `mode`: permissions of a created file (default `0o644`).
+ * - `highWaterMark`: characters buffered before `write` waits for the disk (default 8 Mi).
+ * - `rotate`: see {@link RotateOptions}; no rotation when absent.
+ * - `reopenOnSignal`: the signal that reopens the file (default `"SIGHUP"`), `false` for none.
+ *
+ * @example
+ * ```ts
+ * import type * as Sink from "effect-fapilog/Sink"
+ *
+ * const options: Sink.FileOptions = { rotate: { maxBytes: 50_000_000, maxFiles: 10 }, reopenOnSignal: false }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface FileOptions {
+  readonly mode?: number | undefined
+  readonly highWaterMark?: number | undefined
+  readonly rotate?: RotateOptions | undefined
+  readonly reopenOnSignal?: NodeJS.Signals | false | undefined
+}
+
+/**
+ * Rotation of a {@link file}: by size (`maxBytes`, default 10 MiB when no `interval` is given),
+ * by time (`interval`: the UTC `"daily"` or `"hourly"` boundary, read from `Clock`), or both.
+ * `maxFiles` (default 5) old files are kept as `path.1` (newest) … `path.N`; 0 keeps none.
+ *
+ * @example
+ * ```ts
+ * import type * as Sink from "effect-fapilog/Sink"
+ *
+ * const daily: Sink.RotateOptions = { interval: "daily", maxFiles: 14 }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RotateOptions {
+  readonly maxBytes?: number | undefined
+  readonly maxFiles?: number | undefined
+  readonly interval?: "daily" | "hourly" | undefined
+}
+
+/**
+ * A file sink: a {@link Sink} plus `reopen`, which makes every open writer of this sink reopen
+ * its path between two writes (what `SIGHUP` does). Use it after an external tool moved the
+ * file (logrotate without `copytruncate`). Lines written before the reopen are in the moved
+ * file, lines after it in the new one; none is lost or written twice.
+ *
+ * @example
+ * ```ts
+ * import * as Sink from "effect-fapilog/Sink"
+ *
+ * const file: Sink.FileSink = Sink.file("logs/app.jsonl", { reopenOnSignal: false })
+ * const afterMove = file.reopen
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface FileSink extends Sink {
+  readonly path: string
+  readonly reopen: Effect.Effect<void, SinkError>
+}
+
+/**
+ * Options of {@link otlp}.
+ *
+ * - `url`: the full logs endpoint, e.g. `http://localhost:4318/v1/logs`.
+ * - `headers`: extra request headers (authentication).
+ * - `serviceName` and `resource`: resource attributes (`service.name` defaults to
+ *   `unknown_service:node`, as the OTel specification says).
+ * - `encoding`: `"protobuf"` (default, `application/x-protobuf`) or `"json"`.
+ * - `gzip`: compress request bodies (default `false`).
+ * - `timeout`: per request (default 10 s).
+ * - `maxRetries` (default 5), `retryBase` (default 500 ms), `retryMax` (default 30 s): retries
+ *   of 408/429/5xx answers and network errors, exponential with jitter; a `Retry-After` header
+ *   (seconds or an HTTP date, capped at `retryMax`) replaces the computed delay.
+ * - `maxBatchSize`: records per request (default 512).
+ * - `maxQueueSize`: records waiting for export (default 20,000); past it the oldest are dropped
+ *   and counted.
+ * - `shutdownTimeout`: how long closing the sink waits for the queue to drain (default 5 s).
+ *
+ * @example
+ * ```ts
+ * import type * as Sink from "effect-fapilog/Sink"
+ *
+ * const options: Sink.OtlpOptions = {
+ *   url: "http://localhost:4318/v1/logs",
+ *   serviceName: "checkout",
+ *   resource: { "deployment.environment": "prod" }
+ * }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OtlpOptions {
+  readonly url: string
+  readonly headers?: Readonly<Record<string, string>> | undefined
+  readonly serviceName?: string | undefined
+  readonly resource?: Readonly<Record<string, unknown>> | undefined
+  readonly encoding?: "protobuf" | "json" | undefined
+  readonly gzip?: boolean | undefined
+  readonly timeout?: Duration.Input | undefined
+  readonly maxRetries?: number | undefined
+  readonly retryBase?: Duration.Input | undefined
+  readonly retryMax?: Duration.Input | undefined
+  readonly maxBatchSize?: number | undefined
+  readonly maxQueueSize?: number | undefined
+  readonly shutdownTimeout?: Duration.Input | undefined
+}
+
+/**
+ * Options of {@link syslog}.
+ *
+ * - `host` (default `"127.0.0.1"`), `port` (default 514 for TCP/UDP, 6514 for TLS).
+ * - `transport`: `"tcp"` (default), `"udp"` or `"tls"` (`tls` holds `node:tls` connect options:
+ *   `ca`, `cert`, `key`, `rejectUnauthorized`, `servername`, …).
+ * - `facility`: a number 0–23 or a name (`"user"`, default; `"local0"` … `"local7"`, …).
+ * - `appName` (default `process.title`), `hostname` (default `os.hostname()`).
+ * - `framing` (TCP/TLS): `"octet-counting"` (default, RFC 6587 §3.4.1) or `"newline"`.
+ * - `body`: `"json"` (default: MSG is the event's JSON line) or `"message"` (just the message).
+ * - `structuredData`: the SD-ID of the `[logger=… correlation_id=… trace_id=… span_id=…]`
+ *   element (default `"fapilog@32473"`), or `false` for none (`-`).
+ * - `maxMessageBytes`: longer messages are cut at a UTF-8 boundary (default 2048 for UDP,
+ *   8192 otherwise — rsyslog's default `maxMessageSize` is 8 KiB).
+ * - `maxBuffered`: messages kept while disconnected (default 10,000); past it the oldest are
+ *   dropped and counted as sink failures.
+ * - `reconnectBase` (100 ms) / `reconnectMax` (30 s): backoff between connection attempts.
+ * - `onConnection`: called when the connection comes up or goes down.
+ *
+ * @example
+ * ```ts
+ * import type * as Sink from "effect-fapilog/Sink"
+ *
+ * const options: Sink.SyslogOptions = { host: "logs.internal", port: 6514, transport: "tls", facility: "local0", appName: "api" }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SyslogOptions {
+  readonly host?: string | undefined
+  readonly port?: number | undefined
+  readonly transport?: "tcp" | "udp" | "tls" | undefined
+  readonly tls?: tls.ConnectionOptions | undefined
+  readonly facility?: number | keyof typeof Syslog.facilities | undefined
+  readonly appName?: string | undefined
+  readonly hostname?: string | undefined
+  readonly framing?: "octet-counting" | "newline" | undefined
+  readonly body?: "json" | "message" | undefined
+  readonly structuredData?: string | false | undefined
+  readonly maxMessageBytes?: number | undefined
+  readonly maxBuffered?: number | undefined
+  readonly reconnectBase?: Duration.Input | undefined
+  readonly reconnectMax?: Duration.Input | undefined
+  readonly connectTimeout?: Duration.Input | undefined
+  readonly closeTimeout?: Duration.Input | undefined
+  readonly onConnection?: ((event: { readonly connected: boolean; readonly error?: string | undefined }) => void) | undefined
+}
 
 // -----------------------------------------------------------------------------
 // constructors
@@ -188,46 +361,354 @@ export const pretty = (options?: { readonly colors?: boolean | undefined; readon
   )
 
 /**
- * Appends JSON lines to a file.
+ * Appends JSON lines to a file, optionally rotating it by size and/or time, and reopening it on
+ * `SIGHUP` (logrotate's move-then-signal) or through {@link FileSink.reopen}.
  *
  * The file is opened (created if missing, `O_APPEND`) when the sink is acquired — a missing
  * directory or a permission problem is a `SinkError` at layer build time, not a crash later —
- * and closed when the scope closes, after the worker's final drain. Each batch is one `write`.
+ * and closed when the scope closes, after the worker's final drain. Writes are write-behind:
+ * the worker hands a batch over and moves on while one `fs.write` at a time drains the buffer.
+ *
+ * Rotation (`rotate`) and reopening happen between two writes, never during one: a line is
+ * never split, lost or written twice. With `rotate: { maxBytes: 10_000_000, maxFiles: 5 }`,
+ * `app.jsonl` is moved to `app.jsonl.1` (older files shift to `.2` … `.5`, the oldest is
+ * removed) before a write that would take it past `maxBytes`; a chunk is cut at the last line
+ * that fits. `interval: "daily" | "hourly"` also rotates when the UTC day or hour (read from
+ * `Clock`) changes.
+ *
+ * Gotcha: while a file sink with `reopenOnSignal` (default `"SIGHUP"`) is open, the process
+ * has a listener for that signal, so the signal no longer terminates it. Pass `false` to keep
+ * the default behaviour.
  *
  * @example
  * ```ts
  * import { Effect } from "effect"
  * import { Fapilog, Sink } from "effect-fapilog"
  *
- * const program = Effect.logInfo("to a file").pipe(
- *   Effect.provide(Fapilog.layer({ sinks: [Sink.file("logs/app.jsonl")] }))
+ * const file = Sink.file("logs/app.jsonl", { rotate: { maxBytes: 10 * 1024 * 1024, maxFiles: 5 } })
+ * const program = Effect.gen(function*() {
+ *   yield* Effect.logInfo("to a rotating file")
+ *   yield* file.reopen // what a SIGHUP does: e.g. after an external tool moved the file
+ * }).pipe(Effect.provide(Fapilog.layer({ sinks: [file] })))
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const file = (path: string, options?: FileOptions): FileSink => {
+  const name = `file:${path}`
+  const open = new Set<WriteBehind>()
+  const rotate = options?.rotate
+  const maxBytes = rotate === undefined
+    ? undefined
+    : rotate.maxBytes ?? (rotate.interval === undefined ? 10 * 1024 * 1024 : undefined)
+  const maxFiles = Math.max(0, Math.floor(rotate?.maxFiles ?? 5))
+  const signal = options?.reopenOnSignal ?? "SIGHUP"
+  const mode = options?.mode ?? 0o644
+  const acquire = Effect.flatMap(Effect.clockWith(Effect.succeed), (clock) =>
+    Effect.callback<WriteBehind, SinkError>((resume) => {
+      fs.open(path, "a", mode, (err, fd) => {
+        if (err) return resume(Effect.fail(new SinkError({ sink: name, message: `cannot open ${path}: ${err.message}`, cause: err })))
+        const target: FileTarget = {
+          path,
+          mode,
+          maxBytes: maxBytes !== undefined && maxBytes > 0 ? maxBytes : undefined,
+          maxFiles,
+          interval: rotate?.interval,
+          now: () => clock.currentTimeMillisUnsafe()
+        }
+        resume(Effect.succeed(new WriteBehind(fd, name, options?.highWaterMark ?? 8 * 1024 * 1024, target)))
+      })
+    }))
+  return {
+    name,
+    path,
+    open: Effect.acquireRelease(
+      Effect.map(acquire, (wb) => {
+        const onSignal = () => wb.requestReopen()
+        if (signal !== false) process.on(signal, onSignal)
+        open.add(wb)
+        return { wb, onSignal }
+      }),
+      ({ onSignal, wb }) =>
+        Effect.sync(() => {
+          if (signal !== false) process.off(signal, onSignal)
+          open.delete(wb)
+        }).pipe(
+          Effect.andThen(Effect.ignore(wb.flush)),
+          Effect.andThen(Effect.sync(() => wb.cancelReopen())),
+          Effect.andThen(Effect.callback<void>((resume) => fs.close(wb.fd, () => resume(Effect.void))))
+        )
+    ).pipe(Effect.map(({ wb }): Writer => ({
+      write: (batch) => wb.write(batch),
+      writeUnsafe: (batch) => wb.writeUnsafe(batch),
+      flush: wb.flush,
+      takeLost: () => wb.takeLost()
+    }))),
+    reopen: Effect.suspend(() =>
+      Effect.forEach(Array.from(open), (wb) =>
+        Effect.callback<void, SinkError>((resume) =>
+          wb.requestReopen((error) =>
+            resume(
+              error === undefined
+                ? Effect.void
+                : Effect.fail(new SinkError({ sink: name, message: `cannot reopen ${path}: ${error.message}`, cause: error }))
+            )
+          )
+        ), { discard: true })
+    )
+  }
+}
+
+/**
+ * Exports events to an OpenTelemetry collector over OTLP/HTTP (protobuf by default, JSON as an
+ * option, gzip optional), following the OTel log data model: `timeUnixNano`,
+ * `observedTimeUnixNano`, `severityNumber` (TRACE 1, DEBUG 5, INFO 9, WARN 13, ERROR 17,
+ * FATAL 21) and `severityText`, the message as `body`, annotations and fields as attributes
+ * (nested objects and arrays become `kvlist`/`array` values; anything else, and anything hostile,
+ * its JSON text), `traceId`/`spanId` of the current Effect span, the logger name as the
+ * instrumentation scope, `service.name` and `resource` as resource attributes.
+ *
+ * Write-behind: the worker hands a batch over and moves on; one fiber posts batches of up to
+ * `maxBatchSize` records. 408, 429, 5xx answers and network errors are retried (exponential
+ * backoff with jitter, read from `Clock`; `Retry-After` honoured); other 4xx are not. Records
+ * finally not delivered — retries exhausted, refused, rejected by a `partialSuccess` answer, or
+ * pushed out of a full queue — are counted as `"sink failure"` drops in the worker metrics at
+ * the next batch or flush; nothing is silently cleared. Closing the sink waits up to
+ * `shutdownTimeout` for the queue and reports what is left on stderr.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Fapilog, Sink } from "effect-fapilog"
+ *
+ * const collector = Sink.otlp({ url: "http://localhost:4318/v1/logs", serviceName: "checkout" })
+ * const program = Effect.logInfo("order placed").pipe(
+ *   Effect.provide(Fapilog.layer({ sinks: [Sink.stdout(), collector] }))
  * )
  * ```
  *
  * @since 0.1.0
  * @category constructors
  */
-export const file = (
-  path: string,
-  options?: { readonly mode?: number | undefined; readonly highWaterMark?: number | undefined }
-): Sink => {
-  const name = `file:${path}`
+export const otlp = (options: OtlpOptions): Sink => {
+  const name = `otlp:${options.url}`
+  const config: OtlpExport.Config = {
+    name,
+    url: options.url,
+    headers: options.headers ?? {},
+    resource: Otlp.resourceAttributes(options.serviceName, options.resource),
+    encoding: options.encoding ?? "protobuf",
+    gzip: options.gzip ?? false,
+    timeout: Duration.fromInputUnsafe(options.timeout ?? "10 seconds"),
+    maxRetries: Math.max(0, Math.floor(options.maxRetries ?? 5)),
+    retryBase: Duration.fromInputUnsafe(options.retryBase ?? "500 millis"),
+    retryMax: Duration.fromInputUnsafe(options.retryMax ?? "30 seconds"),
+    maxBatchSize: Math.max(1, Math.floor(options.maxBatchSize ?? 512)),
+    maxQueueSize: Math.max(1, Math.floor(options.maxQueueSize ?? 20_000)),
+    shutdownTimeout: Duration.fromInputUnsafe(options.shutdownTimeout ?? "5 seconds")
+  }
   return make(
     name,
-    Effect.acquireRelease(
-      Effect.callback<WriteBehind, SinkError>((resume) => {
-        fs.open(path, "a", options?.mode ?? 0o644, (err, fd) => {
-          if (err) resume(Effect.fail(new SinkError({ sink: name, message: `cannot open ${path}: ${err.message}`, cause: err })))
-          else resume(Effect.succeed(new WriteBehind(fd, name, options?.highWaterMark ?? 8 * 1024 * 1024)))
+    Effect.suspend(() => {
+      try {
+        const url = new URL(options.url)
+        if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error(`unsupported protocol ${url.protocol}`)
+      } catch (cause) {
+        return Effect.fail(new SinkError({ sink: name, message: `invalid OTLP url ${options.url}: ${errorMessage(cause)}`, cause }))
+      }
+      return Effect.map(OtlpExport.start(config), (exporter): Writer => ({
+        write: (batch) => Effect.sync(() => exporter.enqueue(batch.events)),
+        writeUnsafe: (batch) => exporter.enqueue(batch.events),
+        flush: Effect.flatMap(exporter.awaitIdle, (error) =>
+          error === undefined ? Effect.void : Effect.fail(new SinkError({ sink: name, message: error }))),
+        takeLost: exporter.takeLost
+      }))
+    })
+  )
+}
+
+/**
+ * {@link OtlpOptions} from the standard OpenTelemetry environment variables, or `undefined` when
+ * no endpoint is set:
+ *
+ * | variable | meaning |
+ * | --- | --- |
+ * | `OTEL_EXPORTER_OTLP_LOGS_ENDPOINT` | full logs URL, used as is |
+ * | `OTEL_EXPORTER_OTLP_ENDPOINT` | base URL; `/v1/logs` is appended |
+ * | `OTEL_EXPORTER_OTLP_LOGS_HEADERS`, `OTEL_EXPORTER_OTLP_HEADERS` | `k=v,k2=v2`, URL-decoded |
+ * | `OTEL_SERVICE_NAME` | `service.name` |
+ * | `OTEL_RESOURCE_ATTRIBUTES` | `k=v,k2=v2` resource attributes |
+ * | `OTEL_EXPORTER_OTLP_LOGS_PROTOCOL`, `OTEL_EXPORTER_OTLP_PROTOCOL` | `http/protobuf` (default) or `http/json` |
+ * | `OTEL_EXPORTER_OTLP_LOGS_COMPRESSION`, `OTEL_EXPORTER_OTLP_COMPRESSION` | `gzip` or `none` |
+ * | `OTEL_EXPORTER_OTLP_LOGS_TIMEOUT`, `OTEL_EXPORTER_OTLP_TIMEOUT` | milliseconds |
+ *
+ * A malformed value is a `ConfigError` naming the variable.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as Sink from "effect-fapilog/Sink"
+ *
+ * const program = Effect.gen(function*() {
+ *   const options = yield* Sink.otlpConfig
+ *   const sinks = options === undefined ? [Sink.stdout()] : [Sink.stdout(), Sink.otlp(options)]
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const otlpConfig: EffectConfig.Config<OtlpOptions | undefined> = EffectConfig.all({
+  logsEndpoint: optionalString("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT"),
+  endpoint: optionalString("OTEL_EXPORTER_OTLP_ENDPOINT"),
+  logsHeaders: keyValues("OTEL_EXPORTER_OTLP_LOGS_HEADERS"),
+  headers: keyValues("OTEL_EXPORTER_OTLP_HEADERS"),
+  serviceName: optionalString("OTEL_SERVICE_NAME"),
+  resource: keyValues("OTEL_RESOURCE_ATTRIBUTES"),
+  protocol: EffectConfig.Literals(["http/protobuf", "http/json"], "OTEL_EXPORTER_OTLP_LOGS_PROTOCOL").pipe(
+    EffectConfig.orElse(() => EffectConfig.Literals(["http/protobuf", "http/json"], "OTEL_EXPORTER_OTLP_PROTOCOL")),
+    EffectConfig.withDefault<"http/protobuf" | "http/json">("http/protobuf")
+  ),
+  compression: EffectConfig.Literals(["gzip", "none"], "OTEL_EXPORTER_OTLP_LOGS_COMPRESSION").pipe(
+    EffectConfig.orElse(() => EffectConfig.Literals(["gzip", "none"], "OTEL_EXPORTER_OTLP_COMPRESSION")),
+    EffectConfig.withDefault<"gzip" | "none">("none")
+  ),
+  timeout: EffectConfig.Int("OTEL_EXPORTER_OTLP_LOGS_TIMEOUT").pipe(
+    EffectConfig.orElse(() => EffectConfig.Int("OTEL_EXPORTER_OTLP_TIMEOUT")),
+    EffectConfig.withDefault(10_000)
+  )
+}).pipe(EffectConfig.map((env): OtlpOptions | undefined => {
+  let url = env.logsEndpoint
+  if (url === undefined && env.endpoint !== undefined) {
+    url = env.endpoint.endsWith("/") ? env.endpoint + "v1/logs" : env.endpoint + "/v1/logs"
+  }
+  if (url === undefined) return undefined
+  const headers = { ...env.headers, ...env.logsHeaders }
+  return {
+    url,
+    headers,
+    ...(env.serviceName !== undefined ? { serviceName: env.serviceName } : {}),
+    ...(Object.keys(env.resource).length > 0 ? { resource: env.resource } : {}),
+    encoding: env.protocol === "http/json" ? "json" : "protobuf",
+    gzip: env.compression === "gzip",
+    timeout: Duration.millis(Math.max(1, env.timeout))
+  }
+}))
+
+/**
+ * The OTLP sink configured from the environment (see {@link otlpConfig}), or `undefined` when no
+ * OTLP endpoint variable is set.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Fapilog, Sink } from "effect-fapilog"
+ *
+ * const program = Effect.gen(function*() {
+ *   const collector = yield* Sink.otlpFromEnv
+ *   const sinks = collector === undefined ? [Sink.stdout()] : [Sink.stdout(), collector]
+ *   yield* Effect.logInfo("configured").pipe(Effect.provide(Fapilog.layer({ sinks })))
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const otlpFromEnv: EffectConfig.Config<Sink | undefined> = EffectConfig.map(
+  otlpConfig,
+  (options) => options === undefined ? undefined : otlp(options)
+)
+
+/**
+ * Sends events to a syslog receiver (rsyslog, syslog-ng, a relay) as RFC 5424 messages:
+ * `<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID [SD] MSG`, with PRI = facility × 8 +
+ * severity (Fatal 2, Error 3, Warn 4, Info 6, Debug and Trace 7), the logger name as MSGID,
+ * the logger, correlation, trace and span ids as structured data, and the JSON line as MSG.
+ *
+ * Over TCP (default) and TLS, messages are framed by octet counting (RFC 6587) unless
+ * `framing: "newline"`; the connection is opened in the background and re-opened with backoff
+ * whenever it drops, and messages logged meanwhile wait in a bounded buffer (overflow is counted
+ * as sink failures). Layer construction never waits for the receiver. UDP sends one datagram
+ * per message, cut at `maxMessageBytes`.
+ *
+ * Gotcha: TCP gives no application-level acknowledgement; messages handed to a connection
+ * that the peer has just closed can be lost without an error (RFC 6587's known limit).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Fapilog, Sink } from "effect-fapilog"
+ *
+ * const relay = Sink.syslog({ host: "127.0.0.1", port: 514, facility: "local0", appName: "api" })
+ * const program = Effect.logWarning("disk almost full").pipe(
+ *   Effect.provide(Fapilog.layer({ sinks: [relay] }))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const syslog = (options: SyslogOptions = {}): Sink => {
+  const transport = options.transport ?? "tcp"
+  const host = options.host ?? "127.0.0.1"
+  const port = options.port ?? (transport === "tls" ? 6514 : 514)
+  const name = `syslog:${transport}://${host}:${port}`
+  const facilityOption = options.facility ?? "user"
+  const facility = typeof facilityOption === "number" ? facilityOption : Syslog.facilities[facilityOption]
+  const framing = options.framing ?? "octet-counting"
+  const maxMessageBytes = Math.max(64, Math.floor(options.maxMessageBytes ?? (transport === "udp" ? 2048 : 8192)))
+  return make(
+    name,
+    Effect.suspend(() => {
+      if (facility === undefined || !Number.isInteger(facility) || facility < 0 || facility > 23) {
+        return Effect.fail(new SinkError({ sink: name, message: `invalid syslog facility ${String(facilityOption)}` }))
+      }
+      if (!Number.isInteger(port) || port < 1 || port > 65535) {
+        return Effect.fail(new SinkError({ sink: name, message: `invalid port ${port}` }))
+      }
+      const format: Syslog.Format = {
+        facility,
+        hostname: Syslog.headerField(options.hostname ?? os.hostname(), 255),
+        appName: Syslog.headerField(options.appName ?? process.title, 48),
+        procId: Syslog.headerField(String(process.pid), 128),
+        sdId: options.structuredData === false ? undefined : Syslog.sdName(options.structuredData ?? "fapilog@32473"),
+        body: options.body ?? "json"
+      }
+      const open: Effect.Effect<Syslog.Transport, never, Scope.Scope> = transport === "udp"
+        ? Syslog.datagram({ name, host, port })
+        : Syslog.stream({
+          name,
+          host,
+          port,
+          tls: transport === "tls" ? options.tls ?? {} : undefined,
+          maxBuffered: Math.max(1, Math.floor(options.maxBuffered ?? 10_000)),
+          reconnectBase: Duration.fromInputUnsafe(options.reconnectBase ?? "100 millis"),
+          reconnectMax: Duration.fromInputUnsafe(options.reconnectMax ?? "30 seconds"),
+          connectTimeout: Duration.fromInputUnsafe(options.connectTimeout ?? "10 seconds"),
+          closeTimeout: Duration.fromInputUnsafe(options.closeTimeout ?? "2 seconds"),
+          onConnection: options.onConnection
         })
-      }),
-      (wb) => Effect.andThen(Effect.ignore(wb.flush), Effect.callback<void>((resume) => fs.close(wb.fd, () => resume(Effect.void))))
-    ).pipe(Effect.map((wb): Writer => ({
-      write: (batch) => wb.write(batch),
-      writeUnsafe: (batch) => wb.writeUnsafe(batch),
-      flush: wb.flush,
-      takeLost: () => wb.takeLost()
-    })))
+      const frames = (batch: Batch): Array<Buffer> => {
+        const out: Array<Buffer> = []
+        const json = format.body === "json"
+        const lines = json ? batch.ndjson.split("\n") : undefined
+        let i = 0
+        for (const event of batch.events) {
+          if (event.control !== undefined) continue
+          const msg = Syslog.truncateUtf8(Syslog.formatMessage(event, json ? lines![i++] ?? "" : "", format), maxMessageBytes)
+          out.push(transport === "udp" ? msg : Syslog.frame(msg, framing))
+        }
+        return out
+      }
+      return Effect.map(open, (t): Writer => ({
+        write: (batch) => Effect.sync(() => t.send(frames(batch))),
+        writeUnsafe: (batch) => t.send(frames(batch)),
+        flush: Effect.flatMap(t.flush, (error) =>
+          error === undefined ? Effect.void : Effect.fail(new SinkError({ sink: name, message: error }))),
+        takeLost: t.takeLost
+      }))
+    })
   )
 }
 
@@ -380,19 +861,35 @@ class LazyBatch implements Batch {
   }
 }
 
+/** Where a write-behind writes, and how it rotates. */
+interface FileTarget {
+  readonly path: string
+  readonly mode: number
+  readonly maxBytes: number | undefined
+  readonly maxFiles: number
+  readonly interval: Rotate.Interval | undefined
+  readonly now: () => number
+}
+
 /**
- * Write-behind for a file descriptor (what sonic-boom does for pino): `write` appends the batch's
- * text to a buffer and returns at once while one `fs.write` at a time drains the buffer, so
- * batches that arrive during a write are coalesced into the next one and the worker never waits
- * for the disk. Order is kept: the synchronous path writes directly only when nothing is buffered
- * or in flight. Memory is bounded by `highWaterMark` (characters): past it `write` waits for room.
- * A failed write is retried twice, then its events are counted as lost and the error is reported
- * by the next `flush`.
+ * Write-behind for a file (what sonic-boom does for pino): `write` appends the batch's text to a
+ * buffer and returns at once while one `fs.write` at a time drains the buffer, so batches that
+ * arrive during a write are coalesced into the next one and the worker never waits for the disk.
+ * Order is kept: the synchronous path writes directly only when nothing is buffered or in flight.
+ * Memory is bounded by `highWaterMark` (characters): past it `write` waits for room. A failed
+ * write is retried twice, then its events are counted as lost and the error is reported by the
+ * next `flush`.
+ *
+ * Rotation and reopening happen only between two writes (nothing in flight), synchronously, so a
+ * line is never split, lost or written twice: a chunk is cut at the last newline that fits.
  */
 class WriteBehind {
-  readonly fd: number
+  fd: number
   readonly name: string
   readonly highWaterMark: number
+  readonly target: FileTarget
+  private size: number
+  private period: number
   private chunks: Array<string> = []
   private pendingChars = 0
   private pendingEvents = 0
@@ -401,11 +898,16 @@ class WriteBehind {
   private error: NodeJS.ErrnoException | undefined = undefined
   private idleWaiters: Array<() => void> = []
   private roomWaiters: Array<() => void> = []
+  private reopenRequested = false
+  private reopenWaiters: Array<(error: NodeJS.ErrnoException | undefined) => void> = []
 
-  constructor(fd: number, name: string, highWaterMark: number) {
+  constructor(fd: number, name: string, highWaterMark: number, target: FileTarget) {
     this.fd = fd
     this.name = name
     this.highWaterMark = highWaterMark
+    this.target = target
+    this.size = fileSize(fd)
+    this.period = Rotate.periodOf(target.now(), target.interval)
   }
 
   write(batch: Batch): Effect.Effect<void, SinkError> {
@@ -423,11 +925,18 @@ class WriteBehind {
     const data = batch.ndjson
     if (data.length === 0) return
     if (!this.inflight && this.chunks.length === 0) {
-      try {
-        fs.writeFileSync(this.fd, data)
-      } catch (cause) {
-        this.lost += batch.events.length
-        this.error = cause as NodeJS.ErrnoException
+      if (this.reopenRequested) this.reopenSync()
+      let buffer = Buffer.from(data, "utf8")
+      while (buffer.length > 0) {
+        const head = this.segment(buffer)
+        try {
+          fs.writeFileSync(this.fd, head)
+          this.size += head.length
+        } catch (cause) {
+          this.lost += Rotate.countLines(head)
+          this.error = cause as NodeJS.ErrnoException
+        }
+        buffer = buffer.subarray(head.length)
       }
       return
     }
@@ -453,6 +962,24 @@ class WriteBehind {
     return n
   }
 
+  /**
+   * Reopens the path (after logrotate moved the file): at once when idle, else right after the
+   * write in flight; `done` learns whether the new file could be opened.
+   */
+  requestReopen(done?: (error: NodeJS.ErrnoException | undefined) => void): void {
+    this.reopenRequested = true
+    if (done !== undefined) this.reopenWaiters.push(done)
+    if (!this.inflight) this.reopenSync()
+  }
+
+  /** Ends pending reopen requests (the sink is closing). */
+  cancelReopen(): void {
+    this.reopenRequested = false
+    const waiters = this.reopenWaiters
+    this.reopenWaiters = []
+    for (const w of waiters) w(undefined)
+  }
+
   private append(data: string, events: number): void {
     this.chunks.push(data)
     this.pendingChars += data.length
@@ -461,6 +988,7 @@ class WriteBehind {
   }
 
   private next(): void {
+    if (this.reopenRequested) this.reopenSync()
     if (this.chunks.length === 0) {
       this.inflight = false
       const waiters = this.idleWaiters
@@ -469,23 +997,84 @@ class WriteBehind {
       return
     }
     const data = this.chunks.length === 1 ? this.chunks[0]! : this.chunks.join("")
-    const events = this.pendingEvents
     this.chunks = []
     this.pendingChars = 0
     this.pendingEvents = 0
     this.inflight = true
     this.wakeRoom()
-    const buffer = Buffer.from(data, "utf8")
+    this.writeSegments(Buffer.from(data, "utf8"))
+  }
+
+  /** Writes `buffer` segment by segment (rotating between segments), then moves on. */
+  private writeSegments(buffer: Buffer): void {
+    if (buffer.length === 0) return this.next()
+    const head = this.segment(buffer)
     const attempt = (tries: number) =>
-      writeAll(this.fd, buffer, (err) => {
+      writeAll(this.fd, head, (err) => {
         if (err) {
           if (tries < 2) return attempt(tries + 1)
-          this.lost += events
+          this.lost += Rotate.countLines(head)
           this.error = err
+        } else {
+          this.size += head.length
         }
-        this.next()
+        this.writeSegments(buffer.subarray(head.length))
       })
     attempt(0)
+  }
+
+  /** The part of `buffer` that goes into the current file, rotating first when needed. */
+  private segment(buffer: Buffer): Buffer {
+    const t = this.target
+    if (t.interval !== undefined && this.size > 0) {
+      const period = Rotate.periodOf(t.now(), t.interval)
+      if (period !== this.period) this.rotateSync()
+    }
+    if (t.maxBytes === undefined) return buffer
+    let n = Rotate.fitting(buffer, this.size, t.maxBytes)
+    if (n === 0) {
+      if (!this.rotateSync()) return buffer
+      n = Rotate.fitting(buffer, this.size, t.maxBytes)
+    }
+    return n === buffer.length ? buffer : buffer.subarray(0, n)
+  }
+
+  /** Moves the current file aside and opens a fresh one; false when that failed. */
+  private rotateSync(): boolean {
+    try {
+      Rotate.shiftFiles(this.target.path, this.target.maxFiles)
+    } catch (cause) {
+      this.error ??= cause as NodeJS.ErrnoException
+      // keep writing to the current file rather than lose anything; try again next period
+      this.period = Rotate.periodOf(this.target.now(), this.target.interval)
+      return false
+    }
+    return this.reopenSync()
+  }
+
+  private reopenSync(): boolean {
+    this.reopenRequested = false
+    const waiters = this.reopenWaiters
+    this.reopenWaiters = []
+    let error: NodeJS.ErrnoException | undefined
+    try {
+      const fd = fs.openSync(this.target.path, "a", this.target.mode)
+      const old = this.fd
+      this.fd = fd
+      this.size = fileSize(fd)
+      this.period = Rotate.periodOf(this.target.now(), this.target.interval)
+      try {
+        fs.closeSync(old)
+      } catch {
+        // already closed: nothing to lose
+      }
+    } catch (cause) {
+      // keep the old descriptor: lines keep going to the moved file instead of being lost
+      error = cause as NodeJS.ErrnoException
+      this.error ??= error
+    }
+    for (const w of waiters) w(error)
+    return error === undefined
   }
 
   private wakeRoom(): void {
@@ -493,6 +1082,14 @@ class WriteBehind {
     const waiters = this.roomWaiters
     this.roomWaiters = []
     for (const w of waiters) w()
+  }
+}
+
+const fileSize = (fd: number): number => {
+  try {
+    return fs.fstatSync(fd).size
+  } catch {
+    return 0
   }
 }
 
@@ -543,3 +1140,25 @@ const stream = (
       }
     })
   )
+
+function optionalString(name: string): EffectConfig.Config<string | undefined> {
+  return EffectConfig.String(name).pipe(
+    EffectConfig.map((v): string | undefined => v.trim() === "" ? undefined : v.trim()),
+    EffectConfig.withDefault<string | undefined>(undefined)
+  )
+}
+
+function keyValues(name: string): EffectConfig.Config<Record<string, string>> {
+  return EffectConfig.String(name).pipe(
+    EffectConfig.withDefault(""),
+    EffectConfig.mapEffect((text) => {
+      try {
+        return Effect.succeed(Otlp.parseKeyValueList(text))
+      } catch (e) {
+        return Effect.fail(
+          new EffectConfig.ConfigError(new ConfigProvider.SourceError({ message: `${name}: ${errorMessage(e)}` }))
+        )
+      }
+    })
+  )
+}

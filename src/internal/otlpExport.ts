@@ -1,0 +1,272 @@
+/**
+ * The OTLP/HTTP export loop behind `Sink.otlp`: a bounded write-behind buffer drained by one
+ * fiber that posts batches with retries (exponential backoff with jitter, `Retry-After`
+ * honoured), and counts whatever is finally not delivered.
+ *
+ * @internal
+ */
+import * as Clock from "effect/Clock"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Schedule from "effect/Schedule"
+import type * as Scope from "effect/Scope"
+import * as zlib from "node:zlib"
+import type * as LogEvent from "../LogEvent.ts"
+import * as Otlp from "./otlp.ts"
+
+/** Resolved exporter options. @internal */
+export interface Config {
+  readonly name: string
+  readonly url: string
+  readonly headers: Readonly<Record<string, string>>
+  readonly resource: ReadonlyArray<Otlp.KeyValue>
+  readonly encoding: "protobuf" | "json"
+  readonly gzip: boolean
+  readonly timeout: Duration.Duration
+  readonly maxRetries: number
+  readonly retryBase: Duration.Duration
+  readonly retryMax: Duration.Duration
+  readonly maxBatchSize: number
+  readonly maxQueueSize: number
+  readonly shutdownTimeout: Duration.Duration
+}
+
+/** A failed POST. @internal */
+export class ExportFailure extends Data.TaggedError("ExportFailure")<{
+  readonly message: string
+  readonly retryable: boolean
+  readonly retryAfterMillis: number | undefined
+  readonly cause?: unknown
+}> {}
+
+/** @internal */
+export interface Exporter {
+  readonly enqueue: (events: ReadonlyArray<LogEvent.LogEvent>) => void
+  /** Resolves once everything enqueued so far is delivered or counted; the last error, if any. */
+  readonly awaitIdle: Effect.Effect<string | undefined>
+  readonly takeLost: () => number
+  readonly requests: () => number
+}
+
+/**
+ * Starts the export fiber in the current scope. Closing the scope waits (up to
+ * `shutdownTimeout`) for the buffer to drain; what remains is reported on stderr.
+ *
+ * @internal
+ */
+export const start = (config: Config): Effect.Effect<Exporter, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const state = new State(config.maxQueueSize)
+    const post = makePost(config)
+    const schedule = Schedule.exponential(config.retryBase, 2).pipe(
+      Schedule.jittered,
+      Schedule.modifyDelay((meta: Schedule.Metadata<Duration.Duration, unknown>) => {
+        const input = meta.input as ExportFailure | undefined
+        if (input?.retryAfterMillis !== undefined) return Effect.succeed(Duration.millis(input.retryAfterMillis))
+        return Effect.succeed(Duration.min(meta.duration, config.retryMax))
+      })
+    )
+    const exportOnce = (events: ReadonlyArray<LogEvent.LogEvent>) =>
+      Effect.gen(function*() {
+        const observed = yield* Clock.currentTimeNanos
+        const data = Otlp.toLogsData(events, config.resource, observed.toString())
+        const body = config.encoding === "json" ? Buffer.from(Otlp.encodeJson(data), "utf8") : Otlp.encodeProtobuf(data)
+        const payload = config.gzip ? yield* gzip(body) : body
+        const rejected = yield* Effect.retry(Effect.suspend(() => {
+          state.requests++
+          return post(payload)
+        }), {
+          schedule,
+          times: config.maxRetries,
+          while: (e: ExportFailure) => e.retryable
+        })
+        return rejected
+      })
+
+    const loop: Effect.Effect<never> = Effect.forever(
+      Effect.gen(function*() {
+        yield* state.awaitWork
+        const events = state.take(config.maxBatchSize)
+        const exit = yield* Effect.result(exportOnce(events))
+        if (exit._tag === "Failure") {
+          state.lost += events.length
+          state.error = exit.failure.message
+        } else if (exit.success.rejected > 0) {
+          state.lost += Math.min(exit.success.rejected, events.length)
+          state.error = `collector rejected ${exit.success.rejected} log records${exit.success.message === "" ? "" : `: ${exit.success.message}`}`
+        }
+        state.done()
+      })
+    )
+    const fiber = yield* Effect.forkDetach(loop)
+    yield* Effect.addFinalizer(() =>
+      Effect.gen(function*() {
+        yield* Effect.timeoutOption(state.awaitIdle, config.shutdownTimeout)
+        yield* Fiber.interrupt(fiber)
+        const left = state.pendingCount + state.lost
+        if (left > 0) {
+          process.stderr.write(
+            `effect-fapilog: sink ${config.name} closed with ${left} log records not delivered` +
+              `${state.error === undefined ? "" : ` (last error: ${state.error})`}\n`
+          )
+        }
+      })
+    )
+    return {
+      enqueue: (events) => state.enqueue(events),
+      awaitIdle: state.awaitIdle,
+      takeLost: () => {
+        const n = state.lost
+        state.lost = 0
+        return n
+      },
+      requests: () => state.requests
+    }
+  })
+
+// -----------------------------------------------------------------------------
+// internal
+// -----------------------------------------------------------------------------
+
+class State {
+  readonly maxQueueSize: number
+  pending: Array<LogEvent.LogEvent> = []
+  inflight = false
+  lost = 0
+  requests = 0
+  error: string | undefined = undefined
+  private wake: (() => void) | undefined = undefined
+  private idleWaiters: Array<() => void> = []
+
+  constructor(maxQueueSize: number) {
+    this.maxQueueSize = maxQueueSize
+  }
+
+  get pendingCount(): number {
+    return this.pending.length
+  }
+
+  enqueue(events: ReadonlyArray<LogEvent.LogEvent>): void {
+    for (const e of events) if (e.control === undefined) this.pending.push(e)
+    const over = this.pending.length - this.maxQueueSize
+    if (over > 0) {
+      this.pending.splice(0, over)
+      this.lost += over
+      this.error = `export buffer full (${this.maxQueueSize} records): ${over} oldest dropped`
+    }
+    const wake = this.wake
+    if (wake !== undefined && this.pending.length > 0) {
+      this.wake = undefined
+      wake()
+    }
+  }
+
+  get awaitWork(): Effect.Effect<void> {
+    return Effect.callback<void>((resume) => {
+      if (this.pending.length > 0) return resume(Effect.void)
+      this.wake = () => resume(Effect.void)
+      return Effect.sync(() => {
+        this.wake = undefined
+      })
+    })
+  }
+
+  take(n: number): Array<LogEvent.LogEvent> {
+    this.inflight = true
+    if (this.pending.length <= n) {
+      const all = this.pending
+      this.pending = []
+      return all
+    }
+    return this.pending.splice(0, n)
+  }
+
+  done(): void {
+    this.inflight = false
+    if (this.pending.length === 0) {
+      const waiters = this.idleWaiters
+      this.idleWaiters = []
+      for (const w of waiters) w()
+    }
+  }
+
+  get awaitIdle(): Effect.Effect<string | undefined> {
+    return Effect.callback<string | undefined>((resume) => {
+      const finish = () => {
+        const error = this.error
+        this.error = undefined
+        resume(Effect.succeed(error))
+      }
+      if (!this.inflight && this.pending.length === 0) return finish()
+      this.idleWaiters.push(finish)
+      return Effect.sync(() => {
+        const i = this.idleWaiters.indexOf(finish)
+        if (i >= 0) this.idleWaiters.splice(i, 1)
+      })
+    })
+  }
+}
+
+const gzip = (body: Uint8Array): Effect.Effect<Uint8Array> =>
+  Effect.callback<Uint8Array>((resume) => {
+    zlib.gzip(body, (err, out) => {
+      // gzip of an in-memory buffer does not fail in practice; send uncompressed if it does
+      resume(Effect.succeed(err ? body : out))
+    })
+  })
+
+const makePost = (config: Config) => {
+  const headers: Record<string, string> = {
+    ...config.headers,
+    "content-type": config.encoding === "json" ? "application/json" : "application/x-protobuf"
+  }
+  if (config.gzip) headers["content-encoding"] = "gzip"
+  const timeoutMessage = `export timed out after ${Duration.format(config.timeout)}`
+  return (payload: Uint8Array): Effect.Effect<{ readonly rejected: number; readonly message: string }, ExportFailure> =>
+    Effect.tryPromise({
+      try: async (signal) => {
+        const res = await fetch(config.url, { method: "POST", headers, body: payload, signal })
+        const body = new Uint8Array(await res.arrayBuffer())
+        return { status: res.status, retryAfter: res.headers.get("retry-after"), contentType: res.headers.get("content-type"), body }
+      },
+      catch: (cause) =>
+        new ExportFailure({
+          message: `POST ${config.url} failed: ${networkMessage(cause)}`,
+          retryable: true,
+          retryAfterMillis: undefined,
+          cause
+        })
+    }).pipe(
+      Effect.timeoutOrElse({
+        duration: config.timeout,
+        orElse: () => Effect.fail(new ExportFailure({ message: timeoutMessage, retryable: true, retryAfterMillis: undefined }))
+      }),
+      Effect.flatMap((res) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          if (res.status >= 200 && res.status < 300) return Effect.succeed(Otlp.rejectedRecords(res.body, res.contentType))
+          const retryable = res.status === 429 || res.status === 408 || res.status >= 500
+          const text = Buffer.from(res.body.subarray(0, 512)).toString("utf8").replace(/[\x00-\x1f\x7f]+/g, " ").trim()
+          return Effect.fail(
+            new ExportFailure({
+              message: `collector answered HTTP ${res.status}${text === "" ? "" : `: ${text}`}`,
+              retryable,
+              retryAfterMillis: retryable
+                ? Otlp.parseRetryAfter(res.retryAfter, now, Duration.toMillis(config.retryMax))
+                : undefined
+            })
+          )
+        })
+      )
+    )
+}
+
+const networkMessage = (cause: unknown): string => {
+  if (cause instanceof Error) {
+    const inner = (cause as { cause?: unknown }).cause
+    if (inner instanceof Error) return `${cause.message} (${inner.message})`
+    return cause.message
+  }
+  return String(cause)
+}
