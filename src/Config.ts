@@ -151,7 +151,7 @@ export const resolve = (options: Options = {}): Effect.Effect<Resolved, InvalidO
  *
  * | variable | meaning | default |
  * | --- | --- | --- |
- * | `FAPILOG_LEVEL` | minimum level (`Trace` … `Fatal`, case-insensitive names accepted by Effect) | `Info` |
+ * | `FAPILOG_LEVEL` | minimum level: `Trace`, `Debug`, `Info`, `Warn`, `Error`, `Fatal`, `All`, `None` (any case) | `Info` |
  * | `FAPILOG_FORMAT` | `json` or `pretty` on stdout | `json` |
  * | `FAPILOG_FILE` | also append JSON lines to this file | none |
  * | `FAPILOG_QUEUE_CAPACITY` | positive integer | `10000` |
@@ -176,7 +176,19 @@ export const resolve = (options: Options = {}): Effect.Effect<Resolved, InvalidO
  * @category constructors
  */
 export const fromEnv: EffectConfig.Config<Options> = EffectConfig.all({
-  level: EffectConfig.LogLevel("FAPILOG_LEVEL").pipe(EffectConfig.withDefault<LogLevel.LogLevel>("Info")),
+  level: EffectConfig.String("FAPILOG_LEVEL").pipe(
+    EffectConfig.withDefault("Info"),
+    EffectConfig.mapEffect((raw) => {
+      const level = levelNames.get(raw.trim().toLowerCase())
+      return level !== undefined ? Effect.succeed(level) : Effect.fail(
+        new EffectConfig.ConfigError(
+          new ConfigProvider.SourceError({
+            message: `FAPILOG_LEVEL must be one of ${[...levelNames.values()].join(", ")} (any case), got ${raw}`
+          })
+        )
+      )
+    })
+  ),
   format: EffectConfig.Literals(["json", "pretty"], "FAPILOG_FORMAT").pipe(EffectConfig.withDefault<"json" | "pretty">("json")),
   file: EffectConfig.String("FAPILOG_FILE").pipe(EffectConfig.option),
   capacity: positiveInt("FAPILOG_QUEUE_CAPACITY", 10_000),
@@ -197,6 +209,10 @@ export const fromEnv: EffectConfig.Config<Options> = EffectConfig.all({
     mode: env.mode
   }
 }))
+
+const levelNames = new Map<string, LogLevel.LogLevel>(
+  (["All", "Trace", "Debug", "Info", "Warn", "Error", "Fatal", "None"] as const).map((l) => [l.toLowerCase(), l])
+)
 
 function positiveInt(name: string, fallback: number): EffectConfig.Config<number> {
   return EffectConfig.Int(name).pipe(

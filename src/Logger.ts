@@ -293,6 +293,7 @@ export const makeLoggers = (config: Config.Resolved): Effect.Effect<LoggersShape
     const sharedWriters = yield* openSinks(config.sinks, config)
     const live = new Set<Worker.Worker>()
     const pendingOptions = new Map<string, NamedOptions | undefined>()
+    const builtWith = new WeakMap<NamedLogger, NamedOptions | undefined>()
 
     const build = (name: string, options: NamedOptions | undefined) =>
       Effect.gen(function*() {
@@ -313,7 +314,9 @@ export const makeLoggers = (config: Config.Resolved): Effect.Effect<LoggersShape
         live.add(worker)
         yield* Effect.addFinalizer(() => Effect.sync(() => live.delete(worker)))
         yield* leakGuard(worker)
-        return makeFacade(worker, name, options?.level ?? config.level, options?.fields)
+        const facade = makeFacade(worker, name, options?.level ?? config.level, options?.fields)
+        builtWith.set(facade, options)
+        return facade
       })
 
     const layerMap = yield* LayerMap.make(
@@ -361,12 +364,14 @@ export const makeLoggers = (config: Config.Resolved): Effect.Effect<LoggersShape
         pendingOptions.set(name, options)
         const ctx = yield* layerMap.contextEffect(name)
         pendingOptions.delete(name)
-        return Context.get(ctx, Facade)
+        const facade = Context.get(ctx, Facade)
+        if (options !== undefined) yield* warnIgnored(facade, builtWith.get(facade), options)
+        return facade
       }))
 
     const named = (name: string, options?: NamedOptions): Effect.Effect<NamedLogger, Sink.SinkError> => {
-      if (config.idleTimeToLive !== undefined) return namedWithTtl(name, options)
       const hit = cache.get(name)
+      if (config.idleTimeToLive !== undefined && hit === undefined) return namedWithTtl(name, options)
       if (hit !== undefined) {
         return options === undefined ? Effect.succeed(hit.facade) : Effect.as(warnIgnored(hit.facade, hit.options, options), hit.facade)
       }
@@ -386,7 +391,8 @@ export const makeLoggers = (config: Config.Resolved): Effect.Effect<LoggersShape
         )
       })
 
-    const root = yield* named(config.rootName).pipe(Effect.orDie)
+    // the root is never subject to the idle TTL: plain Effect.log writes through it
+    const root = yield* acquire(config.rootName, undefined).pipe(Effect.orDie)
 
     const service: LoggersShape = {
       root,
@@ -398,7 +404,7 @@ export const makeLoggers = (config: Config.Resolved): Effect.Effect<LoggersShape
         }),
       cachedNames: config.idleTimeToLive === undefined
         ? Effect.sync(() => Array.from(cache.keys()))
-        : Effect.map(RcMap.keys(layerMap.rcMap), (keys) => Array.from(keys)),
+        : Effect.map(RcMap.keys(layerMap.rcMap), (keys) => Array.from(new Set([...cache.keys(), ...keys]))),
       clearCache: Effect.suspend(() =>
         Effect.forEach(
           Array.from(cache.keys()).filter((name) => name !== config.rootName),

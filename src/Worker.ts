@@ -385,9 +385,18 @@ export const make = (
 
     // -- offering --------------------------------------------------------------------------------
 
+    const released = () => {
+      stats.drop("logger released", 1)
+      stderrOnce(
+        `effect-fapilog: logger "${options.name}" was used after it was released (scope closed, cache ` +
+          `cleared or idle TTL); its events are dropped and counted. Look the logger up again instead of keeping it.\n`
+      )
+    }
+
     const offerUnsafe = (event: LogEvent.LogEvent): void => {
       stats.eventsIn++
       if (stats.mode === "sync") return writeInlineUnsafe([event])
+      if (q.ended) return released()
       if (q.ordinary >= options.capacity) {
         switch (options.policy) {
           case "dropNewest":
@@ -409,7 +418,8 @@ export const make = (
 
     const offerBlocking = (event: LogEvent.LogEvent): Effect.Effect<void> =>
       Effect.suspend(() => {
-        if (q.ended || stats.mode === "sync") return Effect.sync(() => writeInlineUnsafe([event]))
+        if (q.ended) return Effect.sync(released)
+        if (stats.mode === "sync") return Effect.sync(() => writeInlineUnsafe([event]))
         if (q.ordinary < options.capacity) {
           q.push(event)
           return Effect.void
@@ -504,7 +514,7 @@ const healthRank: Record<Health, number> = { healthy: 0, degraded: 1, failing: 2
 const healthNames: ReadonlyArray<Health> = ["healthy", "degraded", "failing"]
 
 /** Reasons that mean an event was lost, not removed on purpose; they trigger the WARN summary. */
-const lossReasons = new Set(["queue full", "sink failure", "worker failure", "drain timeout"])
+const lossReasons = new Set(["queue full", "sink failure", "worker failure", "drain timeout", "logger released"])
 
 class Stats {
   readonly options: Options

@@ -45,6 +45,12 @@ describe("Config.fromEnv", () => {
       assert.strictEqual(options.mode, "sync")
     }))
 
+  it.effect("FAPILOG_LEVEL accepts any case", () =>
+    Effect.gen(function*() {
+      assert.strictEqual((yield* Config.fromEnv.pipe(withEnv({ FAPILOG_LEVEL: "debug" }))).level, "Debug")
+      assert.strictEqual((yield* Config.fromEnv.pipe(withEnv({ FAPILOG_LEVEL: "WARN" }))).level, "Warn")
+    }))
+
   for (
     const [variable, value] of [
       ["FAPILOG_QUEUE_CAPACITY", "lots"],

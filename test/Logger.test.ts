@@ -267,6 +267,52 @@ describe("Logger.named", () => {
     )
   })
 
+  it.effect("the root logger is exempt from the idle TTL: Effect.log keeps writing", () => {
+    const memory = Sink.memory()
+    return Effect.gen(function*() {
+      yield* withLayer(
+        memory,
+        Effect.gen(function*() {
+          yield* Effect.logInfo("before")
+          yield* TestClock.adjust("2 minutes")
+          for (let i = 0; i < 20; i++) yield* Effect.yieldNow
+          assert.include(yield* Logger.cachedNames, "root")
+          yield* Effect.logInfo("after")
+        }),
+        { idleTimeToLive: "1 minute" }
+      )
+      assert.deepStrictEqual(memory.eventsUnsafe().map((e) => e.message), ["before", "after"])
+    })
+  })
+
+  it.effect("with an idle TTL, different options still get one WARN", () => {
+    const memory = Sink.memory()
+    return withLayer(
+      memory,
+      Effect.gen(function*() {
+        const first = yield* Logger.named("ttl-cfg", { level: "Warn" })
+        const second = yield* Logger.named("ttl-cfg", { level: "Debug" })
+        assert.strictEqual(first, second)
+        yield* first.flush
+        assert.strictEqual(memory.eventsUnsafe().filter((e) => e.message.includes("were ignored")).length, 1)
+      }),
+      { idleTimeToLive: "1 minute" }
+    )
+  })
+
+  it.effect("a facade used after it was released drops and counts its events", () =>
+    withLayer(
+      Sink.memory(),
+      Effect.gen(function*() {
+        const stale = yield* Logger.named("stale")
+        yield* Logger.invalidate("stale")
+        yield* stale.info("into the void")
+        const m = yield* stale.metrics
+        assert.strictEqual(m.dropped["logger released"], 1)
+        assert.strictEqual(m.workerFibers, 0)
+      })
+    ))
+
   it.effect("per-name sinks are opened for that name only", () => {
     const shared = Sink.memory()
     const own = Sink.memory()
