@@ -159,6 +159,7 @@ export const resolve = (options: Options = {}): Effect.Effect<Resolved, InvalidO
  * | `FAPILOG_BATCH_SIZE` | positive integer | `256` |
  * | `FAPILOG_BATCH_WAIT` | duration (`50 millis`) | `50 millis` |
  * | `FAPILOG_MODE` | `async` or `sync` | `async` |
+ * | `OTEL_EXPORTER_OTLP_LOGS_ENDPOINT` / `OTEL_EXPORTER_OTLP_ENDPOINT` | also export over OTLP/HTTP (see `Sink.otlpFromEnv` for the other `OTEL_*` variables) | none |
  *
  * A bad value is a `ConfigError` naming the variable when the layer is built.
  *
@@ -197,10 +198,12 @@ export const fromEnv: EffectConfig.Config<Options> = EffectConfig.all({
   ),
   batchSize: positiveInt("FAPILOG_BATCH_SIZE", 256),
   batchWait: EffectConfig.Duration("FAPILOG_BATCH_WAIT").pipe(EffectConfig.withDefault<Duration.Input>("50 millis")),
-  mode: EffectConfig.Literals(["async", "sync"], "FAPILOG_MODE").pipe(EffectConfig.withDefault<Worker.Mode>("async"))
+  mode: EffectConfig.Literals(["async", "sync"], "FAPILOG_MODE").pipe(EffectConfig.withDefault<Worker.Mode>("async")),
+  otlp: Sink.otlpFromEnv
 }).pipe(EffectConfig.map((env): Options => {
-  const console = Sink.stdout({ format: env.format })
-  const sinks = env.file._tag === "Some" ? [console, Sink.file(env.file.value)] : [console]
+  const sinks: Array<Sink.Sink> = [Sink.stdout({ format: env.format })]
+  if (env.file._tag === "Some") sinks.push(Sink.file(env.file.value))
+  if (env.otlp !== undefined) sinks.push(env.otlp)
   return {
     level: env.level,
     sinks,

@@ -51,6 +51,16 @@ describe("Config.fromEnv", () => {
       assert.strictEqual((yield* Config.fromEnv.pipe(withEnv({ FAPILOG_LEVEL: "WARN" }))).level, "Warn")
     }))
 
+  it.effect("OTEL_EXPORTER_OTLP_ENDPOINT adds an OTLP sink", () =>
+    Effect.gen(function*() {
+      const options = yield* Config.fromEnv.pipe(withEnv({
+        OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4318",
+        OTEL_SERVICE_NAME: "checkout"
+      }))
+      assert.strictEqual(options.sinks!.length, 2)
+      assert.include(options.sinks![1]!.name, "otlp")
+    }))
+
   for (
     const [variable, value] of [
       ["FAPILOG_QUEUE_CAPACITY", "lots"],
