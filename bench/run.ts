@@ -9,9 +9,15 @@
  * `bench/results/latest.json`, `bench/results/latest.md` (the table) and `bench/results/latest.svg`
  * (a bar chart of events/s).
  *
- * Flags: `--quick` (200,000 events, 3 rounds), `--rounds N`, `--events N`, `--only a,b`,
- * `--named` (only the named-logger figures), `--no-named`, `--timeout SECONDS` (per child),
- * `--list`. See docs/benchmarks.md.
+ * Then (unless skipped) the extra figures of issues 4, 5 and 7, each from fresh child processes:
+ * the pipeline alone with and without sampler / aggregator (`bench/pipeline.ts`), the aggregator
+ * on the realistic mix and its heap (`bench/aggregation.ts`), the event-loop delay at a paced
+ * 100,000 events/s (`bench/eventloop.ts`), and memory over many events (`bench/memory.ts`); every
+ * issue target is checked against the figures of the same run.
+ *
+ * Flags: `--quick` (200,000 events, 3 rounds, shortened extras), `--rounds N`, `--events N`,
+ * `--only a,b`, `--named` (only the named-logger figures), `--no-named`, `--extras` (only the
+ * extra figures), `--no-extras`, `--timeout SECONDS` (per child), `--list`. See docs/benchmarks.md.
  *
  * @module
  */
@@ -22,6 +28,7 @@ import * as Chart from "./lib/Chart.ts"
 import * as Child from "./lib/Child.ts"
 import * as Report from "./lib/Report.ts"
 import type * as Runner from "./lib/Runner.ts"
+import * as Sections from "./lib/Sections.ts"
 import * as Systems from "./lib/Systems.ts"
 import * as Verify from "./lib/Verify.ts"
 
@@ -31,6 +38,7 @@ interface Options {
   readonly only: string | undefined
   readonly quick: boolean
   readonly named: "only" | "also" | "skip"
+  readonly extras: "only" | "also" | "skip"
   readonly timeoutMs: number
   readonly list: boolean
 }
@@ -41,15 +49,16 @@ const RESULTS_DIR = Path.join(BENCH_DIR, "results")
 const main = async (): Promise<void> => {
   const options = parseOptions(process.argv.slice(2))
   if (options.list) {
-    for (const system of Systems.all) process.stdout.write(`${system.id.padEnd(20)} ${system.label}\n`)
+    for (const system of Systems.all) process.stdout.write(`${system.id.padEnd(24)} ${system.label}\n`)
     return
   }
-  const systems = options.named === "only" ? [] : Systems.select(options.only)
+  const systems = options.named === "only" || options.extras === "only" ? [] : Systems.select(options.only)
   const startedAt = new Date()
   const machine = describeMachine()
   log(
     `effect-fapilog bench: ${options.events.toLocaleString("en-US")} events × ${options.rounds} rounds × ` +
       `${systems.length} systems${options.named === "skip" ? "" : " + named-logger figures"}` +
+      `${options.extras === "skip" ? "" : " + sampler/aggregator/event-loop/memory figures"}` +
       ` on ${machine.cpus}× ${machine.cpuModel}, Node ${machine.node}`
   )
 
@@ -64,10 +73,13 @@ const main = async (): Promise<void> => {
   }
 
   let named: Record<string, unknown> | undefined
-  if (options.named !== "skip") named = await runNamed(options)
+  if (options.named !== "skip" && options.extras !== "only") named = await runNamed(options)
+  let extras: Sections.Extras | undefined
+  if (options.extras !== "skip" && options.named !== "only") extras = await runExtras(options)
 
   const summaries = Report.summarize(systems, entries)
   const table = Report.markdown(summaries)
+  const checked = extras === undefined && systems.length === 0 ? [] : Sections.targets(summaries, extras ?? {})
   const finishedAt = new Date()
   const document = {
     startedAt: startedAt.toISOString(),
@@ -82,21 +94,28 @@ const main = async (): Promise<void> => {
     },
     summaries,
     rounds: entries,
-    ...(named === undefined ? {} : { named })
+    ...(named === undefined ? {} : { named }),
+    ...(extras === undefined ? {} : { extras }),
+    targets: checked
   }
-  // A named-only run must not overwrite the throughput table of the last full run.
-  const base = options.named === "only" ? "latest-named" : "latest"
+  // A named-only or extras-only run must not overwrite the throughput table of the last full run.
+  const base = options.named === "only" ? "latest-named" : options.extras === "only" ? "latest-extras" : "latest"
   const jsonPath = Path.join(RESULTS_DIR, `${base}.json`)
   await Fs.mkdir(RESULTS_DIR, { recursive: true })
   await Fs.writeFile(jsonPath, JSON.stringify(document, null, 2) + "\n")
   const namedText = named === undefined ? "" : Report.namedMarkdown(named)
-  if (systems.length > 0 || named !== undefined) {
+  const extrasText = Sections.markdown(extras ?? {}, checked)
+  if (systems.length > 0 || named !== undefined || extras !== undefined) {
     const workload = systems.length > 0
       ? ` · ${options.events.toLocaleString("en-US")} events, median of ${options.rounds} rounds`
       : ""
     const header = `<!-- ${document.command} · ${document.finishedAt} · ${machine.cpus}× ${machine.cpuModel}, ` +
       `Node ${machine.node}${workload} -->`
-    const body = [systems.length > 0 ? table : "", namedText === "" ? "" : `Named loggers:\n\n${namedText}`]
+    const body = [
+      systems.length > 0 ? table : "",
+      namedText === "" ? "" : `Named loggers:\n\n${namedText}`,
+      extrasText
+    ]
       .filter((part) => part !== "")
       .join("\n\n")
     await Fs.writeFile(Path.join(RESULTS_DIR, `${base}.md`), `${header}\n\n${body}\n`)
@@ -112,16 +131,18 @@ const main = async (): Promise<void> => {
     process.stdout.write(`${table}\n`)
   }
   if (named !== undefined) process.stdout.write(`\nnamed loggers (details in ${base}.json):\n${namedText}\n`)
+  if (extrasText !== "") process.stdout.write(`\n${extrasText}\n`)
   const failures = summaries.flatMap((summary) => summary.failures.map((failure) => `${summary.id} ${failure}`))
   const namedFailures = named === undefined
     ? []
     : Object.entries(named).flatMap(([part, value]) =>
       isRecord(value) && typeof value["failure"] === "string" ? [`named ${part}: ${value["failure"]}`] : []
     )
-  for (const failure of [...failures, ...namedFailures]) process.stdout.write(`FAILED ${failure}\n`)
+  const extraFailures = extras === undefined ? [] : Sections.failures(extras).map((failure) => `extras ${failure}`)
+  for (const failure of [...failures, ...namedFailures, ...extraFailures]) process.stdout.write(`FAILED ${failure}\n`)
   process.stdout.write(`\nwrote ${Path.relative(process.cwd(), jsonPath)}` +
     ` (${((finishedAt.getTime() - startedAt.getTime()) / 1000).toFixed(0)} s)\n`)
-  if (failures.length + namedFailures.length > 0) process.exitCode = 1
+  if (failures.length + namedFailures.length + extraFailures.length > 0) process.exitCode = 1
 }
 
 const runOne = async (
@@ -203,12 +224,111 @@ const runNamed = async (options: Options): Promise<Record<string, unknown>> => {
   return out
 }
 
+const runExtras = async (options: Options): Promise<Sections.Extras> => {
+  const quick = options.quick
+  const notes: Array<string> = []
+  if (quick) {
+    notes.push(
+      "--quick: pipeline 100,000 events × 3 rounds, mix seed 1 only, event-loop delay over 2 s (not 5 s), " +
+        "memory over 200,000 events and 5 rounds of 50,000 — not the issue's figures."
+    )
+  }
+  /** Runs one extra child; `expected` lines of `file` are checked when given. */
+  const part = async (
+    name: string,
+    script: string,
+    args: ReadonlyArray<string>,
+    nodeArgs: ReadonlyArray<string>,
+    check?: { readonly file: string; readonly expected: (result: Record<string, unknown>) => number }
+  ): Promise<Sections.Part> => {
+    const outcome = await Child.run(Path.join(BENCH_DIR, script), args, {
+      nodeArgs,
+      timeoutMs: options.timeoutMs,
+      label: name
+    })
+    if (outcome._tag === "Failed") {
+      log(`[${name}] FAILED: ${outcome.reason}`)
+      return { failure: outcome.reason }
+    }
+    if (!isRecord(outcome.result)) return { failure: `unexpected result line: ${JSON.stringify(outcome.result).slice(0, 200)}` }
+    let result: Record<string, unknown> = outcome.result
+    if (check !== undefined) {
+      const expected = check.expected(result)
+      const verdict = await Verify.jsonLines(check.file, expected)
+      result = { ...result, verified: verdict.ok, verifiedLines: verdict.lines }
+      if (!verdict.ok) {
+        result = { ...result, failure: `output check failed: ${verdict.problem ?? "?"} (${fmtInt(verdict.lines)} lines)` }
+      }
+    }
+    log(`[${name}] ${summarizeExtra(result)}`)
+    return result
+  }
+  const withDir = async <A>(name: string, f: (dir: string) => Promise<A>): Promise<A> => {
+    const dir = await Fs.mkdtemp(Path.join(Os.tmpdir(), `fapilog-bench-${name}-`))
+    try {
+      return await f(dir)
+    } finally {
+      await Fs.rm(dir, { recursive: true, force: true })
+    }
+  }
+
+  const pipeline = await part("pipeline", "pipeline.ts", [
+    "--events",
+    String(quick ? 100_000 : 500_000),
+    "--rounds",
+    String(quick ? 3 : 7)
+  ], [])
+  const mix = await part("mix", "aggregation.ts", ["--part", "mix", "--seeds", quick ? "1" : "1,2,3"], [])
+  const heap = await part("heap", "aggregation.ts", ["--part", "heap"], ["--expose-gc"])
+
+  const seconds = quick ? 2 : 5
+  const eventloop: Record<string, Sections.Part> = {}
+  for (const system of ["fapilog", "pino", "none"]) {
+    eventloop[system] = await withDir(`eventloop-${system}`, (dir) => {
+      const file = Path.join(dir, "out.jsonl")
+      const args = ["--system", system, "--file", file, "--rate", "100000", "--seconds", String(seconds)]
+      return part(
+        `eventloop ${system}`,
+        "eventloop.ts",
+        args,
+        [],
+        system === "none" ? undefined : { file, expected: (r) => Number(r["events"]) }
+      )
+    })
+  }
+
+  const memory: Record<string, Sections.Part> = {}
+  const memoryRuns = [
+    { name: "peak", args: ["--part", "peak", "--events", String(quick ? 200_000 : 1_000_000)] },
+    { name: "rounds", args: ["--part", "rounds", "--events", String(quick ? 50_000 : 200_000), "--rounds", "5"] }
+  ]
+  for (const run of memoryRuns) {
+    memory[run.name] = await withDir(`memory-${run.name}`, (dir) => {
+      const file = Path.join(dir, "out.jsonl")
+      return part(`memory ${run.name}`, "memory.ts", [...run.args, "--file", file], ["--expose-gc"], {
+        file,
+        expected: (r) => Number(r["linesExpected"])
+      })
+    })
+  }
+  return { pipeline, mix, heap, eventloop, memory, notes }
+}
+
+/** A one-line progress summary of an extra child's result. */
+const summarizeExtra = (result: Record<string, unknown>): string => {
+  const text = JSON.stringify(result, (key, value: unknown) =>
+    key === "perSeed" || key === "variants" || key === "msByRound" ? undefined :
+      typeof value === "number" && !Number.isInteger(value) ? Number(value.toPrecision(4)) : value)
+  return text.length > 400 ? `${text.slice(0, 400)}…` : text
+}
+
 const parseOptions = (argv: ReadonlyArray<string>): Options => {
   let events: number | undefined
   let rounds: number | undefined
   let only: string | undefined
   let quick = false
   let named: Options["named"] | undefined
+  let extras: Options["extras"] | undefined
   let timeoutMs = 180_000
   let list = false
   for (let i = 0; i < argv.length; i++) {
@@ -237,6 +357,12 @@ const parseOptions = (argv: ReadonlyArray<string>): Options => {
       case "--no-named":
         named = "skip"
         break
+      case "--extras":
+        extras = "only"
+        break
+      case "--no-extras":
+        extras = "skip"
+        break
       case "--timeout":
         timeoutMs = positiveInt(flag, value()) * 1000
         break
@@ -254,6 +380,8 @@ const parseOptions = (argv: ReadonlyArray<string>): Options => {
     quick,
     // The named-logger figures belong to the full run; --quick and --only skip them unless asked.
     named: named ?? (quick || only !== undefined ? "skip" : "also"),
+    // The extra figures run by default, shortened with --quick; --only skips them unless asked.
+    extras: extras ?? (only !== undefined ? "skip" : "also"),
     timeoutMs,
     list
   }

@@ -60,6 +60,18 @@ export const all: ReadonlyArray<System> = [
     runner: "runners/fapilog-effect-log.ts",
     writesFile: true
   },
+  {
+    id: "fapilog-full",
+    label: "effect-fapilog full pipeline (facade)",
+    runner: "runners/fapilog-full.ts",
+    writesFile: true
+  },
+  {
+    id: "fapilog-full-effect-log",
+    label: "effect-fapilog full pipeline (Effect.logInfo)",
+    runner: "runners/fapilog-full-effect-log.ts",
+    writesFile: true
+  },
   { id: "effect-noop", label: "floor: Effect.logInfo → no-op", runner: "runners/effect-noop.ts", writesFile: false }
 ]
 

@@ -1,0 +1,118 @@
+/**
+ * The non-repetitive "full pipeline" workload of issues 4, 5 and 7, shared by the runners, the
+ * in-process pipeline benchmark, the event-loop and the memory benchmarks.
+ *
+ * Events come in requests of {@link PER_REQUEST} lines: event `i` belongs to correlation id
+ * `req-${i >> 4}` and carries message `MESSAGES[i & 15]` (16 distinct messages, no `{`, so no
+ * template) and the fields `{ i, user: "alice" }`. The aggregator keys on (logger, level,
+ * template ?? message, correlation id), so every key occurs exactly once: nothing is ever
+ * aggregated, and the aggregator pays its full bookkeeping price (a new key per event, an LRU
+ * eviction per event once 1,000 keys are tracked).
+ *
+ * @module
+ */
+import * as Aggregator from "../../src/Aggregator.ts"
+import * as Enricher from "../../src/Enricher.ts"
+import * as LogEvent from "../../src/LogEvent.ts"
+import * as Pipeline from "../../src/Pipeline.ts"
+import * as Redactor from "../../src/Redactor.ts"
+import * as Sampler from "../../src/Sampler.ts"
+
+/** Lines per request (per correlation id). */
+export const PER_REQUEST = 16
+
+/** The 16 distinct messages of a request, one per line. */
+export const MESSAGES: ReadonlyArray<string> = Array.from(
+  { length: PER_REQUEST },
+  (_, k) => `request step ${String(k).padStart(2, "0")} done`
+)
+
+/**
+ * The correlation id of event `i`.
+ *
+ * @example
+ * ```ts
+ * import * as Workload from "./Workload.ts"
+ * Workload.correlationId(17) // "req-1"
+ * ```
+ */
+export const correlationId = (i: number): string => `req-${i >> 4}`
+
+/** The message of event `i`. */
+export const message = (i: number): string => MESSAGES[i & (PER_REQUEST - 1)]!
+
+/** Which stages a pipeline variant has. */
+export interface Stages {
+  readonly enrich?: boolean
+  readonly redact?: boolean
+  /** `undefined`: no sampler; otherwise `Sampler.byCorrelation({ rate })`. */
+  readonly samplerRate?: number | undefined
+  readonly aggregate?: boolean
+}
+
+/**
+ * The full default pipeline of issue 7:
+ * `Pipeline.compose(Enricher.pipeline({ service: "bench" }), Redactor.pipeline(),
+ * Sampler.byCorrelation({ rate: 1 }), Aggregator.repetitive())`.
+ *
+ * @example
+ * ```ts
+ * import * as Workload from "./Workload.ts"
+ * const pipeline = Workload.fullPipeline()
+ * ```
+ */
+export const fullPipeline = (): Pipeline.Pipeline =>
+  pipeline({ enrich: true, redact: true, samplerRate: 1, aggregate: true })
+
+/**
+ * A pipeline with the chosen stages, in the full pipeline's order (enrich, redact, sample,
+ * aggregate).
+ *
+ * @example
+ * ```ts
+ * import * as Workload from "./Workload.ts"
+ * const noSampler = Workload.pipeline({ enrich: true, redact: true, aggregate: true })
+ * ```
+ */
+export const pipeline = (stages: Stages): Pipeline.Pipeline => {
+  const parts: Array<Pipeline.Pipeline> = []
+  if (stages.enrich === true) parts.push(Enricher.pipeline({ service: "bench" }))
+  if (stages.redact === true) parts.push(Redactor.pipeline())
+  if (stages.samplerRate !== undefined) parts.push(Sampler.byCorrelation({ rate: stages.samplerRate }))
+  if (stages.aggregate === true) parts.push(Aggregator.repetitive())
+  return Pipeline.compose(...parts)
+}
+
+/**
+ * The workload as ready-made `LogEvent`s in chunks of `chunkSize` (what the worker hands to the
+ * pipeline), for in-process pipeline benchmarks: `events` ordinary events of logger `bench` at
+ * Info, 100 per simulated millisecond, with a `CorrelationEnd` control event after each request
+ * (as `Logger.withCorrelationId` sends one when its region ends).
+ *
+ * @example
+ * ```ts
+ * import * as Workload from "./Workload.ts"
+ * const chunks = Workload.chunks(1000, 256)
+ * ```
+ */
+export const chunks = (events: number, chunkSize: number): ReadonlyArray<ReadonlyArray<LogEvent.LogEvent>> => {
+  const start = Date.UTC(2024, 0, 1)
+  const all: Array<LogEvent.LogEvent> = []
+  for (let i = 0; i < events; i++) {
+    const cid = correlationId(i)
+    all.push(LogEvent.make({
+      timestamp: start + Math.floor(i / 100),
+      level: "Info",
+      logger: "bench",
+      message: message(i),
+      fields: { i, user: "alice" },
+      correlationId: cid
+    }))
+    if ((i & (PER_REQUEST - 1)) === PER_REQUEST - 1 || i === events - 1) {
+      all.push(LogEvent.correlationEnd(cid, start + Math.floor(i / 100)))
+    }
+  }
+  const out: Array<ReadonlyArray<LogEvent.LogEvent>> = []
+  for (let i = 0; i < all.length; i += chunkSize) out.push(all.slice(i, i + chunkSize))
+  return out
+}
