@@ -1,11 +1,12 @@
 /**
  * The OTLP sink against a real HTTP receiver on loopback. The receiver decodes JSON bodies with
- * JSON.parse and protobuf bodies with the small decoder below, written from the field numbers of
- * opentelemetry-proto (logs/v1/logs.proto, common/v1/common.proto, resource/v1/resource.proto).
+ * JSON.parse and protobuf bodies with the official OTLP definitions: the protobufjs static code
+ * that @opentelemetry/otlp-transformer generates from opentelemetry-proto.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Exit, Scope } from "effect"
+import { Cause, ConfigProvider, Effect, Exit, Scope } from "effect"
 import * as http from "node:http"
+import { createRequire } from "node:module"
 import type { AddressInfo } from "node:net"
 import * as zlib from "node:zlib"
 import * as Fapilog from "../src/Fapilog.ts"
@@ -21,6 +22,8 @@ import * as Otlp from "../src/internal/otlp.ts"
 interface Received {
   readonly path: string
   readonly headers: http.IncomingHttpHeaders
+  /** The body as sent; `body` is it gunzipped when `content-encoding: gzip`. */
+  readonly raw: Buffer
   readonly body: Buffer
   readonly at: number
 }
@@ -39,9 +42,9 @@ const receiver = (replies: Array<Reply> = []) =>
         const parts: Array<Buffer> = []
         req.on("data", (c: Buffer) => parts.push(c))
         req.on("end", () => {
-          let body = Buffer.concat(parts)
-          if (req.headers["content-encoding"] === "gzip") body = zlib.gunzipSync(body)
-          received.push({ path: req.url ?? "", headers: req.headers, body, at: performance.now() })
+          const raw = Buffer.concat(parts)
+          const body = req.headers["content-encoding"] === "gzip" ? zlib.gunzipSync(raw) : raw
+          received.push({ path: req.url ?? "", headers: req.headers, raw, body, at: performance.now() })
           const reply = replies.shift() ?? { status: 200 }
           res.writeHead(reply.status, { "content-type": "application/json", ...reply.headers })
           res.end(reply.body ?? "{}")
@@ -69,91 +72,131 @@ const closedPort = Effect.callback<number>((resume) => {
 })
 
 // -----------------------------------------------------------------------------
-// a protobuf decoder for the test (independent of src/)
+// the official OTLP protobuf definitions (protobufjs static code generated from
+// opentelemetry-proto by @opentelemetry/otlp-transformer; independent of src/)
 // -----------------------------------------------------------------------------
 
-type Field = { readonly n: number; readonly wire: number; readonly v: bigint | Buffer }
+/** The decoded request as `toObject({ longs: String, defaults: true })` gives it, bytes as hex. */
+type AnyValue =
+  | { readonly stringValue: string }
+  | { readonly boolValue: boolean }
+  | { readonly intValue: string }
+  | { readonly doubleValue: number }
+  | { readonly arrayValue: { readonly values: ReadonlyArray<AnyValue> } }
+  | { readonly kvlistValue: { readonly values: ReadonlyArray<KeyValue> } }
+  | Record<string, never>
 
-const fields = (buf: Buffer): Array<Field> => {
-  const out: Array<Field> = []
-  let pos = 0
-  const varint = () => {
-    let r = 0n
-    let s = 0n
-    for (;;) {
-      const b = buf[pos++]
-      if (b === undefined) throw new Error("truncated")
-      r |= BigInt(b & 0x7f) << s
-      if (b < 0x80) return r
-      s += 7n
-    }
-  }
-  while (pos < buf.length) {
-    const key = Number(varint())
-    const n = key >> 3
-    const wire = key & 7
-    if (wire === 0) out.push({ n, wire, v: varint() })
-    else if (wire === 1) {
-      out.push({ n, wire, v: buf.subarray(pos, pos + 8) })
-      pos += 8
-    } else if (wire === 2) {
-      const len = Number(varint())
-      out.push({ n, wire, v: buf.subarray(pos, pos + len) })
-      pos += len
-    } else if (wire === 5) {
-      out.push({ n, wire, v: buf.subarray(pos, pos + 4) })
-      pos += 4
-    } else throw new Error(`wire type ${wire}`)
-  }
-  assert.strictEqual(pos, buf.length)
-  return out
+interface KeyValue {
+  readonly key: string
+  readonly value: AnyValue
 }
-const all = (buf: Buffer, n: number) => fields(buf).filter((f) => f.n === n).map((f) => f.v as Buffer)
-const one = (buf: Buffer, n: number) => fields(buf).find((f) => f.n === n)?.v
 
-const decodeAnyValue = (buf: Buffer): unknown => {
-  const f = fields(buf)[0]
-  if (f === undefined) return null
-  const v = f.v
-  switch (f.n) {
-    case 1:
-      return { string: (v as Buffer).toString("utf8") }
-    case 2:
-      return { bool: v === 1n }
-    case 3:
-      return { int: BigInt.asIntN(64, v as bigint).toString() }
-    case 4:
-      return { double: (v as Buffer).readDoubleLE(0) }
-    case 5:
-      return { array: all(v as Buffer, 1).map(decodeAnyValue) }
-    case 6:
-      return { kvlist: Object.fromEntries(all(v as Buffer, 1).map(decodeKeyValue)) }
-    default:
-      return { unknown: f.n }
-  }
+interface LogRecord {
+  readonly timeUnixNano: string
+  readonly observedTimeUnixNano: string
+  readonly severityNumber: number
+  readonly severityText: string
+  readonly body: AnyValue
+  readonly attributes: ReadonlyArray<KeyValue>
+  readonly droppedAttributesCount: number
+  readonly flags: number
+  readonly traceId: string
+  readonly spanId: string
 }
-const decodeKeyValue = (buf: Buffer): [string, unknown] => [
-  (one(buf, 1) as Buffer).toString("utf8"),
-  decodeAnyValue((one(buf, 2) as Buffer | undefined) ?? Buffer.alloc(0))
-]
 
-const decodeRequest = (buf: Buffer) =>
-  all(buf, 1).map((rl) => ({
-    resource: Object.fromEntries(all(one(rl, 1) as Buffer, 1).map(decodeKeyValue)),
-    scopes: all(rl, 2).map((sl) => ({
-      name: (one(one(sl, 1) as Buffer, 1) as Buffer).toString("utf8"),
-      records: all(sl, 2).map((r) => ({
-        time: (one(r, 1) as Buffer).readBigUInt64LE(0).toString(),
-        observed: (one(r, 11) as Buffer).readBigUInt64LE(0).toString(),
-        severityNumber: Number(one(r, 2) ?? 0n),
-        severityText: (one(r, 3) as Buffer).toString("utf8"),
-        body: decodeAnyValue(one(r, 5) as Buffer),
-        attributes: Object.fromEntries(all(r, 6).map(decodeKeyValue)),
-        traceId: (one(r, 9) as Buffer | undefined)?.toString("hex"),
-        spanId: (one(r, 10) as Buffer | undefined)?.toString("hex")
-      }))
-    }))
-  }))
+interface ScopeLogs {
+  readonly scope: {
+    readonly name: string
+    readonly version: string
+    readonly attributes: ReadonlyArray<KeyValue>
+    readonly droppedAttributesCount: number
+  }
+  readonly logRecords: ReadonlyArray<LogRecord>
+  readonly schemaUrl: string
+}
+
+interface ExportLogsServiceRequest {
+  readonly resourceLogs: ReadonlyArray<{
+    readonly resource: { readonly attributes: ReadonlyArray<KeyValue>; readonly droppedAttributesCount: number }
+    readonly scopeLogs: ReadonlyArray<ScopeLogs>
+    readonly schemaUrl: string
+  }>
+}
+
+/** The part of a protobufjs static message class the test uses (the generated root.d.ts has no types). */
+interface ProtobufType {
+  decode(bytes: Uint8Array): object
+  encode(message: object): { finish(): Uint8Array }
+  verify(message: object): string | null
+  toObject(message: object, options: { readonly longs: StringConstructor; readonly defaults: boolean }): object
+}
+
+const OfficialExportLogsServiceRequest: ProtobufType = createRequire(import.meta.url)(
+  "@opentelemetry/otlp-transformer/build/src/generated/root.js"
+).opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest
+
+const bytesToHex = (value: unknown): unknown => {
+  if (value instanceof Uint8Array) return Buffer.from(value).toString("hex")
+  if (Array.isArray(value)) return value.map(bytesToHex)
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, bytesToHex(v)]))
+  }
+  return value
+}
+
+/**
+ * Decodes with the official `ExportLogsServiceRequest` (throws on malformed bytes), checks it
+ * verifies, and checks that re-encoding gives as many bytes: the official decoder silently skips
+ * unknown fields and keeps only the last of a repeated scalar, so an equal length proves there
+ * were none. Every field comes back, defaults included, so a `deepStrictEqual` checks them all.
+ */
+const decodeRequest = (bytes: Uint8Array): ExportLogsServiceRequest => {
+  const message = OfficialExportLogsServiceRequest.decode(bytes)
+  assert.isNull(OfficialExportLogsServiceRequest.verify(message))
+  assert.strictEqual(OfficialExportLogsServiceRequest.encode(message).finish().length, bytes.length)
+  return bytesToHex(
+    OfficialExportLogsServiceRequest.toObject(message, { longs: String, defaults: true })
+  ) as ExportLogsServiceRequest
+}
+
+// expected values, built by hand
+const NONE: AnyValue = {}
+const str = (stringValue: string): AnyValue => ({ stringValue })
+const int = (n: number | bigint | string): AnyValue => ({ intValue: String(n) })
+const dbl = (doubleValue: number): AnyValue => ({ doubleValue })
+const bool = (boolValue: boolean): AnyValue => ({ boolValue })
+const arr = (...values: Array<AnyValue>): AnyValue => ({ arrayValue: { values } })
+const kvs = (entries: Record<string, AnyValue>): Array<KeyValue> =>
+  Object.entries(entries).map(([key, value]) => ({ key, value }))
+const kvl = (entries: Record<string, AnyValue>): AnyValue => ({ kvlistValue: { values: kvs(entries) } })
+
+const record = (r: {
+  readonly time: string
+  readonly observed: string
+  readonly severity: readonly [number, string]
+  readonly body: AnyValue
+  readonly attributes?: Array<KeyValue>
+  readonly dropped?: number
+  readonly traceId?: string
+  readonly spanId?: string
+}): LogRecord => ({
+  timeUnixNano: r.time,
+  observedTimeUnixNano: r.observed,
+  severityNumber: r.severity[0],
+  severityText: r.severity[1],
+  body: r.body,
+  attributes: r.attributes ?? [],
+  droppedAttributesCount: r.dropped ?? 0,
+  flags: 0, // LogEvent carries no trace flags, so none are sent
+  traceId: r.traceId ?? "",
+  spanId: r.spanId ?? ""
+})
+
+const scope = (name: string, logRecords: Array<LogRecord>): ScopeLogs => ({
+  scope: { name, version: "", attributes: [], droppedAttributesCount: 0 },
+  logRecords,
+  schemaUrl: ""
+})
 
 // -----------------------------------------------------------------------------
 // events
@@ -180,6 +223,186 @@ const events = (): Array<LogEvent.LogEvent> => [
 ]
 
 const fast = { retryBase: "10 millis", retryMax: "50 millis" } as const
+
+/** Values at every edge of the conversion: hostile objects, limits, non-finite and huge numbers. */
+const edgeEvent = (): LogEvent.LogEvent => {
+  const cyclic: Record<string, unknown> = { a: 1 }
+  cyclic.self = cyclic
+  const getter = Object.defineProperty({}, "boom", {
+    enumerable: true,
+    get() {
+      throw new Error("nope")
+    }
+  })
+  const proxy = new Proxy({}, {
+    ownKeys() {
+      throw new Error("trap")
+    }
+  })
+  const err = new Error("bad")
+  err.stack = "Error: bad\n    at here"
+  return LogEvent.make({
+    timestamp: 1_700_000_000_127.25,
+    level: "Debug",
+    message: "h\u00e9llo\u0000\n\u65e5\u672c\ud800",
+    logger: "edge",
+    annotations: { region: "eu" },
+    fields: {
+      cyclic,
+      getter,
+      proxy,
+      sym: Symbol("s"),
+      fn: function named() {},
+      nan: NaN,
+      inf: -Infinity,
+      huge: 2n ** 70n,
+      min: -(2n ** 63n),
+      max: Number.MAX_SAFE_INTEGER,
+      neg: -5,
+      float: 2 ** 60,
+      deep: { a: { b: { c: { d: { e: { f: 1 } } } } } },
+      err,
+      map: new Map([["k", 1]]),
+      text: "a\u0000b\n\u2028\ud800",
+      long: "x".repeat(20_000),
+      list: Array.from({ length: 1001 }, (_, i) => i % 2 === 0),
+      wide: Object.fromEntries(Array.from({ length: 201 }, (_, i) => [`k${i}`, i])),
+      u: undefined,
+      nul: null
+    },
+    traceId: "not-a-trace-id",
+    spanId: "0000000000000000"
+  })
+}
+
+const failure = Cause.fail(new Error("boom"))
+
+/** An error with a log span, a cause and upper-case ids. */
+const failedEvent = (): LogEvent.LogEvent =>
+  LogEvent.make({
+    timestamp: 1_700_000_000_200,
+    level: "Error",
+    message: "query failed",
+    logger: "db",
+    spans: [["query", 1_700_000_000_188]],
+    cause: failure,
+    traceId: TRACE.toUpperCase(),
+    spanId: SPAN.toUpperCase()
+  })
+
+/** More attributes than the 128 an OTLP record keeps: the rest are counted as dropped. */
+const crowdedEvent = (): LogEvent.LogEvent =>
+  LogEvent.make({
+    timestamp: 1_700_000_000_300,
+    level: "Warn",
+    message: "crowded",
+    logger: "db",
+    fields: Object.fromEntries(Array.from({ length: 130 }, (_, i) => [`f${i}`, i])),
+    correlationId: "req-2"
+  })
+
+/** The whole request {@link events} + edge + failed + crowded should decode to. */
+const expectedRequest = (observed: string): ExportLogsServiceRequest => ({
+  resourceLogs: [{
+    resource: {
+      attributes: kvs({
+        "service.name": str("checkout"),
+        "deployment.environment": str("test"),
+        "host.cpus": int(4),
+        build: kvl({ id: str("b-7"), ok: bool(true) }),
+        "telemetry.sdk.name": str("effect-fapilog"),
+        "telemetry.sdk.language": str("nodejs")
+      }),
+      droppedAttributesCount: 0
+    },
+    scopeLogs: [
+      scope("shop", [
+        record({
+          time: "1700000000123000000",
+          observed,
+          severity: [9, "INFO"],
+          body: str("order placed"),
+          attributes: kvs({
+            region: str("eu"),
+            n: int(42), // the field wins over the annotation, in the annotation's place
+            f: dbl(1.5),
+            ok: bool(true),
+            big: int(12),
+            nested: kvl({ a: arr(int(1), str("x"), NONE) }),
+            when: str("\"1970-01-01T00:00:00.000Z\""),
+            correlation_id: str("req-1")
+          }),
+          traceId: TRACE,
+          spanId: SPAN
+        }),
+        record({ time: "1700000000125000000", observed, severity: [1, "TRACE"], body: str("t") }),
+        record({ time: "1700000000126000000", observed, severity: [21, "FATAL"], body: str("f") })
+      ]),
+      scope("db", [
+        record({ time: "1700000000124000000", observed, severity: [17, "ERROR"], body: str("failed") }),
+        record({
+          time: "1700000000200000000",
+          observed,
+          severity: [17, "ERROR"],
+          body: str("query failed"),
+          attributes: kvs({
+            "log.spans": kvl({ query: int(12) }),
+            "exception.stacktrace": str(Cause.pretty(failure)),
+            "exception.type": str("Error"),
+            "exception.message": str("boom")
+          }),
+          traceId: TRACE,
+          spanId: SPAN
+        }),
+        record({
+          time: "1700000000300000000",
+          observed,
+          severity: [13, "WARN"],
+          body: str("crowded"),
+          attributes: Array.from({ length: 128 }, (_, i) => ({ key: `f${i}`, value: int(i) })),
+          dropped: 3 // f128, f129 and correlation_id
+        })
+      ]),
+      scope("edge", [
+        record({
+          time: "1700000000127250000",
+          observed,
+          severity: [5, "DEBUG"],
+          // a lone surrogate cannot be UTF-8: it arrives as U+FFFD
+          body: str("h\u00e9llo\u0000\n\u65e5\u672c\ufffd"),
+          attributes: kvs({
+            region: str("eu"),
+            cyclic: kvl({ a: int(1), self: str("{\"a\":1,\"self\":\"[Circular]\"}") }),
+            getter: kvl({ boom: str("[getter threw: nope]") }),
+            proxy: str("\"[Throws: trap]\""),
+            sym: str("\"Symbol(s)\""),
+            fn: str("\"[Function named]\""),
+            nan: str("NaN"),
+            inf: str("-Infinity"),
+            huge: str("1180591620717411303424"),
+            min: int("-9223372036854775808"),
+            max: int("9007199254740991"),
+            neg: int(-5),
+            float: dbl(2 ** 60),
+            deep: kvl({ a: kvl({ b: kvl({ c: kvl({ d: kvl({ e: str("{\"f\":1}") }) }) }) }) }),
+            err: str(JSON.stringify({ name: "Error", message: "bad", stack: "Error: bad\n    at here" })),
+            map: str("[[\"k\",1]]"),
+            text: str("a\u0000b\n\u2028\ufffd"),
+            long: str("x".repeat(16_384) + "\u2026[truncated]"),
+            list: arr(...Array.from({ length: 1000 }, (_, i) => bool(i % 2 === 0)), str("[1 more items]")),
+            wide: { kvlistValue: { values: [...Array.from({ length: 200 }, (_, i) => ({ key: `k${i}`, value: int(i) })), { key: "[truncated]", value: int(1) }] } },
+            u: NONE,
+            nul: NONE,
+            trace_id: str("not-a-trace-id"),
+            span_id: str("0000000000000000")
+          })
+        })
+      ])
+    ],
+    schemaUrl: ""
+  }]
+})
+
 
 // -----------------------------------------------------------------------------
 // tests
@@ -235,38 +458,46 @@ describe("Sink.otlp", () => {
       assert.strictEqual(writer.takeLost!(), 0)
     }).pipe(Effect.scoped))
 
-  it.live("protobuf (gzip): content type, encoding and every key field decode", () =>
-    Effect.gen(function*() {
-      const r = yield* receiver()
-      const writer = yield* Sink.otlp({ url: r.url, serviceName: "checkout", gzip: true }).open
-      yield* writer.write(Sink.makeBatch(events()))
-      yield* writer.flush!
-      assert.strictEqual(r.received.length, 1)
-      const req = r.received[0]!
-      assert.strictEqual(req.headers["content-type"], "application/x-protobuf")
-      assert.strictEqual(req.headers["content-encoding"], "gzip")
-      assert.isAbove(req.body.length, 100)
-      const [rl] = decodeRequest(req.body)
-      assert.deepStrictEqual(rl!.resource["service.name"], { string: "checkout" })
-      assert.deepStrictEqual(rl!.resource["telemetry.sdk.language"], { string: "nodejs" })
-      assert.deepStrictEqual(rl!.scopes.map((s) => s.name), ["shop", "db"])
-      const rec = rl!.scopes[0]!.records[0]!
-      assert.strictEqual(rec.time, "1700000000123000000")
-      assert.isAbove(Number(BigInt(rec.observed) / 1_000_000n), 0)
-      assert.strictEqual(rec.severityNumber, 9)
-      assert.strictEqual(rec.severityText, "INFO")
-      assert.deepStrictEqual(rec.body, { string: "order placed" })
-      assert.strictEqual(rec.traceId, TRACE)
-      assert.strictEqual(rec.spanId, SPAN)
-      assert.deepStrictEqual(rec.attributes.n, { int: "42" })
-      assert.deepStrictEqual(rec.attributes.f, { double: 1.5 })
-      assert.deepStrictEqual(rec.attributes.ok, { bool: true })
-      assert.deepStrictEqual(rec.attributes.nested, { kvlist: { a: { array: [{ int: "1" }, { string: "x" }, null] } } })
-      assert.deepStrictEqual(rl!.scopes.flatMap((s) => s.records.map((x) => x.severityNumber)), [9, 1, 21, 17])
-    }).pipe(Effect.scoped))
+  for (const gzip of [false, true]) {
+    it.live(`protobuf${gzip ? " (gzip)" : ""}: the official decoder finds every field of every record`, () =>
+      Effect.gen(function*() {
+        const r = yield* receiver()
+        const writer = yield* Sink.otlp({
+          url: r.url,
+          serviceName: "checkout",
+          resource: { "deployment.environment": "test", "host.cpus": 4, build: { id: "b-7", ok: true } },
+          gzip
+        }).open
+        const before = BigInt(Date.now()) * 1_000_000n
+        yield* writer.write(Sink.makeBatch([...events(), edgeEvent(), failedEvent(), crowdedEvent()]))
+        yield* writer.flush!
+        const after = BigInt(Date.now()) * 1_000_000n
+        assert.strictEqual(writer.takeLost!(), 0)
+        assert.strictEqual(r.received.length, 1)
+        const req = r.received[0]!
+        assert.strictEqual(req.path, "/v1/logs")
+        assert.strictEqual(req.headers["content-type"], "application/x-protobuf")
+        if (gzip) {
+          assert.strictEqual(req.headers["content-encoding"], "gzip")
+          assert.deepStrictEqual([...req.raw.subarray(0, 2)], [0x1f, 0x8b])
+          assert.isBelow(req.raw.length, req.body.length)
+        } else {
+          assert.isUndefined(req.headers["content-encoding"])
+          assert.isTrue(req.raw.equals(req.body))
+        }
+        const decoded = decodeRequest(req.body)
+        // the observed time is the export's clock reading, shared by the batch, within the test's
+        // wall-clock window (a second of slack for the clock's own origin)
+        const observed = decoded.resourceLogs[0]?.scopeLogs[0]?.logRecords[0]?.observedTimeUnixNano ?? "0"
+        assert.match(observed, /^\d{19}$/)
+        assert.isTrue(BigInt(observed) >= before - 1_000_000_000n, `observed ${observed} before ${before}`)
+        assert.isTrue(BigInt(observed) <= after + 1_000_000_000n, `observed ${observed} after ${after}`)
+        assert.deepStrictEqual(decoded, expectedRequest(observed))
+      }).pipe(Effect.scoped))
+  }
 
   it("protobuf: long strings, negative ints and large records keep their lengths (multi-byte varints)", () => {
-    const long = "é".repeat(70_000)
+    const long = "\u00e9".repeat(70_000)
     const event = LogEvent.make({
       timestamp: 1,
       level: "Warn",
@@ -274,12 +505,17 @@ describe("Sink.otlp", () => {
       logger: "x",
       fields: { neg: -5, list: Array.from({ length: 300 }, (_, i) => i) }
     })
-    const bytes = Buffer.from(Otlp.encodeProtobuf(Otlp.toLogsData([event], Otlp.resourceAttributes("s", undefined), "7")))
-    const rec = decodeRequest(bytes)[0]!.scopes[0]!.records[0]!
-    assert.strictEqual((rec.body as { string: string }).string.length, 16_384 + "…[truncated]".length)
-    assert.deepStrictEqual(rec.attributes.neg, { int: "-5" })
-    assert.strictEqual((rec.attributes.list as { array: Array<unknown> }).array.length, 300)
-    assert.strictEqual(rec.observed, "7")
+    const bytes = Otlp.encodeProtobuf(Otlp.toLogsData([event], Otlp.resourceAttributes("s", undefined), "7"))
+    assert.isAbove(bytes.length, 16_384 * 2) // length prefixes of 3 bytes
+    assert.deepStrictEqual(decodeRequest(bytes).resourceLogs[0]!.scopeLogs, [
+      scope("x", [record({
+        time: "1000000",
+        observed: "7",
+        severity: [13, "WARN"],
+        body: str("\u00e9".repeat(16_384) + "\u2026[truncated]"),
+        attributes: kvs({ neg: int(-5), list: arr(...Array.from({ length: 300 }, (_, i) => int(i))) })
+      })])
+    ])
   })
 
   it("hostile values become strings, never throw", () => {
@@ -310,9 +546,10 @@ describe("Sink.otlp", () => {
     assert.property(attrs.proxy, "stringValue")
     assert.deepStrictEqual(attrs.nan, { stringValue: "NaN" })
     assert.deepStrictEqual(attrs.huge, { stringValue: (2n ** 70n).toString() })
-    // and both encodings accept the tree
-    assert.isAbove(Otlp.encodeProtobuf(data).length, 0)
-    assert.doesNotThrow(() => JSON.parse(Otlp.encodeJson(data)))
+    // and both encodings carry the same tree (the official decoder reads the protobuf one)
+    const json = JSON.parse(Otlp.encodeJson(data))
+    const decoded = decodeRequest(Otlp.encodeProtobuf(data))
+    assert.deepStrictEqual(decoded.resourceLogs[0]!.scopeLogs[0]!.logRecords[0]!.attributes, json.resourceLogs[0].scopeLogs[0].logRecords[0].attributes)
   })
 
   it.live("503 then 200: retried and delivered once", () =>
