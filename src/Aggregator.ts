@@ -94,6 +94,18 @@ export interface Options {
  * whose value was not one of those kept. Primitive values are compared by value, objects by
  * reference.
  *
+ * @example
+ * ```ts
+ * import * as Aggregator from "effect-fapilog/Aggregator"
+ * import type * as LogEvent from "effect-fapilog/LogEvent"
+ *
+ * // e.g. `{ values: ["a", "b", "c"], more: 0 }` for a field `key` that took three values
+ * const varied = (event: LogEvent.LogEvent): Array<string> =>
+ *   Object.entries(Aggregator.summary(event)?._distinct ?? {}).map(
+ *     ([field, d]: [string, Aggregator.Distinct]) => `${field}: ${d.values.length} values (+${d.more} others)`
+ *   )
+ * ```
+ *
  * @since 0.1.0
  * @category models
  */
@@ -109,6 +121,21 @@ export interface Distinct {
  * absorbed occurrences (their `Clock` timestamps); `_window_seconds` is the time between them;
  * `_distinct` is present only when some field varied. The event's own `timestamp` is the
  * emission time read from `Clock`.
+ *
+ * @example
+ * ```ts
+ * import type * as Aggregator from "effect-fapilog/Aggregator"
+ *
+ * // the fields of an aggregate standing for 250 occurrences seen within 4.5 seconds
+ * const summary: Aggregator.Summary = {
+ *   _aggregated: true,
+ *   _count: 250,
+ *   _first_occurrence: "2024-05-01T12:00:00.000Z",
+ *   _last_occurrence: "2024-05-01T12:00:04.500Z",
+ *   _window_seconds: 4.5,
+ *   _distinct: { key: { values: ["a", "b"], more: 0 } }
+ * }
+ * ```
  *
  * @since 0.1.0
  * @category models

@@ -16,6 +16,20 @@ import type * as Worker from "./Worker.ts"
 /**
  * Options of `Fapilog.layer` (all optional).
  *
+ * @example
+ * ```ts
+ * import { Fapilog, Sink } from "effect-fapilog"
+ * import type * as Config from "effect-fapilog/Config"
+ *
+ * const options: Config.Options = {
+ *   level: "Debug",
+ *   sinks: [Sink.stdout({ format: "pretty" })],
+ *   queue: { capacity: 50_000, policy: "dropNewest" },
+ *   batch: { maxSize: 512, maxWait: "100 millis" }
+ * }
+ * const layer = Fapilog.layer(options)
+ * ```
+ *
  * @since 0.1.0
  * @category models
  */
@@ -55,6 +69,16 @@ export interface Options {
 /**
  * Options with every default filled in.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as Config from "effect-fapilog/Config"
+ *
+ * const resolved: Config.Resolved = Effect.runSync(Config.resolve({ level: "Warn" }))
+ * resolved.capacity // 10000
+ * resolved.batchSize // 256
+ * ```
+ *
  * @since 0.1.0
  * @category models
  */
@@ -78,6 +102,16 @@ export interface Resolved {
 
 /**
  * Explicit options that cannot work (a capacity of 0, an unknown policy, …).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as Config from "effect-fapilog/Config"
+ *
+ * const program = Config.resolve({ queue: { capacity: 0 } }).pipe(
+ *   Effect.catchTag("InvalidOptions", (e) => Effect.logError(`bad option ${e.option}: ${e.message}`))
+ * )
+ * ```
  *
  * @since 0.1.0
  * @category errors

@@ -23,6 +23,15 @@ import * as Pipeline from "./Pipeline.ts"
  * runs on the worker fiber for every event. A dynamic enricher that throws does not stop the
  * pipeline: the event gets `_enricher_error` with the error's message instead.
  *
+ * @example
+ * ```ts
+ * import * as Enricher from "effect-fapilog/Enricher"
+ *
+ * const requestId: Enricher.Dynamic = (event) =>
+ *   event.correlationId === undefined ? undefined : { request_id: event.correlationId }
+ * const enrich = Enricher.make({ service: "api", dynamic: [requestId] })
+ * ```
+ *
  * @since 0.1.0
  * @category models
  */
@@ -30,6 +39,20 @@ export type Dynamic = (event: LogEvent) => Readonly<Record<string, unknown>> | u
 
 /**
  * Enrichment options.
+ *
+ * @example
+ * ```ts
+ * import * as Enricher from "effect-fapilog/Enricher"
+ *
+ * const options: Enricher.Options = {
+ *   service: "checkout",
+ *   version: "2.3.0",
+ *   environment: "staging",
+ *   host: false,
+ *   fields: { region: "eu-west-1" }
+ * }
+ * const stage = Enricher.pipeline(options)
+ * ```
  *
  * @since 0.1.0
  * @category models

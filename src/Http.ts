@@ -32,6 +32,20 @@ import * as Sampler from "./Sampler.ts"
  * (`/api/v1/payments/**` matches everything below `/api/v1/payments/`). A trailing `/` on the
  * path is ignored.
  *
+ * @example
+ * ```ts
+ * import * as Http from "effect-fapilog/Http"
+ *
+ * const options: Http.Options = {
+ *   rate: 0.05,
+ *   always: ["/api/v1/payments/**"],
+ *   never: ["/static/**"],
+ *   exclude: ["/health", "/ready"],
+ *   logger: "access"
+ * }
+ * const middleware = Http.middleware(options)
+ * ```
+ *
  * @since 0.1.0
  * @category models
  */
@@ -66,6 +80,15 @@ export interface Options {
 /**
  * What the middleware decided for the current request; read it with `yield* Http.CurrentRequest`
  * inside a handler (`undefined` outside the middleware).
+ *
+ * @example
+ * ```ts
+ * import type * as Http from "effect-fapilog/Http"
+ *
+ * // a request under an `always` path rule, whatever the rate
+ * const info: Http.RequestInfo = { correlationId: "req-1", sampled: true, rule: "always" }
+ * const header = info.sampled ? "1" : "0"
+ * ```
  *
  * @since 0.1.0
  * @category models
@@ -105,6 +128,14 @@ export const CurrentRequest: Context.Reference<RequestInfo | undefined> = Contex
 
 /**
  * The default correlation-id headers, in order of preference.
+ *
+ * @example
+ * ```ts
+ * import * as Http from "effect-fapilog/Http"
+ *
+ * // also accept the id set by an AWS load balancer, after the defaults
+ * const middleware = Http.middleware({ headers: [...Http.defaultHeaders, "x-amzn-trace-id"] })
+ * ```
  *
  * @since 0.1.0
  * @category constants

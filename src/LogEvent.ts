@@ -25,6 +25,15 @@ import * as References from "effect/References"
  * the fiber's `Effect.annotateLogs` record, held by reference (Effect replaces it on change, so
  * no copy is needed). `timestamp` is epoch milliseconds read from `Clock`.
  *
+ * @example
+ * ```ts
+ * import type * as LogEvent from "effect-fapilog/LogEvent"
+ *
+ * const line = (event: LogEvent.LogEvent): string =>
+ *   `${event.timestamp} ${event.level} [${event.logger}] ${event.message}` +
+ *   (event.correlationId === undefined ? "" : ` (${event.correlationId})`)
+ * ```
+ *
  * @since 0.1.0
  * @category models
  */
@@ -52,6 +61,17 @@ export interface LogEvent {
  *   worker calls `done` once everything before it has been written or deliberately dropped.
  * - `CorrelationEnd`: the region or request with this correlation id has ended.
  *
+ * @example
+ * ```ts
+ * import type * as LogEvent from "effect-fapilog/LogEvent"
+ *
+ * const describe = (event: LogEvent.LogEvent): string => {
+ *   const control: LogEvent.Control | undefined = event.control
+ *   if (control === undefined) return event.message
+ *   return control._tag === "Flush" ? "flush barrier" : `region ${control.correlationId} ended`
+ * }
+ * ```
+ *
  * @since 0.1.0
  * @category models
  */
@@ -62,6 +82,21 @@ export type Control =
 /**
  * The input to {@link make}: everything but `timestamp`, `level`, `message` and `logger` is
  * optional.
+ *
+ * @example
+ * ```ts
+ * import * as LogEvent from "effect-fapilog/LogEvent"
+ *
+ * const input: LogEvent.Input = {
+ *   timestamp: 1_700_000_000_000,
+ *   level: "Warn",
+ *   message: "slow query",
+ *   logger: "db",
+ *   fields: { ms: 1200 },
+ *   correlationId: "req-7"
+ * }
+ * const event = LogEvent.make(input)
+ * ```
  *
  * @since 0.1.0
  * @category models
@@ -110,6 +145,18 @@ export const CurrentCorrelationId: Context.Reference<string | undefined> = Conte
  * that only they are told when it ends). Set by `Logger.withCorrelationId`; events read their
  * `correlationId` from it first, then from {@link CurrentCorrelationId}.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Logger } from "effect-fapilog"
+ * import * as LogEvent from "effect-fapilog/LogEvent"
+ *
+ * const regionId = Effect.gen(function*() {
+ *   const region = yield* LogEvent.CurrentRegion
+ *   return region?.correlationId // "req-1"
+ * }).pipe(Logger.withCorrelationId("req-1"))
+ * ```
+ *
  * @since 0.1.0
  * @category references
  */
@@ -120,6 +167,16 @@ export const CurrentRegion: Context.Reference<Region | undefined> = Context.Refe
 
 /**
  * A correlation region, see {@link CurrentRegion}.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as LogEvent from "effect-fapilog/LogEvent"
+ *
+ * // prefer `Logger.withCorrelationId`, which also signals the region's end to the pipeline
+ * const region: LogEvent.Region = { correlationId: "req-1", receivers: new Set() }
+ * const program = Effect.provideService(Effect.logInfo("tagged req-1"), LogEvent.CurrentRegion, region)
+ * ```
  *
  * @since 0.1.0
  * @category models
@@ -162,6 +219,17 @@ export const make = (input: Input): LogEvent => ({
 /**
  * A flush barrier; `done` is called by the worker once everything before it is written.
  *
+ * @example
+ * ```ts
+ * import * as LogEvent from "effect-fapilog/LogEvent"
+ *
+ * let flushed = false
+ * const barrier = LogEvent.flushMarker(() => {
+ *   flushed = true
+ * })
+ * LogEvent.isControl(barrier) // true
+ * ```
+ *
  * @since 0.1.0
  * @category constructors
  */
@@ -169,6 +237,14 @@ export const flushMarker = (done: () => void, timestamp = 0): LogEvent => contro
 
 /**
  * A correlation-end signal for `correlationId`.
+ *
+ * @example
+ * ```ts
+ * import * as LogEvent from "effect-fapilog/LogEvent"
+ *
+ * const end = LogEvent.correlationEnd("req-1")
+ * end.control // { _tag: "CorrelationEnd", correlationId: "req-1" }
+ * ```
  *
  * @since 0.1.0
  * @category constructors
@@ -206,6 +282,17 @@ export const fromOptions = (options: Logger.Options<unknown>, logger: string): L
 /**
  * Builds an event from the current fiber's context (annotations, spans, correlation id, current
  * span). Used by facades; the level check has already happened.
+ *
+ * @example
+ * ```ts
+ * import { Clock, Effect } from "effect"
+ * import * as LogEvent from "effect-fapilog/LogEvent"
+ *
+ * const capture = Effect.flatMap(Clock.currentTimeMillis, (now) =>
+ *   Effect.withFiber((fiber) =>
+ *     Effect.succeed(LogEvent.fromFiber(fiber, now, "Info", "captured", "app", { step: 1 }, undefined, undefined))
+ *   ))
+ * ```
  *
  * @since 0.1.0
  * @category constructors
@@ -250,6 +337,16 @@ export const fromFiber = (
  * the context object whenever a reference changes, so consecutive log calls from the same fiber
  * and region share one lookup instead of one per reference per call.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as LogEvent from "effect-fapilog/LogEvent"
+ *
+ * const annotations = Effect.withFiber((fiber) => Effect.succeed(LogEvent.contextOf(fiber).annotations)).pipe(
+ *   Effect.annotateLogs("user", "ann")
+ * ) // { user: "ann" }
+ * ```
+ *
  * @since 0.1.0
  * @category getters
  */
@@ -272,6 +369,17 @@ export const contextOf = (fiber: Fiber.Fiber<unknown, unknown>): FiberContext =>
 
 /**
  * The per-context part of an event, see {@link contextOf}.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as LogEvent from "effect-fapilog/LogEvent"
+ *
+ * const correlationId = Effect.withFiber((fiber) => {
+ *   const ctx: LogEvent.FiberContext = LogEvent.contextOf(fiber)
+ *   return Effect.succeed(ctx.correlationId)
+ * })
+ * ```
  *
  * @since 0.1.0
  * @category models
@@ -296,6 +404,13 @@ let lastFiberContext: FiberContext = {
 /**
  * Whether the event is a control signal rather than something to write.
  *
+ * @example
+ * ```ts
+ * import * as LogEvent from "effect-fapilog/LogEvent"
+ *
+ * const ordinary = (events: ReadonlyArray<LogEvent.LogEvent>) => events.filter((e) => !LogEvent.isControl(e))
+ * ```
+ *
  * @since 0.1.0
  * @category guards
  */
@@ -303,6 +418,15 @@ export const isControl = (event: LogEvent): boolean => event.control !== undefin
 
 /**
  * Numeric severity: Trace 1, Debug 2, Info 3, Warn 4, Error 5, Fatal 6 (0 for control events).
+ *
+ * @example
+ * ```ts
+ * import * as LogEvent from "effect-fapilog/LogEvent"
+ *
+ * const event = LogEvent.make({ timestamp: 0, level: "Warn", message: "disk 90% full", logger: "ops" })
+ * LogEvent.severity(event) // 4
+ * LogEvent.severity(LogEvent.correlationEnd("req-1")) // 0
+ * ```
  *
  * @since 0.1.0
  * @category getters
@@ -312,6 +436,17 @@ export const severity = (event: LogEvent): number =>
 
 /**
  * Numeric severity of a level name, as {@link severity}.
+ *
+ * @example
+ * ```ts
+ * import * as LogEvent from "effect-fapilog/LogEvent"
+ * import * as Pipeline from "effect-fapilog/Pipeline"
+ *
+ * const warnOrAbove = Pipeline.mapEvents(
+ *   (e) => LogEvent.severity(e) >= LogEvent.levelSeverity.Warn ? e : undefined,
+ *   "below warn"
+ * )
+ * ```
  *
  * @since 0.1.0
  * @category getters
@@ -329,6 +464,13 @@ export const levelSeverity: Readonly<Record<LogLevel.LogLevel, number>> = {
 
 /**
  * Whether the event is at level Error or Fatal (never sampled out, never aggregated).
+ *
+ * @example
+ * ```ts
+ * import * as LogEvent from "effect-fapilog/LogEvent"
+ *
+ * const errors = (events: ReadonlyArray<LogEvent.LogEvent>) => events.filter(LogEvent.isErrorOrAbove)
+ * ```
  *
  * @since 0.1.0
  * @category guards
@@ -358,6 +500,14 @@ export const withFields = (event: LogEvent, extra: Readonly<Record<string, unkno
 
 /**
  * A copy of the event with another message.
+ *
+ * @example
+ * ```ts
+ * import * as LogEvent from "effect-fapilog/LogEvent"
+ *
+ * const event = LogEvent.make({ timestamp: 0, level: "Info", message: "hello", logger: "app" })
+ * const prefixed = LogEvent.withMessage(event, `[${event.logger}] ${event.message}`)
+ * ```
  *
  * @since 0.1.0
  * @category combinators

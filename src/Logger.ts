@@ -27,6 +27,21 @@ import * as Worker from "./Worker.ts"
  * Fields given at a call site: a record, or a function evaluated only when the level is enabled
  * (so expensive context costs nothing when filtered out).
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Logger } from "effect-fapilog"
+ *
+ * const cache = new Map<string, string>()
+ * const program = Effect.gen(function*() {
+ *   const log = yield* Logger.named("cache")
+ *   const eager: Logger.Fields = { key: "user:42" }
+ *   const lazy: Logger.Fields = () => ({ entries: cache.size, keys: [...cache.keys()] })
+ *   yield* log.info("hit", eager)
+ *   yield* log.debug("state", lazy) // the function runs only when Debug is enabled
+ * })
+ * ```
+ *
  * @since 0.1.0
  * @category models
  */
@@ -34,6 +49,21 @@ export type Fields = Readonly<Record<string, unknown>> | (() => Readonly<Record<
 
 /**
  * One entry of {@link NamedLogger.batch}.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Logger } from "effect-fapilog"
+ *
+ * const program = Effect.gen(function*() {
+ *   const log = yield* Logger.named("import")
+ *   const entries: ReadonlyArray<Logger.Entry> = [
+ *     { level: "Info", message: "row imported", fields: { row: 1 } },
+ *     { level: "Warn", message: "row skipped", fields: { row: 2, reason: "duplicate" } }
+ *   ]
+ *   yield* log.batch(entries)
+ * })
+ * ```
  *
  * @since 0.1.0
  * @category models
@@ -49,6 +79,19 @@ export interface Entry {
  *
  * A message containing `{name}` placeholders is a template: the placeholders are filled from the
  * fields and the template itself is kept on the event (the aggregator keys on it).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import type { Logger } from "effect-fapilog"
+ *
+ * const checkout = (log: Logger.NamedLogger, orderId: string) =>
+ *   Effect.gen(function*() {
+ *     const orderLog = log.with({ order_id: orderId })
+ *     yield* orderLog.info("checkout started")
+ *     yield* orderLog.warn("payment retry {attempt}", { attempt: 2 }) // "payment retry 2"
+ *   })
+ * ```
  *
  * @since 0.1.0
  * @category models
@@ -76,6 +119,18 @@ export interface NamedLogger {
 /**
  * Per-name options, honoured at first use (the first configuration wins).
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Logger } from "effect-fapilog"
+ *
+ * const options: Logger.NamedOptions = { level: "Debug", fields: { component: "db" } }
+ * const program = Effect.gen(function*() {
+ *   const log = yield* Logger.named("db", options)
+ *   yield* log.debug("connected")
+ * })
+ * ```
+ *
  * @since 0.1.0
  * @category models
  */
@@ -88,6 +143,19 @@ export interface NamedOptions {
 
 /**
  * The `Loggers` service: the named-logger cache of one `Fapilog.layer`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Logger } from "effect-fapilog"
+ *
+ * const program = Effect.gen(function*() {
+ *   const loggers: Logger.LoggersShape = yield* Logger.Loggers
+ *   const log = yield* loggers.named("jobs")
+ *   const names = yield* loggers.cachedNames
+ *   yield* log.info(`${names.length} loggers cached`)
+ * })
+ * ```
  *
  * @since 0.1.0
  * @category models
@@ -106,6 +174,17 @@ export interface LoggersShape {
 
 /**
  * The service that `FapilogLive` and `Fapilog.layer` provide.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Fapilog, Logger } from "effect-fapilog"
+ *
+ * const program = Effect.gen(function*() {
+ *   const loggers = yield* Logger.Loggers
+ *   yield* loggers.root.info("through the service")
+ * }).pipe(Effect.provide(Fapilog.layer()))
+ * ```
  *
  * @since 0.1.0
  * @category services
@@ -155,6 +234,17 @@ export function named(
 /**
  * The root facade, the one plain `Effect.log*` writes through.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Logger } from "effect-fapilog"
+ *
+ * const program = Effect.gen(function*() {
+ *   const root = yield* Logger.root
+ *   yield* root.info("same worker as Effect.logInfo", { source: "facade" })
+ * })
+ * ```
+ *
  * @since 0.1.0
  * @category accessors
  */
@@ -162,6 +252,17 @@ export const root: Effect.Effect<NamedLogger, never, Loggers> = Effect.map(Logge
 
 /**
  * The names currently cached.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Logger } from "effect-fapilog"
+ *
+ * const program = Effect.gen(function*() {
+ *   yield* Logger.named("payments")
+ *   const names = yield* Logger.cachedNames // includes "payments"
+ * })
+ * ```
  *
  * @since 0.1.0
  * @category accessors
@@ -174,6 +275,18 @@ export const cachedNames: Effect.Effect<ReadonlyArray<string>, never, Loggers> =
 /**
  * Drains and removes every cached facade (except the root); a later `named` builds fresh ones.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Logger } from "effect-fapilog"
+ *
+ * // after a configuration reload: the next `named` calls build fresh facades
+ * const reload = Effect.gen(function*() {
+ *   yield* Logger.clearCache
+ *   const log = yield* Logger.named("payments", { level: "Debug" })
+ * })
+ * ```
+ *
  * @since 0.1.0
  * @category accessors
  */
@@ -181,6 +294,17 @@ export const clearCache: Effect.Effect<void, never, Loggers> = Effect.flatMap(Lo
 
 /**
  * Drains and removes the cached facade of `name`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Logger } from "effect-fapilog"
+ *
+ * const reconfigure = Effect.gen(function*() {
+ *   yield* Logger.invalidate("payments")
+ *   const log = yield* Logger.named("payments", { level: "Debug" }) // built anew with these options
+ * })
+ * ```
  *
  * @since 0.1.0
  * @category accessors
@@ -229,6 +353,16 @@ export const health: Effect.Effect<HealthReport, never, Loggers> = Effect.map(Lo
 
 /**
  * The result of {@link health}.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Logger } from "effect-fapilog"
+ *
+ * const describe = (report: Logger.HealthReport): string =>
+ *   report.loggers.map((l) => `${l.logger}: ${l.status}, queue ${l.queueDepth}/${l.queueCapacity}`).join("\n")
+ * const program = Effect.map(Logger.health, describe)
+ * ```
  *
  * @since 0.1.0
  * @category models
@@ -283,6 +417,19 @@ export const withCorrelationId = (correlationId: string) => <A, E, R>(self: Effe
 /**
  * Builds the `Loggers` service in the current scope: opens the shared sinks once, starts the
  * root facade, and the `LayerMap` cache for named facades.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Config, Logger, Sink } from "effect-fapilog"
+ *
+ * // what `Fapilog.layer` does, without installing Effect's logger
+ * const program = Effect.scoped(Effect.gen(function*() {
+ *   const resolved = yield* Config.resolve({ sinks: [Sink.memory()] })
+ *   const loggers = yield* Logger.makeLoggers(resolved)
+ *   yield* loggers.root.info("hello")
+ * }))
+ * ```
  *
  * @since 0.1.0
  * @category constructors
@@ -423,6 +570,21 @@ export const makeLoggers = (config: Config.Resolved): Effect.Effect<LoggersShape
 
 /**
  * A facade over a worker.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Logger, Sink, Worker } from "effect-fapilog"
+ *
+ * const program = Effect.scoped(Effect.gen(function*() {
+ *   const memory = Sink.memory()
+ *   const writer = yield* memory.open
+ *   const worker = yield* Worker.make({ ...Worker.defaults, name: "jobs" }, [{ name: memory.name, writer }])
+ *   const log = Logger.makeFacade(worker, "jobs", "Debug", { component: "scheduler" })
+ *   yield* log.debug("tick")
+ *   yield* log.flush
+ * }))
+ * ```
  *
  * @since 0.1.0
  * @category constructors

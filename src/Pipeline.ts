@@ -17,6 +17,18 @@ import type { LogEvent } from "./LogEvent.ts"
 /**
  * A pipeline stage.
  *
+ * @example
+ * ```ts
+ * import { Aggregator, Fapilog, Pipeline, Redactor, Sampler } from "effect-fapilog"
+ *
+ * const pipeline: Pipeline.Pipeline = Pipeline.compose(
+ *   Redactor.pipeline(),
+ *   Aggregator.repetitive(),
+ *   Sampler.burst({ first: 10, thereafter: 100 })
+ * )
+ * const layer = Fapilog.layer({ pipeline })
+ * ```
+ *
  * @since 0.1.0
  * @category models
  */
@@ -28,6 +40,24 @@ export type Pipeline = <E, R>(events: Stream.Stream<LogEvent, E, R>) => Stream.S
  * `dropped(reason, n)`: `n` events were deliberately removed (`reason` such as `"sampled out"`,
  * `"tail buffer overflow"`). `absorbed(n)`: `n` events were folded into aggregates (they are not
  * lost: the aggregate's `_count` represents them).
+ *
+ * @example
+ * ```ts
+ * import { Stream } from "effect"
+ * import * as LogEvent from "effect-fapilog/LogEvent"
+ * import * as Pipeline from "effect-fapilog/Pipeline"
+ *
+ * const drops: Array<string> = []
+ * const counters: Pipeline.CountersShape = {
+ *   dropped: (reason, n) => drops.push(`${reason} x${n}`),
+ *   absorbed: () => {}
+ * }
+ * const events = Stream.make(LogEvent.make({ timestamp: 0, level: "Debug", message: "hi", logger: "app" }))
+ * const observed = events.pipe(
+ *   Pipeline.mapEvents((e) => e.level === "Debug" ? undefined : e, "debug"),
+ *   Stream.provideService(Pipeline.Counters, counters)
+ * )
+ * ```
  *
  * @since 0.1.0
  * @category models
@@ -105,6 +135,14 @@ export const makeCounters = (): {
 
 /**
  * The pipeline that changes nothing.
+ *
+ * @example
+ * ```ts
+ * import { Fapilog, Pipeline, Sampler } from "effect-fapilog"
+ *
+ * const pipeline = process.env.LOG_BURST === "1" ? Sampler.burst({ first: 100, thereafter: 10 }) : Pipeline.identity
+ * const layer = Fapilog.layer({ pipeline })
+ * ```
  *
  * @since 0.1.0
  * @category constructors

@@ -44,6 +44,14 @@ import * as Pipeline from "./Pipeline.ts"
  *   that pass the Luhn check.
  * - `"urlCredentials"`: `scheme://user:password@host` becomes `scheme://user:[REDACTED]@host`.
  *
+ * @example
+ * ```ts
+ * import * as Redactor from "effect-fapilog/Redactor"
+ *
+ * const tokensOnly: ReadonlyArray<Redactor.BuiltinPattern> = ["bearer", "jwt"]
+ * const redact = Redactor.make({ patterns: tokensOnly })
+ * ```
+ *
  * @since 0.1.0
  * @category models
  */
@@ -54,6 +62,14 @@ export type BuiltinPattern = "bearer" | "jwt" | "creditCard" | "urlCredentials"
  * censor string, `"remove"` deletes it (array elements matched by a path are removed from the
  * array). `Redacted` values and pattern matches inside strings are always censored.
  *
+ * @example
+ * ```ts
+ * import * as Redactor from "effect-fapilog/Redactor"
+ *
+ * const mode: Redactor.Mode = "remove"
+ * const redact = Redactor.make({ paths: ["user.email"], mode }) // `user.email` is deleted, not masked
+ * ```
+ *
  * @since 0.1.0
  * @category models
  */
@@ -61,6 +77,19 @@ export type Mode = "censor" | "remove"
 
 /**
  * Redaction options; every one is optional.
+ *
+ * @example
+ * ```ts
+ * import * as Redactor from "effect-fapilog/Redactor"
+ *
+ * const options: Redactor.Options = {
+ *   extraKeys: ["email", "iban"],
+ *   paths: ["payment.card.number", "items.*.voucher"],
+ *   patterns: [...Redactor.builtinPatterns, /sk_live_[A-Za-z0-9]+/],
+ *   censor: "***"
+ * }
+ * const stage = Redactor.pipeline(options)
+ * ```
  *
  * @since 0.1.0
  * @category models
@@ -142,6 +171,17 @@ export const builtinPatterns: ReadonlyArray<BuiltinPattern> = ["bearer", "jwt", 
 
 /**
  * The default censor, `"[REDACTED]"`.
+ *
+ * @example
+ * ```ts
+ * import * as LogEvent from "effect-fapilog/LogEvent"
+ * import * as Redactor from "effect-fapilog/Redactor"
+ *
+ * const event = Redactor.make()(LogEvent.make({
+ *   timestamp: 0, level: "Info", message: "login", logger: "auth", fields: { password: "hunter2" }
+ * }))
+ * event.fields?.password === Redactor.defaultCensor // true
+ * ```
  *
  * @since 0.1.0
  * @category constants

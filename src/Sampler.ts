@@ -49,6 +49,14 @@ import * as Pipeline from "./Pipeline.ts"
  * `"tail buffer expired"`. The ids of requests that logged an error (whose later events are kept)
  * are remembered until their `CorrelationEnd`, at most about `2 × maxRequests` of them.
  *
+ * @example
+ * ```ts
+ * import * as Sampler from "effect-fapilog/Sampler"
+ *
+ * const tail: Sampler.TailOptions = { maxEventsPerRequest: 200, maxRequests: 5_000, maxAge: "1 minute" }
+ * const sampler = Sampler.byCorrelation({ rate: 0.05, tail })
+ * ```
+ *
  * @since 0.1.0
  * @category models
  */
@@ -69,6 +77,15 @@ export interface TailOptions {
  *   error (`true` for default bounds, or {@link TailOptions}).
  * - `mark` (default true): add `_sampled: true` and `_sample_rate` to kept events.
  *
+ * @example
+ * ```ts
+ * import * as Sampler from "effect-fapilog/Sampler"
+ *
+ * // 10% of requests, half of the events outside any request, errors always, no `_sampled` marks
+ * const options: Sampler.ByCorrelationOptions = { rate: 0.1, fallbackRate: 0.5, tail: true, mark: false }
+ * const sampler = Sampler.byCorrelation(options)
+ * ```
+ *
  * @since 0.1.0
  * @category models
  */
@@ -83,6 +100,15 @@ export interface ByCorrelationOptions {
  * Options of {@link tail} used on its own: {@link TailOptions} plus the base `rate` at which
  * requests are kept without an error (default 0: keep only requests that log an error).
  *
+ * @example
+ * ```ts
+ * import * as Sampler from "effect-fapilog/Sampler"
+ *
+ * // keep 1% of quiet requests, and every request that logs an error
+ * const options: Sampler.TailSamplerOptions = { rate: 0.01, maxEventsPerRequest: 50, maxAge: "10 seconds" }
+ * const sampler = Sampler.tail(options)
+ * ```
+ *
  * @since 0.1.0
  * @category models
  */
@@ -96,6 +122,15 @@ export interface TailSamplerOptions extends TailOptions {
  * Options of {@link burst} (zap's sampler): per (level, message) and per `tick` (default 1
  * second), the `first` events pass, then every `thereafter`-th; `thereafter: 0` drops the rest.
  * `maxKeys` (default 4096) bounds the tracked keys; events of keys beyond it pass unsampled.
+ *
+ * @example
+ * ```ts
+ * import * as Sampler from "effect-fapilog/Sampler"
+ *
+ * // per level and message: 5 per second, then every 50th
+ * const options: Sampler.BurstOptions = { first: 5, thereafter: 50, tick: "1 second", maxKeys: 1024 }
+ * const stage = Sampler.burst(options)
+ * ```
  *
  * @since 0.1.0
  * @category models
@@ -116,6 +151,14 @@ export interface BurstOptions {
  * - `name`: value of the `sampler` attribute on the rate gauge, to tell samplers apart.
  * - `mark` (default true): add `_sampled: true` and `_sample_rate` to kept events.
  *
+ * @example
+ * ```ts
+ * import * as Sampler from "effect-fapilog/Sampler"
+ *
+ * const options: Sampler.AdaptiveOptions = { targetPerSecond: 1_000, window: "5 seconds", minRate: 0.01, name: "api" }
+ * const sampler = Sampler.adaptive(options)
+ * ```
+ *
  * @since 0.1.0
  * @category models
  */
@@ -132,6 +175,16 @@ export interface AdaptiveOptions {
  *
  * `buffered()` sums over every stream the sampler is currently applied to.
  *
+ * @example
+ * ```ts
+ * import { Fapilog } from "effect-fapilog"
+ * import * as Sampler from "effect-fapilog/Sampler"
+ *
+ * const sampler: Sampler.Sampler = Sampler.byCorrelation({ rate: 0.1, tail: true })
+ * const layer = Fapilog.layer({ pipeline: sampler })
+ * const held = sampler.buffered() // { requests, events } held in tail buffers right now
+ * ```
+ *
  * @since 0.1.0
  * @category models
  */
@@ -145,6 +198,17 @@ export interface Sampler {
  *
  * `currentRate()` is the rate most recently computed by any stream the sampler is applied to
  * (1 before the first window closes).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Fapilog } from "effect-fapilog"
+ * import * as Sampler from "effect-fapilog/Sampler"
+ *
+ * const sampler: Sampler.AdaptiveSampler = Sampler.adaptive({ targetPerSecond: 500 })
+ * const layer = Fapilog.layer({ pipeline: sampler })
+ * const report = Effect.suspend(() => Effect.logInfo(`keeping ${sampler.currentRate() * 100}% of events`))
+ * ```
  *
  * @since 0.1.0
  * @category models
@@ -163,6 +227,16 @@ export interface AdaptiveSampler {
  * - `"never"`: the event is sampled as if the rate were 0 — dropped, except events at level Error
  *   or above, and (with `tail`) held so that a request that then logs an error is still kept
  *   whole.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as Sampler from "effect-fapilog/Sampler"
+ *
+ * const rule: Sampler.Rule = "never"
+ * // byCorrelation and tail treat these lines as rate 0 (errors are still kept)
+ * const healthCheck = Effect.logInfo("health ok").pipe(Sampler.withRule(rule))
+ * ```
  *
  * @since 0.1.0
  * @category models
@@ -234,6 +308,15 @@ export const randomness = (id: string): bigint => {
  * The rejection threshold of a rate, as in OpenTelemetry consistent probability sampling:
  * `2^56 − round(rate × 2^56)`. An id is kept when its {@link randomness} is at least this.
  *
+ * @example
+ * ```ts
+ * import * as Sampler from "effect-fapilog/Sampler"
+ *
+ * Sampler.threshold(1) // 0n: every id is kept
+ * Sampler.threshold(0.5) // 2^55
+ * const kept = Sampler.randomness("req-1") >= Sampler.threshold(0.5) // Sampler.decide("req-1", 0.5)
+ * ```
+ *
  * @since 0.1.0
  * @category decision
  */
@@ -261,6 +344,15 @@ export const decide = (id: string, rate: number): boolean => randomness(id) >= t
 
 /**
  * The log annotation that carries a sampling {@link Rule}: `"_sample_rule"`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as Sampler from "effect-fapilog/Sampler"
+ *
+ * // the same as `Sampler.withRule("always")`
+ * const kept = Effect.logInfo("audit").pipe(Effect.annotateLogs(Sampler.ruleAnnotation, "always"))
+ * ```
  *
  * @since 0.1.0
  * @category rules
@@ -463,6 +555,17 @@ export const adaptive: {
 
 /**
  * The gauge adaptive samplers publish their current keep-rate to.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Metric } from "effect"
+ * import * as Sampler from "effect-fapilog/Sampler"
+ *
+ * const sampler = Sampler.adaptive({ targetPerSecond: 500, name: "api" })
+ * const rate = Metric.value(Metric.withAttributes(Sampler.adaptiveRateGauge, { sampler: "api" })).pipe(
+ *   Effect.map((state) => state.value)
+ * )
+ * ```
  *
  * @since 0.1.0
  * @category metrics

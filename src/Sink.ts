@@ -29,6 +29,15 @@ import type { LogEvent } from "./LogEvent.ts"
  * A batch of ordinary events handed to a writer. `ndjson` is encoded lazily, once per batch, and
  * shared by every JSON sink of a fan-out.
  *
+ * @example
+ * ```ts
+ * import * as Sink from "effect-fapilog/Sink"
+ *
+ * const sizes = Sink.writer((batch: Sink.Batch) => {
+ *   console.log(`${batch.events.length} events, ${batch.ndjson.length} characters of NDJSON`)
+ * })
+ * ```
+ *
  * @since 0.1.0
  * @category models
  */
@@ -43,6 +52,19 @@ export interface Batch {
  * `writeUnsafe`, when present, writes synchronously; it serves `mode: "sync"` and the `block`
  * policy's inline path for `Effect.log` (which cannot suspend). Sinks without it are written
  * through `write` on a detached fiber in those paths.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as Sink from "effect-fapilog/Sink"
+ *
+ * const chunks: Array<string> = []
+ * const writer: Sink.Writer = {
+ *   write: (batch) => Effect.sync(() => chunks.push(batch.ndjson)),
+ *   writeUnsafe: (batch) => chunks.push(batch.ndjson)
+ * }
+ * const sink = Sink.make("chunks", Effect.succeed(writer))
+ * ```
  *
  * @since 0.1.0
  * @category models
@@ -65,6 +87,20 @@ export interface Writer {
 /**
  * A sink description: a name (used in metrics and error reports) and a scoped acquisition.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as Sink from "effect-fapilog/Sink"
+ *
+ * // buffers every line and prints them all when the layer's scope closes
+ * const buffered: Sink.Sink = {
+ *   name: "buffered",
+ *   open: Effect.acquireRelease(Effect.sync((): Array<string> => []), (lines) => Effect.sync(() => console.log(lines.join("")))).pipe(
+ *     Effect.map((lines) => Sink.writer((batch) => lines.push(batch.ndjson), "buffered"))
+ *   )
+ * }
+ * ```
+ *
  * @since 0.1.0
  * @category models
  */
@@ -75,6 +111,17 @@ export interface Sink {
 
 /**
  * A sink failed to open or to write.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as Sink from "effect-fapilog/Sink"
+ *
+ * const unreachable = Sink.make("unreachable", Effect.succeed<Sink.Writer>({
+ *   write: () => Effect.fail(new Sink.SinkError({ sink: "unreachable", message: "connection refused" })),
+ *   writeUnsafe: undefined
+ * }))
+ * ```
  *
  * @since 0.1.0
  * @category errors
@@ -87,6 +134,19 @@ export class SinkError extends Data.TaggedError("SinkError")<{
 
 /**
  * A sink whose contents can be read back, for tests.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Fapilog, Sink } from "effect-fapilog"
+ *
+ * const memory: Sink.MemorySink = Sink.memory()
+ * const program = Effect.gen(function*() {
+ *   yield* Effect.logWarning("low disk").pipe(Effect.provide(Fapilog.layer({ sinks: [memory] })))
+ *   const lines = yield* memory.lines // one NDJSON line
+ *   yield* memory.clear
+ * })
+ * ```
  *
  * @since 0.1.0
  * @category models
@@ -103,6 +163,14 @@ export interface MemorySink extends Sink {
 
 /**
  * Output format of the console sinks.
+ *
+ * @example
+ * ```ts
+ * import * as Sink from "effect-fapilog/Sink"
+ *
+ * const format: Sink.Format = process.stdout.isTTY ? "pretty" : "json"
+ * const out = Sink.stdout({ format })
+ * ```
  *
  * @since 0.1.0
  * @category models
@@ -281,6 +349,15 @@ export interface SyslogOptions {
 /**
  * Builds a batch whose NDJSON is encoded on first access.
  *
+ * @example
+ * ```ts
+ * import * as LogEvent from "effect-fapilog/LogEvent"
+ * import * as Sink from "effect-fapilog/Sink"
+ *
+ * const batch = Sink.makeBatch([LogEvent.make({ timestamp: 0, level: "Info", message: "hi", logger: "app" })])
+ * const text = batch.ndjson // encoded here, once: one JSON line ending in "\n"
+ * ```
+ *
  * @since 0.1.0
  * @category constructors
  */
@@ -308,6 +385,18 @@ export const make = (name: string, open: Effect.Effect<Writer, SinkError, Scope.
 /**
  * A writer from a synchronous function; `write` and `writeUnsafe` both call it, and a throw
  * becomes a `SinkError`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as Sink from "effect-fapilog/Sink"
+ *
+ * const messages: Array<string> = []
+ * const collect = Sink.make("collect", Effect.sync(() =>
+ *   Sink.writer((batch) => {
+ *     for (const e of batch.events) messages.push(e.message)
+ *   }, "collect")))
+ * ```
  *
  * @since 0.1.0
  * @category constructors
@@ -340,6 +429,14 @@ export const stdout = (options?: { readonly format?: Format | undefined; readonl
 /**
  * JSON lines (or the pretty format) on standard error.
  *
+ * @example
+ * ```ts
+ * import { Fapilog, Sink } from "effect-fapilog"
+ *
+ * // keeps stdout free for the program's own output
+ * const layer = Fapilog.layer({ sinks: [Sink.stderr({ format: "pretty", colors: false })] })
+ * ```
+ *
  * @since 0.1.0
  * @category constructors
  */
@@ -349,6 +446,13 @@ export const stderr = (options?: { readonly format?: Format | undefined; readonl
 /**
  * The human-readable development format on standard output; colours only on a TTY (unless
  * `colors` says otherwise). Control characters are escaped so a line cannot forge another.
+ *
+ * @example
+ * ```ts
+ * import { Fapilog, Sink } from "effect-fapilog"
+ *
+ * const dev = Fapilog.layer({ level: "Debug", sinks: [Sink.pretty({ stream: "stderr" })] })
+ * ```
  *
  * @since 0.1.0
  * @category constructors
@@ -806,6 +910,14 @@ export const fanOut = (sinks: ReadonlyArray<Sink>): Sink => {
 /**
  * Fails a write that takes longer than `duration` (a hanging sink cannot hold the worker).
  *
+ * @example
+ * ```ts
+ * import { Fapilog, Sink } from "effect-fapilog"
+ *
+ * // a write that takes longer than 2 seconds fails (and is counted) instead of holding the worker
+ * const layer = Fapilog.layer({ sinks: [Sink.timeout(Sink.file("logs/app.jsonl"), "2 seconds")] })
+ * ```
+ *
  * @since 0.1.0
  * @category combinators
  */
@@ -824,6 +936,20 @@ export const timeout = (sink: Sink, duration: Duration.Input): Sink =>
  * Retries a failed write with exponential backoff (`base`, doubling, at most `times` retries).
  * Time is read from `Clock`, so `TestClock` drives the backoff in tests.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as Sink from "effect-fapilog/Sink"
+ *
+ * const post = (body: string) =>
+ *   Effect.tryPromise({
+ *     try: () => fetch("http://collector.internal/logs", { method: "POST", body }),
+ *     catch: (cause) => new Sink.SinkError({ sink: "collector", message: String(cause), cause })
+ *   })
+ * const collector = Sink.make("collector", Effect.succeed<Sink.Writer>({ write: (b) => Effect.asVoid(post(b.ndjson)), writeUnsafe: undefined }))
+ * const resilient = Sink.retry(Sink.timeout(collector, "2 seconds"), { times: 5, base: "100 millis" })
+ * ```
+ *
  * @since 0.1.0
  * @category combinators
  */
@@ -840,6 +966,20 @@ export const retry = (
 
 /**
  * Transforms the writer of a sink, keeping its name.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as Sink from "effect-fapilog/Sink"
+ *
+ * // counts the events written to stdout, on the effectful and on the synchronous path
+ * let written = 0
+ * const counted = Sink.mapWriter(Sink.stdout(), (w) => ({
+ *   ...w,
+ *   write: (batch) => Effect.tap(w.write(batch), () => Effect.sync(() => written += batch.events.length)),
+ *   writeUnsafe: w.writeUnsafe && ((batch) => (w.writeUnsafe!(batch), written += batch.events.length))
+ * }))
+ * ```
  *
  * @since 0.1.0
  * @category combinators

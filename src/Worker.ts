@@ -34,6 +34,16 @@ import * as Sink from "./Sink.ts"
  * - `"block"`: nothing is lost. Facade calls suspend until there is room; the synchronous
  *   `Effect.log` path, which cannot suspend, writes the event inline instead.
  *
+ * @example
+ * ```ts
+ * import { Fapilog } from "effect-fapilog"
+ * import type * as Worker from "effect-fapilog/Worker"
+ *
+ * // an audit log must not lose events: callers wait while the queue is full
+ * const policy: Worker.Policy = "block"
+ * const layer = Fapilog.layer({ queue: { capacity: 1_000, policy } })
+ * ```
+ *
  * @since 0.1.0
  * @category models
  */
@@ -44,6 +54,16 @@ export type Policy = "dropOldest" | "dropNewest" | "block"
  * through the pipeline, encoder and sinks inline in the caller (for scripts and serverless
  * handlers that may be frozen right after a call).
  *
+ * @example
+ * ```ts
+ * import { Fapilog } from "effect-fapilog"
+ * import type * as Worker from "effect-fapilog/Worker"
+ *
+ * // a serverless handler may be frozen right after it returns: write inline
+ * const mode: Worker.Mode = "sync"
+ * const layer = Fapilog.layer({ mode })
+ * ```
+ *
  * @since 0.1.0
  * @category models
  */
@@ -51,6 +71,13 @@ export type Mode = "async" | "sync"
 
 /**
  * Worker options (all resolved; see {@link defaults}).
+ *
+ * @example
+ * ```ts
+ * import * as Worker from "effect-fapilog/Worker"
+ *
+ * const options: Worker.Options = { ...Worker.defaults, name: "audit", policy: "block", batchSize: 64 }
+ * ```
  *
  * @since 0.1.0
  * @category models
@@ -74,6 +101,20 @@ export interface Options {
  *
  * `dropped` is keyed by reason: `"queue full"`, `"sink failure"`, `"worker failure"`,
  * `"drain timeout"`, and whatever pipeline operators report (`"sampled out"`, …).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Logger } from "effect-fapilog"
+ * import type * as Worker from "effect-fapilog/Worker"
+ *
+ * const describe = (m: Worker.Snapshot): string =>
+ *   `${m.logger}: ${m.written}/${m.eventsIn} written, ${m.droppedTotal} dropped, queue ${m.queueDepth}/${m.queueCapacity}`
+ * const program = Effect.gen(function*() {
+ *   const log = yield* Logger.named("payments")
+ *   yield* Effect.logInfo(describe(yield* log.metrics))
+ * })
+ * ```
  *
  * @since 0.1.0
  * @category models
@@ -105,6 +146,16 @@ export interface Snapshot {
 /**
  * Health of a worker or a sink.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Logger } from "effect-fapilog"
+ * import type * as Worker from "effect-fapilog/Worker"
+ *
+ * const needsAttention = (health: Worker.Health): boolean => health !== "healthy"
+ * const program = Effect.map(Logger.health, (report) => needsAttention(report.status))
+ * ```
+ *
  * @since 0.1.0
  * @category models
  */
@@ -112,6 +163,20 @@ export type Health = "healthy" | "degraded" | "failing"
 
 /**
  * What a worker knows about one of its sinks.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Logger } from "effect-fapilog"
+ * import type * as Worker from "effect-fapilog/Worker"
+ *
+ * const failing = (sinks: Readonly<Record<string, Worker.SinkHealth>>): Array<string> =>
+ *   Object.entries(sinks).filter(([, s]) => s.status === "failing").map(([name, s]) => `${name}: ${s.lastError}`)
+ * const program = Effect.gen(function*() {
+ *   const root = yield* Logger.root
+ *   return failing((yield* root.metrics).sinks)
+ * })
+ * ```
  *
  * @since 0.1.0
  * @category models
@@ -124,6 +189,19 @@ export interface SinkHealth {
 
 /**
  * A running worker.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Logger } from "effect-fapilog"
+ * import type * as Worker from "effect-fapilog/Worker"
+ *
+ * const queueDepths = Effect.gen(function*() {
+ *   const loggers = yield* Logger.Loggers
+ *   const workers: ReadonlyArray<Worker.Worker> = loggers.workers()
+ *   return workers.map((w) => [w.name, w.metricsUnsafe().queueDepth] as const)
+ * })
+ * ```
  *
  * @since 0.1.0
  * @category models
@@ -147,6 +225,14 @@ export interface Worker {
 /**
  * The defaults: capacity 10,000, `dropOldest`, batches of 256 or 50 ms, 5 s drain timeout, a drop
  * summary at most every 5 s, 5 restarts from 100 ms.
+ *
+ * @example
+ * ```ts
+ * import * as Worker from "effect-fapilog/Worker"
+ *
+ * Worker.defaults.capacity // 10000
+ * const small: Worker.Options = { ...Worker.defaults, name: "jobs", capacity: 100, batchWait: "10 millis" }
+ * ```
  *
  * @since 0.1.0
  * @category constructors

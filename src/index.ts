@@ -35,6 +35,17 @@ export * as Worker from "./Worker.ts"
 /**
  * `Fapilog.live`: options from the environment, JSON on stdout by default.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { FapilogLive, Logger } from "effect-fapilog"
+ *
+ * const program = Effect.gen(function*() {
+ *   const log = yield* Logger.named("app")
+ *   yield* log.info("started")
+ * }).pipe(Effect.provide(FapilogLive))
+ * ```
+ *
  * @since 0.1.0
  */
 export const FapilogLive = Fapilog.live
