@@ -327,8 +327,9 @@ export const make = (
           try {
             w.writer.writeUnsafe(batch)
           } catch (cause) {
-            stats.sinkFailed(w.name, batch.events.length, String(cause), clock.currentTimeMillisUnsafe())
-            stderrOnce(`effect-fapilog: sink ${w.name} of logger "${options.name}" failed: ${String(cause)}\n`)
+            const message = cause instanceof Error ? cause.message : String(cause)
+            stats.sinkFailed(w.name, batch.events.length, message, clock.currentTimeMillisUnsafe())
+            stderrOnce(`effect-fapilog: sink ${w.name} of logger "${options.name}" failed: ${message}\n`)
           }
         } else {
           Effect.runFork(writeOne(w, batch))
@@ -395,7 +396,9 @@ export const make = (
       const batch = q.take(batchSize)
       stats.taken += countOrdinary(batch)
       if (batch.length < batchSize && waitForBatch && !q.ended && !hasFlush(batch)) {
-        return Effect.race(q.awaitAtLeast(batchSize - batch.length), Effect.sleep(batchWait)).pipe(
+        // wait for the batch to fill — or for the queue to fill, when it holds fewer than a batch
+        const wanted = Math.min(batchSize - batch.length, options.capacity)
+        return Effect.race(q.awaitAtLeast(wanted), Effect.sleep(batchWait)).pipe(
           Effect.map(() => {
             const more = q.take(batchSize - batch.length)
             stats.taken += countOrdinary(more)
