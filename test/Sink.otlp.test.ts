@@ -329,7 +329,7 @@ const expectedRequest = (observed: string): ExportLogsServiceRequest => ({
             ok: bool(true),
             big: int(12),
             nested: kvl({ a: arr(int(1), str("x"), NONE) }),
-            when: str("\"1970-01-01T00:00:00.000Z\""),
+            when: str("1970-01-01T00:00:00.000Z"),
             correlation_id: str("req-1")
           }),
           traceId: TRACE,
@@ -374,9 +374,9 @@ const expectedRequest = (observed: string): ExportLogsServiceRequest => ({
             region: str("eu"),
             cyclic: kvl({ a: int(1), self: str("{\"a\":1,\"self\":\"[Circular]\"}") }),
             getter: kvl({ boom: str("[getter threw: nope]") }),
-            proxy: str("\"[Throws: trap]\""),
-            sym: str("\"Symbol(s)\""),
-            fn: str("\"[Function named]\""),
+            proxy: str("[Throws: trap]"),
+            sym: str("Symbol(s)"),
+            fn: str("[Function named]"),
             nan: str("NaN"),
             inf: str("-Infinity"),
             huge: str("1180591620717411303424"),
@@ -449,7 +449,7 @@ describe("Sink.otlp", () => {
       assert.deepStrictEqual(attrs.big, { intValue: "12" })
       assert.deepStrictEqual(attrs.region, { stringValue: "eu" })
       assert.deepStrictEqual(attrs.correlation_id, { stringValue: "req-1" })
-      assert.deepStrictEqual(attrs.when, { stringValue: "\"1970-01-01T00:00:00.000Z\"" })
+      assert.deepStrictEqual(attrs.when, { stringValue: "1970-01-01T00:00:00.000Z" })
       assert.deepStrictEqual(attrs.nested, {
         kvlistValue: {
           values: [{ key: "a", value: { arrayValue: { values: [{ intValue: "1" }, { stringValue: "x" }, {}] } } }]

@@ -535,11 +535,21 @@ const hexToBytes = (hex: string): Uint8Array => Buffer.from(hex, "hex")
 
 const cut = (s: string, max: number): string => s.length <= max ? s : s.slice(0, max) + "…[truncated]"
 
+/**
+ * A value as attribute text: its safe JSON rendering, except that a rendering which is a JSON
+ * string (a Date, a symbol, a function, a "[Throws: …]" marker) is unquoted, so backends show
+ * `1970-01-01T00:00:00.000Z`, not `"1970-01-01T00:00:00.000Z"`.
+ */
 const safeEncode = (value: unknown): string => {
   try {
-    return Encoder.encodeValue(value)
+    const json = Encoder.encodeValue(value)
+    if (json.length >= 2 && json.charCodeAt(0) === 34 && json.charCodeAt(json.length - 1) === 34) {
+      const text: unknown = JSON.parse(json)
+      if (typeof text === "string") return text
+    }
+    return json
   } catch {
-    return "\"[unencodable]\""
+    return "[unencodable]"
   }
 }
 
