@@ -1023,6 +1023,9 @@ interface FileTarget {
  * Rotation and reopening happen only between two writes (nothing in flight), synchronously, so a
  * line is never split, lost or written twice: a chunk is cut at the last newline that fits.
  */
+/** Size of a file sink's reused write buffer (allocated at the first write). */
+const POOL_BYTES = 1024 * 1024
+
 class WriteBehind {
   fd: number
   readonly name: string
@@ -1033,6 +1036,7 @@ class WriteBehind {
   private chunks: Array<string> = []
   private pendingChars = 0
   private pendingEvents = 0
+  private pool: Buffer | undefined = undefined
   private inflight = false
   private lost = 0
   private error: NodeJS.ErrnoException | undefined = undefined
@@ -1136,13 +1140,29 @@ class WriteBehind {
       for (const w of waiters) w()
       return
     }
-    const data = this.chunks.length === 1 ? this.chunks[0]! : this.chunks.join("")
+    const chunks = this.chunks
+    const chars = this.pendingChars
     this.chunks = []
     this.pendingChars = 0
     this.pendingEvents = 0
     this.inflight = true
     this.wakeRoom()
-    this.writeSegments(Buffer.from(data, "utf8"))
+    this.writeSegments(this.encode(chunks, chars))
+  }
+
+  /**
+   * UTF-8 bytes of `chunks`: encoded straight into one reused buffer when they surely fit (no
+   * join, no allocation per write), else into a fresh one. The pooled buffer is free again by the
+   * time `next` runs, because only one write is in flight.
+   */
+  private encode(chunks: ReadonlyArray<string>, chars: number): Buffer {
+    if (chars * 3 <= POOL_BYTES) {
+      const pool = this.pool ??= Buffer.allocUnsafe(POOL_BYTES)
+      let offset = 0
+      for (let i = 0; i < chunks.length; i++) offset += pool.write(chunks[i]!, offset, "utf8")
+      return pool.subarray(0, offset)
+    }
+    return Buffer.from(chunks.length === 1 ? chunks[0]! : chunks.join(""), "utf8")
   }
 
   /** Writes `buffer` segment by segment (rotating between segments), then moves on. */
