@@ -338,7 +338,7 @@ export const make = (
     }
 
     /** Waits for write-behind writers to reach the OS; what they lost is counted. */
-    const flushWriters: Effect.Effect<void> = Effect.forEach(
+    const flushWriters: Effect.Effect<void> = Effect.suspend(() => Effect.forEach(
       writers.filter((w) => w.writer.flush !== undefined),
       (w) =>
         Effect.flatMap(Effect.result(w.writer.flush!), (r) => {
@@ -350,7 +350,7 @@ export const make = (
           return Effect.void
         }),
       { discard: true }
-    )
+    ))
 
     /** Splits a pipeline chunk into a batch to write and the flush barriers it carries. */
     const consume = (chunk: ReadonlyArray<LogEvent.LogEvent>): Effect.Effect<void> => {
@@ -410,10 +410,11 @@ export const make = (
       return Effect.succeed(batch as unknown as readonly [LogEvent.LogEvent, ...Array<LogEvent.LogEvent>])
     })
 
-    const source = Stream.fromPull(Effect.succeed(pull))
-
-    const runOnce = Stream.runForEachArray(options.pipeline(source), consume).pipe(
-      Effect.provideService(Pipeline.Counters, counters)
+    // built when the worker starts (at its first event), not per idle facade
+    const runOnce = Effect.suspend(() =>
+      Stream.runForEachArray(options.pipeline(Stream.fromPull(Effect.succeed(pull))), consume).pipe(
+        Effect.provideService(Pipeline.Counters, counters)
+      )
     )
 
     // -- supervision -----------------------------------------------------------------------------
