@@ -3,7 +3,7 @@
  * so documentation cannot drift from the code.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { spawnSync } from "node:child_process"
+import { execFile, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 
@@ -93,4 +93,38 @@ describe("documentation", () => {
     assert.deepStrictEqual(errors, [], `doc blocks that do not compile:\n${errors.join("\n")}`)
     assert.strictEqual(r.status, 0)
   }, 120_000)
+
+  it("the short code blocks of README and docs/ run without error", async () => {
+    // short = at most 25 lines and nothing that listens, serves or runs forever
+    const runnable = markdownBlocks().filter((b) =>
+      b.code.split("\n").length <= 25 &&
+      !/NodeHttpServer|runMain|Layer\.launch|listen\(|serve\(|createServer|setInterval|process\.exit|it\.effect|from "@effect\/vitest"/.test(b.code)
+    )
+    assert.isAbove(runnable.length, 10)
+    const dir = path.join(root, "test/.tmp/docs-run")
+    fs.rmSync(dir, { recursive: true, force: true })
+    fs.mkdirSync(dir, { recursive: true })
+    const src = path.join(root, "src")
+    const failures: Array<string> = []
+    const jobs = runnable.map((b, i) => () => {
+      // Node resolves "effect-fapilog" through the package's exports (dist/): point at src instead
+      const code = b.code
+        .replace(/from "effect-fapilog"/g, `from ${JSON.stringify(path.join(src, "index.ts"))}`)
+        .replace(/from "effect-fapilog\/(\w+)"/g, (_, m: string) => `from ${JSON.stringify(path.join(src, `${m}.ts`))}`)
+      const file = path.join(dir, `run${i}.ts`)
+      fs.writeFileSync(file, `${code}\nexport {}\n`)
+      return new Promise<void>((resolve) => {
+        execFile(process.execPath, [file], { encoding: "utf8", timeout: 30_000, cwd: dir }, (error, _stdout, stderr) => {
+          if (error) failures.push(`${b.origin}: ${error.message.split("\n")[0]}\n${stderr.split("\n").slice(0, 6).join("\n")}`)
+          resolve()
+        })
+      })
+    })
+    // a few at a time: most of each run is Node starting and loading effect
+    const workers = Array.from({ length: 3 }, async () => {
+      for (let job = jobs.shift(); job !== undefined; job = jobs.shift()) await job()
+    })
+    await Promise.all(workers)
+    assert.deepStrictEqual(failures, [], `doc blocks that fail when run (${runnable.length} run):\n${failures.join("\n\n")}`)
+  }, 300_000)
 })
