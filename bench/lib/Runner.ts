@@ -11,7 +11,9 @@
 import { performance } from "node:perf_hooks"
 import * as Stats from "./Stats.ts"
 
-/** What every runner receives from the parent. */
+/** What every runner receives from the parent. */import * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
+
 export interface Args {
   /** Number of `info` events to log. */
   readonly events: number
@@ -167,3 +169,32 @@ export const main = (
     }
   )
 }
+
+/**
+ * The `Effect.logInfo(MESSAGE, { i, user })` loop shared by every runner that logs through Effect's
+ * own API, so that all of them run exactly the same workload; 1 call in 64 is timed. Resolves to
+ * the wall time from the first call until `layer` is released (for a file logger: everything
+ * written and the file closed).
+ */
+export const runEffectLog = async <ROut, E>(
+  events: number,
+  latency: Latency,
+  layer: Layer.Layer<ROut, E, never>
+): Promise<number> => {
+  let t0 = 0
+  const program = Effect.gen(function*() {
+    t0 = now()
+    for (let i = 0; i < events; i++) {
+      if ((i & SAMPLE_MASK) === 0) {
+        const s = now()
+        yield* Effect.logInfo(MESSAGE, { i, user: USER })
+        latency.record((now() - s) * 1000)
+      } else {
+        yield* Effect.logInfo(MESSAGE, { i, user: USER })
+      }
+    }
+  })
+  await Effect.runPromise(Effect.provide(program, layer) as Effect.Effect<void, E>)
+  return now() - t0
+}
+
