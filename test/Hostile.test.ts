@@ -12,6 +12,8 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
 import fc from "fast-check"
 import * as fs from "node:fs"
+import { createServer as createHttpServer } from "node:http"
+import { createServer as createNetServer } from "node:net"
 import * as path from "node:path"
 import { performance } from "node:perf_hooks"
 import * as Encoder from "../src/Encoder.ts"
@@ -272,6 +274,51 @@ describe("hostile input", () => {
       fs.rmSync(dir, { recursive: true, force: true })
       console.log(`[figure] secrets: ${cases.length + 1} events with planted secrets → memory, file, stdout JSON and pretty: 0 secrets, 0 raw ESC, one line per event per sink`)
     }))
+
+  it.live("no planted secret reaches the wire either: OTLP (JSON and protobuf) and syslog bytes", () =>
+    Effect.gen(function*() {
+      const cases = fc.sample(hostileCase, { numRuns: 100, seed: 11 })
+      const bodies: Array<Buffer> = []
+      const http = createHttpServer((req, res) => {
+        const parts: Array<Buffer> = []
+        req.on("data", (d: Buffer) => parts.push(d))
+        req.on("end", () => {
+          bodies.push(Buffer.concat(parts))
+          res.writeHead(200, { "content-type": "application/json" }).end("{}")
+        })
+      })
+      const syslogBytes: Array<Buffer> = []
+      const tcp = createNetServer((socket) => socket.on("data", (d: Buffer) => syslogBytes.push(d)))
+      const listen = (server: { listen: (port: number, host: string, cb: () => void) => unknown; address: () => unknown }) =>
+        Effect.callback<number>((resume) => {
+          server.listen(0, "127.0.0.1", () => resume(Effect.succeed((server.address() as { port: number }).port)))
+        })
+      const httpPort = yield* listen(http)
+      const tcpPort = yield* listen(tcp)
+      yield* Effect.gen(function*() {
+        const log = yield* Logger.named("wire")
+        for (const c of cases) yield* Effect.annotateLogs(log.info(c.message, c.fields), c.annotations)
+        yield* log.info("explicit", { password: `${SECRET}-x`, r: Redacted.make(`${SECRET}-z`), url: `https://app:${SECRET}@db/prod` })
+      }).pipe(Effect.provide(Fapilog.layer({
+        sinks: [
+          Sink.otlp({ url: `http://127.0.0.1:${httpPort}/v1/logs`, encoding: "json" }),
+          Sink.otlp({ url: `http://127.0.0.1:${httpPort}/v1/logs`, encoding: "protobuf" }),
+          Sink.syslog({ host: "127.0.0.1", port: tcpPort, transport: "tcp" })
+        ],
+        pipeline: Redactor.pipeline()
+      })))
+      yield* Effect.promise(() => new Promise<void>((resolve) => http.close(() => resolve())))
+      yield* Effect.promise(() => new Promise<void>((resolve) => tcp.close(() => resolve())))
+      const otlp = Buffer.concat(bodies).toString("latin1")
+      const syslog = Buffer.concat(syslogBytes).toString("latin1")
+      // what the sinks received is real: each kind got every event
+      assert.isAtLeast(bodies.length, 2)
+      assert.include(otlp, "explicit")
+      assert.include(syslog, "explicit")
+      assert.notInclude(otlp, SECRET, "a secret reached the OTLP bytes")
+      assert.notInclude(syslog, SECRET, "a secret reached the syslog bytes")
+      console.log(`[figure] secrets over the wire: ${cases.length + 1} events → OTLP JSON + protobuf (${bodies.length} requests) and syslog/TCP (${syslog.length} bytes): 0 secrets`)
+    }), 60_000)
 
   it("__proto__, constructor and prototype keys neither pollute prototypes nor vanish (through redaction that copies)", () => {
     const fields = JSON.parse(
