@@ -590,6 +590,14 @@ const makePull = <E>(
     agg.count++
     agg.lastAt = now
     if (event.timestamp > agg.lastTs) agg.lastTs = event.timestamp
+    try {
+      noteFields(agg, event)
+    } catch {
+      // a field whose getter throws: the occurrence is counted, its distinct values are not
+    }
+  }
+
+  const noteFields = (agg: Aggregate, event: LogEvent.LogEvent): void => {
     const a = agg.first.fields
     const b = event.fields
     if (a === b) return
@@ -766,11 +774,16 @@ const makePull = <E>(
 }
 
 const carriesMarker = (record: Readonly<Record<string, unknown>>, identityFields: ReadonlyArray<string>): boolean => {
-  if (record.event_type === "business") return true
-  for (let i = 0; i < identityFields.length; i++) {
-    if (record[identityFields[i]!] !== undefined) return true
+  try {
+    if (record.event_type === "business") return true
+    for (let i = 0; i < identityFields.length; i++) {
+      if (record[identityFields[i]!] !== undefined) return true
+    }
+    return false
+  } catch {
+    // unreadable fields: never aggregate what cannot be inspected
+    return true
   }
-  return false
 }
 
 /** The correlation-id key of events without one (no real correlation id starts with NUL). */

@@ -11,7 +11,7 @@
  * @since 0.1.0
  */
 import * as Os from "node:os"
-import type { LogEvent } from "./LogEvent.ts"
+import { type LogEvent, mergeFields } from "./LogEvent.ts"
 import * as Pipeline from "./Pipeline.ts"
 
 // -----------------------------------------------------------------------------
@@ -166,11 +166,13 @@ const staticFields = (options: Options): Readonly<Record<string, unknown>> => {
 
 /** `Object.assign` that defines (rather than sets) `__proto__`. */
 const assignOwn = (target: Record<string, unknown>, source: Readonly<Record<string, unknown>>): void => {
-  for (const key of Object.keys(source)) {
+  // never throws: hostile getters become "[Throws: …]" values (see LogEvent.mergeFields)
+  const merged = mergeFields({}, source)
+  for (const key of Object.keys(merged)) {
     if (key === "__proto__") {
-      Object.defineProperty(target, key, { value: source[key], enumerable: true, writable: true, configurable: true })
+      Object.defineProperty(target, key, { value: merged[key], enumerable: true, writable: true, configurable: true })
     } else {
-      target[key] = source[key]
+      target[key] = merged[key]
     }
   }
 }
@@ -178,7 +180,7 @@ const assignOwn = (target: Record<string, unknown>, source: Readonly<Record<stri
 const mergeUnder = (
   base: Readonly<Record<string, unknown>>,
   fields: Readonly<Record<string, unknown>>
-): Readonly<Record<string, unknown>> => ({ ...base, ...fields })
+): Readonly<Record<string, unknown>> => mergeFields(base, fields)
 
 const withFields = (event: LogEvent, fields: Readonly<Record<string, unknown>>): LogEvent => ({
   timestamp: event.timestamp,

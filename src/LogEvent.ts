@@ -495,8 +495,38 @@ export const isErrorOrAbove = (event: LogEvent): boolean =>
  */
 export const withFields = (event: LogEvent, extra: Readonly<Record<string, unknown>>): LogEvent => ({
   ...event,
-  fields: event.fields === undefined ? extra : { ...event.fields, ...extra }
+  fields: event.fields === undefined ? extra : mergeFields(event.fields, extra)
 })
+
+/**
+ * `{ ...base, ...over }` that never throws: a field whose getter (or Proxy trap) throws is kept as
+ * `"[Throws: message]"` instead of failing the caller or the pipeline, and a `__proto__` key stays
+ * an own field.
+ *
+ * @example
+ * ```ts
+ * import * as LogEvent from "effect-fapilog/LogEvent"
+ *
+ * const hostile = { get boom(): never { throw new Error("no") }, ok: 1 }
+ * LogEvent.mergeFields(hostile, { extra: true }) // { boom: "[Throws: no]", ok: 1, extra: true }
+ * ```
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const mergeFields = (
+  base: Readonly<Record<string, unknown>>,
+  over: Readonly<Record<string, unknown>>
+): Readonly<Record<string, unknown>> => {
+  try {
+    return { ...base, ...over }
+  } catch {
+    const out: Record<string, unknown> = {}
+    copyInto(out, base)
+    copyInto(out, over)
+    return out
+  }
+}
 
 /**
  * A copy of the event with another message.
@@ -533,6 +563,33 @@ const control = (c: Control, timestamp: number): LogEvent => ({
   template: undefined,
   control: c
 })
+
+const describe = (error: unknown): string => {
+  try {
+    return error instanceof Error ? error.message : String(error)
+  } catch {
+    return "unknown"
+  }
+}
+
+const copyInto = (out: Record<string, unknown>, source: Readonly<Record<string, unknown>>): void => {
+  let keys: Array<string>
+  try {
+    keys = Object.keys(source)
+  } catch (error) {
+    out._fields_error = describe(error)
+    return
+  }
+  for (const key of keys) {
+    let value: unknown
+    try {
+      value = source[key]
+    } catch (error) {
+      value = `[Throws: ${describe(error)}]`
+    }
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true })
+  }
+}
 
 const isEmpty = (record: Readonly<Record<string, unknown>>): boolean => {
   for (const _ in record) return false

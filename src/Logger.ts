@@ -697,7 +697,7 @@ class FacadeImpl implements NamedLogger {
   ): LogEvent.LogEvent {
     let f = typeof fields === "function" ? safeThunk(fields) : fields
     const bound = this.bound
-    if (bound !== undefined) f = f === undefined ? bound : { ...bound, ...f }
+    if (bound !== undefined) f = f === undefined ? bound : LogEvent.mergeFields(bound, f)
     let template: string | undefined
     if (f !== undefined && message.indexOf("{") !== -1) {
       template = message

@@ -16,11 +16,15 @@ import { createServer as createHttpServer } from "node:http"
 import { createServer as createNetServer } from "node:net"
 import * as path from "node:path"
 import { performance } from "node:perf_hooks"
+import * as Aggregator from "../src/Aggregator.ts"
 import * as Encoder from "../src/Encoder.ts"
+import * as Enricher from "../src/Enricher.ts"
 import * as Fapilog from "../src/Fapilog.ts"
 import * as LogEvent from "../src/LogEvent.ts"
 import * as Logger from "../src/Logger.ts"
+import * as Pipeline from "../src/Pipeline.ts"
 import * as Redactor from "../src/Redactor.ts"
+import * as Sampler from "../src/Sampler.ts"
 import * as Sink from "../src/Sink.ts"
 
 const slow = process.env["FAPILOG_SLOW"] === "1"
@@ -319,6 +323,38 @@ describe("hostile input", () => {
       assert.notInclude(syslog, SECRET, "a secret reached the syslog bytes")
       console.log(`[figure] secrets over the wire: ${cases.length + 1} events → OTLP JSON + protobuf (${bodies.length} requests) and syslog/TCP (${syslog.length} bytes): 0 secrets`)
     }), 60_000)
+
+  it.effect("a field with a throwing getter goes through every pipeline stage, and its neighbours too", () =>
+    Effect.gen(function*() {
+      const memory = Sink.memory()
+      const hostile = {
+        ok: 1,
+        get boom(): never {
+          throw new Error("getter")
+        }
+      }
+      const log = Effect.gen(function*() {
+        const l = yield* Logger.named("hostile-getter")
+        yield* l.info("before")
+        yield* Logger.withCorrelationId("r1")(l.info("hostile", hostile))
+        yield* l.with(hostile).warn("bound hostile", { extra: true })
+        yield* l.info("after")
+        return yield* l.metrics
+      })
+      const m = yield* log.pipe(Effect.provide(Fapilog.layer({
+        sinks: [memory],
+        pipeline: Pipeline.compose(
+          Enricher.pipeline({ service: "svc" }),
+          Sampler.byCorrelation({ rate: 1 }),
+          Sampler.adaptive({ targetPerSecond: 1000 }),
+          Aggregator.repetitive(),
+          Redactor.pipeline()
+        )
+      })))
+      assert.deepStrictEqual(memory.eventsUnsafe().map((e) => e.message), ["before", "hostile", "bound hostile", "after"])
+      assert.strictEqual(m.restarts, 0)
+      assert.include(memory.linesUnsafe()[1], "[Throws: getter]")
+    }))
 
   it("__proto__, constructor and prototype keys neither pollute prototypes nor vanish (through redaction that copies)", () => {
     const fields = JSON.parse(
