@@ -397,18 +397,32 @@ export interface HealthReport {
  * @category combinators
  */
 export const withCorrelationId = (correlationId: string) => <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.suspend(() => {
-    // only the workers that received events of this region are told that it ended
-    const region: LogEvent.Region = { correlationId, receivers: new Set() }
-    return Effect.ensuring(
-      Effect.provideService(self, LogEvent.CurrentRegion, region),
+  Effect.acquireUseRelease(
+    // regions with the same id (a propagated request id seen twice at once, nested middleware)
+    // share one record; the end is signalled when the last of them ends
+    Effect.sync(() => {
+      let open = openRegions.get(correlationId)
+      if (open === undefined) {
+        open = { count: 0, region: { correlationId, receivers: new Set() } }
+        openRegions.set(correlationId, open)
+      }
+      open.count++
+      return open
+    }),
+    (open) => Effect.provideService(self, LogEvent.CurrentRegion, open.region),
+    (open) =>
       Effect.sync(() => {
-        for (const worker of region.receivers) {
+        if (--open.count > 0) return
+        openRegions.delete(correlationId)
+        // only the workers that received events of this region are told that it ended
+        for (const worker of open.region.receivers) {
           ;(worker as Worker.Worker).signalUnsafe(LogEvent.correlationEnd(correlationId))
         }
       })
-    )
-  })
+  )
+
+/** Correlation regions currently open, by id (see {@link withCorrelationId}). */
+const openRegions = new Map<string, { count: number; readonly region: LogEvent.Region }>()
 
 // -----------------------------------------------------------------------------
 // constructors

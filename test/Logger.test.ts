@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Scope, Stream } from "effect"
+import { Deferred, Effect, Exit, Fiber, Scope, Stream } from "effect"
 import * as LogEvent from "../src/LogEvent.ts"
 import { TestClock } from "effect/testing"
 import { spawnSync } from "node:child_process"
@@ -227,6 +227,36 @@ describe("Logger.named", () => {
         yield* a.flush
         yield* b.flush
         assert.deepStrictEqual(seen, { a: ["req-7"], b: [] })
+      })
+    )
+  })
+
+  it.effect("regions sharing a correlation id end once, when the last of them ends", () => {
+    const ends: Array<string> = []
+    const spy = <E, R>(events: Stream.Stream<LogEvent.LogEvent, E, R>) =>
+      Stream.map(events, (e) => {
+        if (e.control?._tag === "CorrelationEnd") ends.push(e.control.correlationId)
+        return e
+      })
+    return withLayer(
+      Sink.memory(),
+      Effect.gen(function*() {
+        const log = yield* Logger.named("same-id", { pipeline: spy })
+        const release = yield* Deferred.make<void>()
+        const started = yield* Deferred.make<void>()
+        const outer = yield* Effect.forkChild(
+          Logger.withCorrelationId("dup")(
+            log.info("first").pipe(Effect.andThen(Deferred.succeed(started, undefined)), Effect.andThen(Deferred.await(release)))
+          )
+        )
+        yield* Deferred.await(started)
+        yield* Logger.withCorrelationId("dup")(log.info("second, ends early"))
+        yield* log.flush
+        assert.deepStrictEqual(ends, [])
+        yield* Deferred.succeed(release, undefined)
+        yield* Fiber.join(outer)
+        yield* log.flush
+        assert.deepStrictEqual(ends, ["dup"])
       })
     )
   })
