@@ -24,8 +24,9 @@
  *
  * Conservation: for every key, the events emitted individually plus the sum of `_count` over its
  * aggregates equals the events that came in. Every event folded into an aggregate (the first one
- * included) is reported to `Pipeline.Counters` with `absorbed(n)` (once per chunk) when it is
- * absorbed, so `absorbed` equals the sum of `_count` over the aggregates emitted.
+ * included) is reported to `Pipeline.Counters` with `absorbed(n)` when its aggregate is emitted,
+ * so `absorbed` equals the sum of `_count` over the aggregates emitted (held aggregates are not
+ * counted until they are).
  *
  * @since 0.1.0
  */
@@ -548,6 +549,9 @@ const makePull = <E>(
       }
     }
     output().push(render(agg, now))
+    // counted when emitted, not when absorbed: an aggregate that dies with the pipeline was
+    // never delivered, and the worker must see those events as lost
+    counters.absorbed(agg.count)
   }
 
   const render = (agg: Aggregate, now: number): LogEvent.LogEvent => {
@@ -654,7 +658,6 @@ const makePull = <E>(
     startOutput(chunk)
     if (open.size > 0 && now >= wakeAt) sweep(now)
     if (chunk === undefined) return out ?? []
-    let absorbed = 0
     for (let i = 0; i < chunk.length; i++) {
       index = i
       const event = chunk[i]!
@@ -690,17 +693,14 @@ const makePull = <E>(
       } else if (agg !== undefined) {
         output()
         absorb(agg, event, now)
-        absorbed++
         if (agg.count >= s.maxCount) emit(entry, now)
       } else {
         output()
         openAggregate(entry, event, now)
-        absorbed++
         if (s.maxCount <= 1) emit(entry, now)
       }
       if (!created) record(entry, event.timestamp)
     }
-    if (absorbed > 0) counters.absorbed(absorbed)
     input = undefined
     return out ?? chunk
   }

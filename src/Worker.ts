@@ -358,10 +358,10 @@ export const make = (
       let barriers: Array<() => void> | undefined
       let plain = true
       for (let i = 0; i < chunk.length; i++) {
-        if (chunk[i]!.control !== undefined) {
-          plain = false
-          break
-        }
+        const e = chunk[i]!
+        if (e.control !== undefined) plain = false
+        // aggregate lines stand for events already counted as absorbed (see Stats.lostInFlight)
+        else if (e.fields !== undefined && isAggregate(e.fields)) stats.synthetic++
       }
       if (plain) {
         events = chunk as Array<LogEvent.LogEvent>
@@ -373,7 +373,10 @@ export const make = (
         }
       }
       const summary = stats.summaryDue(clock.currentTimeMillisUnsafe(), summaryEvery)
-      if (summary !== undefined) events = events === undefined ? [summary] : [...events, summary]
+      if (summary !== undefined) {
+        stats.synthetic++
+        events = events === undefined ? [summary] : [...events, summary]
+      }
       const write = events === undefined ? Effect.void : writeBatch(Sink.makeBatch(events))
       const publish = stats.publish(metrics())
       if (barriers === undefined) return Effect.andThen(write, publish)
@@ -612,6 +615,7 @@ class Stats {
   mode: Mode
   eventsIn = 0
   written = 0
+  synthetic = 0
   taken = 0
   batches = 0
   lastBatchSize = 0
@@ -680,7 +684,9 @@ class Stats {
     const p = this.pipeline()
     let pipelineDropped = 0
     for (const k in p.dropped) pipelineDropped += p.dropped[k]!
-    const accounted = this.written + (this.dropped["sink failure"] ?? 0) + pipelineDropped + p.absorbed
+    // lines written that came from no queued event (drop summaries, aggregate lines, whose
+    // events are counted in `absorbed` instead) must not hide events lost in flight
+    const accounted = this.written - this.synthetic + (this.dropped["sink failure"] ?? 0) + pipelineDropped + p.absorbed
     const lost = this.taken - accounted - (this.dropped["worker failure"] ?? 0)
     if (lost > 0) this.drop("worker failure", lost)
   }
@@ -826,6 +832,14 @@ const metricsFor = (logger: string): WorkerMetrics => {
 const hasFlush = (events: ReadonlyArray<LogEvent.LogEvent>): boolean => {
   for (let i = 0; i < events.length; i++) if (events[i]!.control?._tag === "Flush") return true
   return false
+}
+
+const isAggregate = (fields: Readonly<Record<string, unknown>>): boolean => {
+  try {
+    return fields._aggregated === true
+  } catch {
+    return false
+  }
 }
 
 const countOrdinary = (events: ReadonlyArray<LogEvent.LogEvent>): number => {
