@@ -959,6 +959,11 @@ const byCorrelationStream = <E, R>(
             out.push(event)
             continue
           }
+          if (isAggregate(event)) {
+            // an aggregate stands for `_count` events already counted as absorbed: never sampled
+            out.push(event)
+            continue
+          }
           const annotations = event.annotations
           const rule = annotations === undefined ? undefined : annotations[ruleAnnotation]
           if (rule === "always") {
@@ -1057,14 +1062,15 @@ const burstStream = <E, R>(
         if (now >= c.resetAt) keys.delete(key)
         else if (c.resetAt < min) min = c.resetAt
       }
-      sweepAfter = min
+      // nothing left to wait for (every key was freed): the next full table may sweep at once
+      sweepAfter = min === Infinity ? -Infinity : min
     }
     return {
       chunk: (chunk, out) => {
         let dropped = 0
         for (let i = 0; i < chunk.length; i++) {
           const event = chunk[i]!
-          if (event.control !== undefined || LogEvent.isErrorOrAbove(event)) {
+          if (event.control !== undefined || LogEvent.isErrorOrAbove(event) || isAggregate(event)) {
             out.push(event)
             continue
           }
@@ -1079,6 +1085,7 @@ const burstStream = <E, R>(
             }
             c = { resetAt: now + tickMillis, n: 0 }
             keys.set(key, c)
+            if (c.resetAt < sweepAfter) sweepAfter = c.resetAt
           } else if (now >= c.resetAt) {
             c.resetAt = now + tickMillis
             c.n = 0
@@ -1160,7 +1167,7 @@ const adaptiveStream = <E, R>(
         let dropped = 0
         for (let i = 0; i < chunk.length; i++) {
           const event = chunk[i]!
-          if (event.control !== undefined || LogEvent.isErrorOrAbove(event)) {
+          if (event.control !== undefined || LogEvent.isErrorOrAbove(event) || isAggregate(event)) {
             out.push(event)
             continue
           }
@@ -1191,3 +1198,14 @@ const adaptiveStream = <E, R>(
       }
     }
   })
+
+/** Whether `event` is an aggregate emitted by `Aggregator.repetitive` (never throws). */
+const isAggregate = (event: LogEvent.LogEvent): boolean => {
+  const fields = event.fields
+  if (fields === undefined) return false
+  try {
+    return fields._aggregated === true
+  } catch {
+    return false
+  }
+}

@@ -618,3 +618,37 @@ describe("adaptive", () => {
       expect(out.at(-1)!.fields!["_sample_rate"]).toBeCloseTo(0.05, 9)
     }))
 })
+
+describe("samplers and aggregates", () => {
+  const aggregate = (correlationId: string) =>
+    ev({ message: "tick", correlationId, fields: { _aggregated: true, _count: 15 } })
+
+  it.effect("an aggregate is never sampled out (it stands for events already counted as absorbed)", () =>
+    Effect.gen(function*() {
+      const input = [aggregate("r-dropped"), ev({ message: "plain", correlationId: "r-dropped" })]
+      const { out, dropped } = yield* run(Stream.fromIterable(input).pipe(Sampler.byCorrelation({ rate: 0 })))
+      assert.deepStrictEqual(out.map((e) => e.message), ["tick"])
+      assert.deepStrictEqual(dropped, { "sampled out": 1 })
+      const burst = yield* run(Stream.fromIterable([aggregate("a"), aggregate("a"), aggregate("a")]).pipe(
+        Sampler.burst({ first: 1, thereafter: 0, tick: "1 minute" })
+      ))
+      assert.strictEqual(burst.out.length, 3)
+    }))
+
+  it.effect("burst keeps sampling new kinds of line after a sweep freed every tracked key", () =>
+    Effect.gen(function*() {
+      const events = [
+        ev({ message: "a", timestamp: 0 }),
+        ev({ message: "b", timestamp: 0 }),
+        // both keys expired by t = 10 s: the sweep frees them all, then "c" and "d" fill the table
+        ev({ message: "c", timestamp: 10_000 }),
+        ev({ message: "d", timestamp: 10_000 }),
+        // later, every key has expired again: "e" must be tracked (first 1, then dropped), not passed
+        ...Array.from({ length: 5 }, () => ev({ message: "e", timestamp: 20_000 }))
+      ]
+      const { out } = yield* run(Stream.fromIterable(events).pipe(
+        Sampler.burst({ first: 1, thereafter: 0, tick: "1 second", maxKeys: 2 })
+      ))
+      assert.strictEqual(out.filter((e) => e.message === "e").length, 1)
+    }))
+})
