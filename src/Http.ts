@@ -241,7 +241,10 @@ export const redactUrl = (url: string, isSecret: (key: string) => boolean = isSe
 
 /**
  * A matcher for path patterns (see {@link Options}): `*` matches within one segment, `**` across
- * segments, a trailing `/` is ignored, the query string is not part of the path.
+ * segments, a trailing `/` is ignored, the query string is not part of the path. Paths are
+ * normalised the way the router reads them before matching — `%xx` decoded, repeated `/`
+ * collapsed, case ignored — so `/API//v1/pay%6Dents` cannot slip past a rule for
+ * `/api/v1/payments`.
  *
  * @example
  * ```ts
@@ -275,8 +278,8 @@ export const pathMatcher = (patterns: ReadonlyArray<string>): (path: string) => 
     }
     return out
   })
-  const re = new RegExp(`^(?:${source.join("|")})$`)
-  return (path) => re.test(trimSlash(stripQuery(path)))
+  const re = new RegExp(`^(?:${source.join("|")})$`, "i")
+  return (path) => re.test(normalizePath(stripQuery(path)))
 }
 
 // -----------------------------------------------------------------------------
@@ -464,6 +467,19 @@ const pathAndQuery = (url: string): string => {
   while (i < url.length && url[i] !== "/" && url[i] !== "?" && url[i] !== "#") i++
   const rest = url.slice(i)
   return rest.length === 0 || rest[0] !== "/" ? "/" + rest : rest
+}
+
+/** Decodes `%xx` (when valid), collapses repeated slashes, drops a trailing slash. */
+const normalizePath = (path: string): string => {
+  let decoded = path
+  if (path.indexOf("%") !== -1) {
+    try {
+      decoded = decodeURIComponent(path)
+    } catch {
+      decoded = path
+    }
+  }
+  return trimSlash(decoded.replace(/\/{2,}/g, "/"))
 }
 
 const trimSlash = (path: string): string =>

@@ -222,6 +222,15 @@ describe("redaction and path rules", () => {
     assert.isFalse(m("/aXb")) // "." is literal
     assert.isFalse(Http.pathMatcher([])("/anything"))
   })
+
+  it("pathMatcher normalises paths as the router reads them: case, repeated slashes, %xx", () => {
+    const payments = Http.pathMatcher(["/api/v1/payments/**"])
+    for (const path of ["/API/v1/payments/2", "/api//v1/payments/3", "/api/v1/pay%6Dents/4", "//api/v1/payments/5/"]) {
+      assert.isTrue(payments(path), path)
+    }
+    assert.isFalse(payments("/api/v1/pay%ZZments/6"))
+    assert.isFalse(payments("/api/v1/refunds/7"))
+  })
 })
 
 describe("Sampler rules (_sample_rule annotation)", () => {
