@@ -539,7 +539,12 @@ export const file = (path: string, options?: FileOptions): FileSink => {
           if (signal !== false) process.off(signal, onSignal)
           open.delete(wb)
         }).pipe(
-          Effect.andThen(Effect.ignore(wb.flush)),
+          // the worker flushed at its drain; what still fails here can only be reported, not counted
+          Effect.andThen(Effect.catch(wb.flush, (error) =>
+            Effect.sync(() => {
+              const lost = wb.takeLost()
+              process.stderr.write(`effect-fapilog: sink ${name} closed with ${lost} events not written: ${error.message}\n`)
+            }))),
           Effect.andThen(Effect.sync(() => wb.cancelReopen())),
           Effect.andThen(Effect.callback<void>((resume) => fs.close(wb.fd, () => resume(Effect.void))))
         )
@@ -922,15 +927,19 @@ export const fanOut = (sinks: ReadonlyArray<Sink>): Sink => {
  * @category combinators
  */
 export const timeout = (sink: Sink, duration: Duration.Input): Sink =>
-  mapWriter(sink, (w) => ({
-    ...w,
-    write: (batch) =>
-      Effect.timeoutOrElse(w.write(batch), {
-        duration,
-        orElse: () =>
-          Effect.fail(new SinkError({ sink: sink.name, message: `write timed out after ${Duration.format(Duration.fromInputUnsafe(duration))}` }))
-      })
-  }))
+  mapWriter(sink, (w) => {
+    const timedOut = (what: string) => () =>
+      Effect.fail(
+        new SinkError({ sink: sink.name, message: `${what} timed out after ${Duration.format(Duration.fromInputUnsafe(duration))}` })
+      )
+    const flush = w.flush
+    return {
+      ...w,
+      write: (batch) => Effect.timeoutOrElse(w.write(batch), { duration, orElse: timedOut("write") }),
+      // a write-behind sink that stalls must not hold a flush (and the worker) forever either
+      flush: flush === undefined ? undefined : Effect.timeoutOrElse(flush, { duration, orElse: timedOut("flush") })
+    }
+  })
 
 /**
  * Retries a failed write with exponential backoff (`base`, doubling, at most `times` retries).

@@ -295,53 +295,68 @@ export const make = (
 
     // -- writing --------------------------------------------------------------------------------
 
-    const writeOne = (w: { readonly name: string; readonly writer: Sink.Writer }, batch: Sink.Batch) =>
-      Effect.flatMap(Effect.result(w.writer.write(batch)), (r) => {
+    /** Writes one batch to one sink; any failure (an error, a throw, a defect) stays with that sink. */
+    const writeOne = (w: { readonly name: string; readonly writer: Sink.Writer }, batch: Sink.Batch): Effect.Effect<boolean> =>
+      Effect.map(Effect.exit(Effect.suspend(() => w.writer.write(batch))), (exit) => {
         const now = clock.currentTimeMillisUnsafe()
         const lost = w.writer.takeLost?.() ?? 0
         if (lost > 0) stats.sinkFailed(w.name, lost, "events lost after a write was accepted", now)
-        if (r._tag === "Failure") {
+        if (Exit.isFailure(exit)) {
+          const message = failureMessage(exit.cause)
           // counted here; reported by the WARN drop summary (and once on stderr per distinct error)
-          stats.sinkFailed(w.name, batch.events.length, r.failure.message, now)
-          stderrOnce(`effect-fapilog: sink ${w.name} of logger "${options.name}" failed: ${r.failure.message}\n`)
-        } else if (lost === 0) {
-          stats.sinkOk(w.name)
+          stats.sinkFailed(w.name, batch.events.length, message, now)
+          stderrOnce(`effect-fapilog: sink ${w.name} of logger "${options.name}" failed: ${message}\n`)
+          return false
         }
-        return Effect.void
+        if (lost === 0) stats.sinkOk(w.name)
+        return true
       })
 
     const writeBatch = (batch: Sink.Batch): Effect.Effect<void> => {
       stats.batches++
       stats.lastBatchSize = batch.events.length
-      stats.written += batch.events.length
-      if (writers.length === 1) return writeOne(writers[0]!, batch)
-      return Effect.forEach(writers, (w) => writeOne(w, batch), { concurrency: "unbounded", discard: true })
+      const n = batch.events.length
+      if (writers.length === 1) return Effect.map(writeOne(writers[0]!, batch), (ok) => stats.delivered(n, ok))
+      return Effect.map(
+        Effect.forEach(writers, (w) => writeOne(w, batch), { concurrency: "unbounded" }),
+        (oks) => stats.delivered(n, oks.length === 0 || oks.some((ok) => ok))
+      )
     }
+
+    /** Writes of sinks without a synchronous path, started from the inline path: one chain per sink keeps their order. */
+    const detached = new Map<string, Fiber.Fiber<unknown>>()
 
     const writeBatchUnsafe = (batch: Sink.Batch): void => {
       stats.batches++
       stats.lastBatchSize = batch.events.length
-      stats.written += batch.events.length
+      let ok = writers.length === 0
       for (const w of writers) {
         if (w.writer.writeUnsafe !== undefined) {
           try {
             w.writer.writeUnsafe(batch)
+            ok = true
           } catch (cause) {
             const message = cause instanceof Error ? cause.message : String(cause)
             stats.sinkFailed(w.name, batch.events.length, message, clock.currentTimeMillisUnsafe())
             stderrOnce(`effect-fapilog: sink ${w.name} of logger "${options.name}" failed: ${message}\n`)
           }
         } else {
-          Effect.runFork(writeOne(w, batch))
+          ok = true
+          const previous = detached.get(w.name)
+          const write = writeOne(w, batch)
+          detached.set(w.name, Effect.runFork(previous === undefined ? write : Effect.andThen(Fiber.await(previous), write)))
         }
       }
+      stats.delivered(batch.events.length, ok)
     }
 
     /** Waits for write-behind writers to reach the OS; what they lost is counted. */
-    const flushWriters: Effect.Effect<void> = Effect.suspend(() => Effect.forEach(
+    const flushWriters: Effect.Effect<void> = Effect.suspend(() => Effect.andThen(
+      Effect.forEach(Array.from(detached.values()), (f) => Fiber.await(f), { discard: true }),
+      Effect.forEach(
       writers.filter((w) => w.writer.flush !== undefined),
       (w) =>
-        Effect.flatMap(Effect.result(w.writer.flush!), (r) => {
+        Effect.flatMap(Effect.result(Effect.suspend(() => w.writer.flush!)), (r) => {
           const lost = w.writer.takeLost?.() ?? 0
           if (lost > 0) stats.sinkFailed(w.name, lost, r._tag === "Failure" ? r.failure.message : "events lost", clock.currentTimeMillisUnsafe())
           if (r._tag === "Failure") {
@@ -349,8 +364,8 @@ export const make = (
           }
           return Effect.void
         }),
-      { discard: true }
-    ))
+      { discard: true, concurrency: "unbounded" }
+    )))
 
     /** Splits a pipeline chunk into a batch to write and the flush barriers it carries. */
     const consume = (chunk: ReadonlyArray<LogEvent.LogEvent>): Effect.Effect<void> => {
@@ -378,18 +393,28 @@ export const make = (
         events = events === undefined ? [summary] : [...events, summary]
       }
       const write = events === undefined ? Effect.void : writeBatch(Sink.makeBatch(events))
-      const publish = stats.publish(metrics())
+      const publish = Effect.suspend(() => stats.publish(metrics()))
       if (barriers === undefined) return Effect.andThen(write, publish)
       const done = barriers
       return Effect.andThen(Effect.andThen(Effect.andThen(write, flushWriters), publish), Effect.sync(() => {
         for (const f of done) {
           pendingFlushes.delete(f)
+          barriersInFlight.delete(f)
           f()
         }
       }))
     }
 
     // -- the source: batches by size and time -------------------------------------------------
+
+    /** Flush barriers taken from the queue and not yet done: what a dead pipeline took with it. */
+    const barriersInFlight = new Set<() => void>()
+    const noteBarriers = (events: ReadonlyArray<LogEvent.LogEvent>): void => {
+      for (let i = 0; i < events.length; i++) {
+        const c = events[i]!.control
+        if (c !== undefined && c._tag === "Flush") barriersInFlight.add(c.done)
+      }
+    }
 
     const pull: Effect.Effect<readonly [LogEvent.LogEvent, ...Array<LogEvent.LogEvent>], Cause.Done> = Effect.suspend(() => {
       if (q.size === 0) {
@@ -398,6 +423,7 @@ export const make = (
       }
       const batch = q.take(batchSize)
       stats.taken += countOrdinary(batch)
+      noteBarriers(batch)
       if (batch.length < batchSize && waitForBatch && !q.ended && !hasFlush(batch)) {
         // wait for the batch to fill — or for the queue to fill, when it holds fewer than a batch
         const wanted = Math.min(batchSize - batch.length, options.capacity)
@@ -405,6 +431,7 @@ export const make = (
           Effect.map(() => {
             const more = q.take(batchSize - batch.length)
             stats.taken += countOrdinary(more)
+            noteBarriers(more)
             for (const e of more) batch.push(e)
             return batch as unknown as readonly [LogEvent.LogEvent, ...Array<LogEvent.LogEvent>]
           })
@@ -426,11 +453,15 @@ export const make = (
       Effect.catchCause(runOnce, (cause) => {
         if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause)
         stats.restarts++
-        stats.lostInFlight()
+        stats.lostInFlight("worker failure")
         const releaseFlushes = () => {
-          // barriers lost with the dead pipeline: what they waited for is written or counted
-          for (const f of pendingFlushes) f()
-          pendingFlushes.clear()
+          // barriers the dead pipeline took with it: what they waited for is written or counted;
+          // barriers still queued are handled by the restarted pipeline
+          for (const f of barriersInFlight) {
+            pendingFlushes.delete(f)
+            f()
+          }
+          barriersInFlight.clear()
         }
         if (attempt >= options.maxRestarts) {
           stats.mode = "sync"
@@ -467,9 +498,9 @@ export const make = (
 
     const writeInlineUnsafe = (events: ReadonlyArray<LogEvent.LogEvent>): void => {
       stats.taken += countOrdinary(events)
-      const exit = Effect.runSyncExit(runInline(events))
-      // an asynchronous pipeline cannot finish synchronously: let it finish on its own fiber
-      if (Exit.isFailure(exit)) Effect.runFork(runInline(events))
+      // an asynchronous step makes runSyncExit return early, but that run goes on and finishes
+      // on its own fiber: nothing is redone (runInline handles every failure itself)
+      Effect.runSyncExit(runInline(events))
     }
 
     const drainInlineUnsafe = (): void => {
@@ -570,16 +601,26 @@ export const make = (
       yield* Effect.addFinalizer(() =>
         Effect.gen(function*() {
           q.end()
-          const result = yield* Effect.timeoutOption(Fiber.await(fiber), options.drainTimeout)
+          const result = yield* Effect.timeoutOption(
+            // drained: write-behind sinks reach the OS (and report what they lost) before the summary
+            Effect.andThen(Fiber.await(fiber), flushWriters),
+            options.drainTimeout
+          )
           if (Option.isNone(result)) {
-            const lost = q.ordinary
-            stats.drop("drain timeout", lost)
+            yield* Fiber.interrupt(fiber)
+            const queued = q.ordinary
+            stats.drop("drain timeout", queued)
+            // what the worker had taken but not delivered when it was stopped
+            const inFlight = stats.lostInFlight("drain timeout")
             process.stderr.write(
               `effect-fapilog: draining logger "${options.name}" timed out after ` +
-                `${Duration.format(Duration.fromInputUnsafe(options.drainTimeout))}; ${lost} queued events lost\n`
+                `${Duration.format(Duration.fromInputUnsafe(options.drainTimeout))}; ${queued + inFlight} events lost ` +
+                `(${queued} queued, ${inFlight} in flight)\n`
             )
-            yield* Fiber.interrupt(fiber)
           }
+          // nothing can wait for a barrier of a closed logger
+          for (const f of pendingFlushes) f()
+          pendingFlushes.clear()
           const summary = stats.summaryDue(clock.currentTimeMillisUnsafe(), 0)
           if (summary !== undefined) writeBatchUnsafe(Sink.makeBatch([summary]))
           yield* stats.publish(metrics())
@@ -614,7 +655,12 @@ class Stats {
   readonly q: EventQueue
   mode: Mode
   eventsIn = 0
+  /** events delivered to at least one sink */
   written = 0
+  /** events whose batch failed on every sink */
+  failedAll = 0
+  /** events taken from the queue and found lost in flight (worker failure, drain timeout) */
+  lostTaken = 0
   synthetic = 0
   taken = 0
   batches = 0
@@ -653,9 +699,14 @@ class Stats {
     }
   }
 
+  /** A batch of `n` events reached at least one sink (`ok`), or none of them. */
+  delivered(n: number, ok: boolean): void {
+    if (ok) this.written += n
+    else this.failedAll += n
+  }
+
   sinkFailed(sink: string, n: number, message: string, now: number): void {
     this.sinkErrors++
-    this.written -= n
     this.drop("sink failure", n)
     const h = this.sinkState(sink)
     h.errors++
@@ -680,15 +731,18 @@ class Stats {
   }
 
   /** Events taken from the queue that neither reached a sink nor were accounted by the pipeline. */
-  lostInFlight(): void {
+  lostInFlight(reason: string): number {
     const p = this.pipeline()
     let pipelineDropped = 0
     for (const k in p.dropped) pipelineDropped += p.dropped[k]!
     // lines written that came from no queued event (drop summaries, aggregate lines, whose
     // events are counted in `absorbed` instead) must not hide events lost in flight
-    const accounted = this.written - this.synthetic + (this.dropped["sink failure"] ?? 0) + pipelineDropped + p.absorbed
-    const lost = this.taken - accounted - (this.dropped["worker failure"] ?? 0)
-    if (lost > 0) this.drop("worker failure", lost)
+    const accounted = this.written - this.synthetic + this.failedAll + pipelineDropped + p.absorbed + this.lostTaken
+    const lost = this.taken - accounted
+    if (lost <= 0) return 0
+    this.lostTaken += lost
+    this.drop(reason, lost)
+    return lost
   }
 
   /** A WARN event summarising losses since the last one, if any happened and one is due. */
@@ -840,6 +894,17 @@ const isAggregate = (fields: Readonly<Record<string, unknown>>): boolean => {
   } catch {
     return false
   }
+}
+
+const failureMessage = (cause: Cause.Cause<unknown>): string => {
+  for (const reason of cause.reasons) {
+    const error = reason._tag === "Fail" ? reason.error : reason._tag === "Die" ? reason.defect : undefined
+    if (error !== undefined) {
+      if (typeof error === "object" && error !== null && "message" in error && typeof error.message === "string") return error.message
+      return String(error)
+    }
+  }
+  return "interrupted"
 }
 
 const countOrdinary = (events: ReadonlyArray<LogEvent.LogEvent>): number => {

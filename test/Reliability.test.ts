@@ -146,7 +146,8 @@ describe("faults", () => {
       const m = snapshot!
       const infos = memory.eventsUnsafe().filter((e) => e.logger === "disk" && e.level === "Info")
       assert.strictEqual(infos.length, rounds * perRound, "the healthy sink got every event")
-      assert.strictEqual(m.written, 0)
+      // written = delivered to at least one sink (the memory sink got everything)
+      assert.isAtLeast(m.written, rounds * perRound)
       // every user event and every WARN summary written to /dev/full so far is counted as lost
       const warns = warnSummaries(memory.eventsUnsafe().filter((e) => e.logger === "disk"))
       assert.isAtLeast(m.dropped["sink failure"] ?? 0, rounds * perRound)
