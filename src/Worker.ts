@@ -612,10 +612,12 @@ export const make = (
             stats.drop("drain timeout", queued)
             // what the worker had taken but not delivered when it was stopped
             const inFlight = stats.lostInFlight("drain timeout")
+            const after = `effect-fapilog: draining logger "${options.name}" timed out after ` +
+              Duration.format(Duration.fromInputUnsafe(options.drainTimeout))
             process.stderr.write(
-              `effect-fapilog: draining logger "${options.name}" timed out after ` +
-                `${Duration.format(Duration.fromInputUnsafe(options.drainTimeout))}; ${queued + inFlight} events lost ` +
-                `(${queued} queued, ${inFlight} in flight)\n`
+              queued + inFlight > 0
+                ? `${after}; ${queued + inFlight} events lost (${queued} queued, ${inFlight} in flight)\n`
+                : `${after} waiting for its sinks to flush; what they still hold is reported by each sink\n`
             )
           }
           // nothing can wait for a barrier of a closed logger

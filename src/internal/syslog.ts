@@ -239,7 +239,7 @@ export const stream = (o: StreamOptions): Effect.Effect<Transport, never, Scope.
       Effect.gen(function*() {
         yield* Effect.timeoutOption(s.awaitEmpty, o.closeTimeout)
         yield* Fiber.interrupt(fiber)
-        const left = s.bufferedCount + s.lost
+        const left = s.bufferedCount + s.inflightFrames + s.lost
         s.close()
         if (left > 0) {
           process.stderr.write(`effect-fapilog: sink ${o.name} closed with ${left} messages not delivered\n`)
@@ -257,11 +257,17 @@ export const stream = (o: StreamOptions): Effect.Effect<Transport, never, Scope.
     }
   })
 
+/** Bytes a TCP/TLS socket may hold unsent before new frames go to the bounded buffer. */
+const SOCKET_HIGH_WATER = 1024 * 1024
+
 class StreamState {
   readonly o: StreamOptions
   socket: net.Socket | undefined = undefined
   buffer: Array<Buffer> = []
   inflight = 0
+  /** frames handed to the socket whose write has not completed */
+  inflightFrames = 0
+  private awaitingDrain = false
   lost = 0
   lastError: string | undefined = undefined
   private flushError: string | undefined = undefined
@@ -277,13 +283,30 @@ class StreamState {
 
   send(frames: ReadonlyArray<Buffer>): void {
     if (frames.length === 0) return
-    if (this.socket !== undefined) return this.write(this.socket, frames)
+    const socket = this.socket
+    if (socket !== undefined && this.buffer.length === 0 && socket.writableLength < SOCKET_HIGH_WATER) {
+      return this.write(socket, frames)
+    }
+    // disconnected, or connected to a receiver that does not read: the same bounded buffer, so
+    // memory stays bounded and what overflows is counted
     for (const f of frames) this.buffer.push(f)
     const over = this.buffer.length - this.o.maxBuffered
     if (over > 0) {
       this.buffer.splice(0, over)
       this.lost += over
-      this.flushError = `disconnected; buffer full (${this.o.maxBuffered} messages): ${over} oldest dropped`
+      this.flushError = `${socket === undefined ? "disconnected" : "receiver not reading"}; buffer full ` +
+        `(${this.o.maxBuffered} messages): ${over} oldest dropped`
+    }
+    if (socket !== undefined && !this.awaitingDrain) {
+      this.awaitingDrain = true
+      socket.once("drain", () => {
+        this.awaitingDrain = false
+        if (this.socket === socket && this.buffer.length > 0) {
+          const pending = this.buffer
+          this.buffer = []
+          this.write(socket, pending)
+        }
+      })
     }
   }
 
@@ -352,8 +375,10 @@ class StreamState {
     const data = frames.length === 1 ? frames[0]! : Buffer.concat(frames as Array<Buffer>)
     const n = frames.length
     this.inflight++
+    this.inflightFrames += n
     socket.write(data, (err) => {
       this.inflight--
+      this.inflightFrames -= n
       if (err) {
         // handed to a dying connection: these are not known to have arrived
         this.lost += n
