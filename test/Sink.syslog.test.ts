@@ -346,6 +346,33 @@ describe("Sink.syslog", () => {
       yield* stopServer(s)
     }).pipe(Effect.scoped))
 
+  it.live("node:net: a receiver that stops reading fills the bounded buffer; overflow is counted, memory stays bounded", () =>
+    Effect.gen(function*() {
+      // accepts, then never reads: the kernel buffers fill and the socket's writable buffer grows
+      const sockets = new Set<net.Socket>()
+      const server = net.createServer((socket) => {
+        sockets.add(socket)
+        socket.pause()
+      })
+      const port = yield* Effect.callback<number>((resume) => {
+        server.listen(0, "127.0.0.1", () => resume(Effect.succeed((server.address() as net.AddressInfo).port)))
+      })
+      const { onConnection, q } = yield* connectionEvents
+      const writer = yield* Sink.syslog({ port, maxBuffered: 100, closeTimeout: "50 millis", onConnection }).open
+      yield* awaitConnection(q, true)
+      const payload = "x".repeat(4000)
+      let lost = 0
+      for (let b = 0; b < 100; b++) {
+        yield* writer.write(Sink.makeBatch(Array.from({ length: 100 }, (_, i) => event(b * 100 + i, "Info", { fields: { payload } }))))
+        lost += writer.takeLost!()
+      }
+      // 10,000 messages of ~4 KB (~40 MB) cannot all be held: what the kernel takes, ~1 MB on the
+      // socket and 100 buffered; the rest is counted (without backpressure nothing would be)
+      assert.isAbove(lost, 5_000)
+      for (const socket of sockets) socket.destroy()
+      yield* Effect.callback<void>((resume) => server.close(() => resume(Effect.void)))
+    }).pipe(Effect.scoped))
+
   it.live("TCP: the layer does not wait for an absent receiver; flush reports what is buffered", () =>
     Effect.gen(function*() {
       const port = yield* freePort("tcp")
