@@ -370,7 +370,9 @@ describe("Sink.syslog", () => {
       // socket and 100 buffered; the rest is counted (without backpressure nothing would be)
       assert.isAbove(lost, 5_000)
       for (const socket of sockets) socket.destroy()
-      yield* Effect.callback<void>((resume) => server.close(() => resume(Effect.void)))
+      yield* Effect.callback<void>((resume) => {
+        server.close(() => resume(Effect.void))
+      })
     }).pipe(Effect.scoped))
 
   it.live("TCP: the layer does not wait for an absent receiver; flush reports what is buffered", () =>

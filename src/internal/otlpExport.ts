@@ -137,6 +137,7 @@ class State {
   lost = 0
   requests = 0
   error: string | undefined = undefined
+  private inflightCount = 0
   private wake: (() => void) | undefined = undefined
   private idleWaiters: Array<() => void> = []
 
@@ -144,8 +145,9 @@ class State {
     this.maxQueueSize = maxQueueSize
   }
 
+  /** Records queued or being exported (an export stopped at shutdown delivered none of them). */
   get pendingCount(): number {
-    return this.pending.length
+    return this.pending.length + this.inflightCount
   }
 
   enqueue(events: ReadonlyArray<LogEvent.LogEvent>): void {
@@ -175,16 +177,15 @@ class State {
 
   take(n: number): Array<LogEvent.LogEvent> {
     this.inflight = true
-    if (this.pending.length <= n) {
-      const all = this.pending
-      this.pending = []
-      return all
-    }
-    return this.pending.splice(0, n)
+    const taken = this.pending.length <= n ? this.pending : this.pending.splice(0, n)
+    if (taken === this.pending) this.pending = []
+    this.inflightCount = taken.length
+    return taken
   }
 
   done(): void {
     this.inflight = false
+    this.inflightCount = 0
     if (this.pending.length === 0) {
       const waiters = this.idleWaiters
       this.idleWaiters = []
