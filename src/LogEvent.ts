@@ -529,6 +529,31 @@ export const mergeFields = (
 }
 
 /**
+ * Fills the `{name}` placeholders of a message template from `fields` (unknown names stay as
+ * they are; objects are rendered as JSON). Never throws.
+ *
+ * @example
+ * ```ts
+ * import * as LogEvent from "effect-fapilog/LogEvent"
+ *
+ * LogEvent.renderTemplate("pool size: {size}", { size: 10 }) // "pool size: 10"
+ * ```
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const renderTemplate = (template: string, fields: Readonly<Record<string, unknown>>): string =>
+  template.replace(templatePattern, (whole, key: string) => {
+    try {
+      if (!Object.hasOwn(fields, key)) return whole
+      const value = fields[key]
+      return typeof value === "string" ? value : renderValue(value)
+    } catch (error) {
+      return `[Throws: ${describe(error)}]`
+    }
+  })
+
+/**
  * A copy of the event with another message.
  *
  * @example
@@ -563,6 +588,16 @@ const control = (c: Control, timestamp: number): LogEvent => ({
   template: undefined,
   control: c
 })
+
+const templatePattern = /\{([A-Za-z0-9_.$-]+)\}/g
+
+const renderValue = (value: unknown): string => {
+  try {
+    return typeof value === "object" && value !== null ? JSON.stringify(value) ?? String(value) : String(value)
+  } catch {
+    return "[unrenderable]"
+  }
+}
 
 const describe = (error: unknown): string => {
   try {

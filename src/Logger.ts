@@ -715,7 +715,7 @@ class FacadeImpl implements NamedLogger {
     let template: string | undefined
     if (f !== undefined && message.indexOf("{") !== -1) {
       template = message
-      message = renderTemplate(message, f)
+      message = LogEvent.renderTemplate(message, f)
     }
     const ctx = LogEvent.contextOf(fiber)
     ctx.region?.receivers.add(this.worker)
@@ -737,15 +737,6 @@ const safeThunk = (f: () => Readonly<Record<string, unknown>>): Readonly<Record<
     return { _fields_error: error instanceof Error ? error.message : String(error) }
   }
 }
-
-const templatePattern = /\{([A-Za-z0-9_.$-]+)\}/g
-
-const renderTemplate = (template: string, fields: Readonly<Record<string, unknown>>): string =>
-  template.replace(templatePattern, (whole, key: string) => {
-    if (!Object.hasOwn(fields, key)) return whole
-    const value = fields[key]
-    return typeof value === "string" ? value : safeString(value)
-  })
 
 const safeString = (value: unknown): string => {
   try {

@@ -26,7 +26,7 @@
  */
 import * as Cause from "effect/Cause"
 import * as Redacted from "effect/Redacted"
-import type { LogEvent } from "./LogEvent.ts"
+import { type LogEvent, renderTemplate } from "./LogEvent.ts"
 import * as Pipeline from "./Pipeline.ts"
 
 // -----------------------------------------------------------------------------
@@ -138,9 +138,12 @@ export const defaultKeys: ReadonlyArray<string> = [
   "pwd",
   "passphrase",
   "*secret",
+  "*secretkey",
+  "*secretaccesskey",
   "*token",
   "*apikey",
   "*privatekey",
+  "*privatekeypem",
   "*authorization",
   "auth",
   "*cookie",
@@ -229,10 +232,15 @@ export const make = (options?: Options): (event: LogEvent) => LogEvent => {
     const fields2 = fields === undefined ? undefined : r.root(fields)
     const annotations2 = annotations === undefined ? undefined : r.root(annotations)
     const cause2 = cause === undefined ? undefined : r.cause(cause)
-    if (message === event.message && fields2 === fields && annotations2 === annotations && cause2 === cause) {
+    // a message rendered from a template carries field values: render it again from the
+    // redacted fields, so a secret filled into the message is masked like the field itself
+    const rendered = event.template !== undefined && fields2 !== fields && fields2 !== undefined
+      ? r.scan(renderTemplate(event.template, fields2))
+      : message
+    if (rendered === event.message && fields2 === fields && annotations2 === annotations && cause2 === cause) {
       return event
     }
-    return copyEvent(event, message, fields2, annotations2, cause2)
+    return copyEvent(event, rendered, fields2, annotations2, cause2)
   }
 }
 

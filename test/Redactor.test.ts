@@ -477,3 +477,34 @@ describe("Redactor", () => {
     })
   })
 })
+
+describe("Redactor: templates and more default keys", () => {
+  it("a message rendered from a template is rendered again from the redacted fields", () => {
+    const redact = Redactor.make()
+    const event = LogEvent.make({
+      timestamp: 0,
+      level: "Info",
+      message: "login by bob with hunter2",
+      template: "login by {user} with {password}",
+      logger: "auth",
+      fields: { user: "bob", password: "hunter2" }
+    })
+    const out = redact(event)
+    expect(out.message).toBe("login by bob with [REDACTED]")
+    expect(out.fields).toEqual({ user: "bob", password: "[REDACTED]" })
+  })
+
+  it("catches secret_key, secretAccessKey, aws_secret_access_key and private_key_pem", () => {
+    const redact = Redactor.make()
+    const fields = { secret_key: "a", secretAccessKey: "b", aws_secret_access_key: "c", private_key_pem: "d", api_key_id: "k" }
+    const out = redact(LogEvent.make({ timestamp: 0, level: "Info", message: "m", logger: "x", fields }))
+    expect(out.fields).toEqual({
+      secret_key: "[REDACTED]",
+      secretAccessKey: "[REDACTED]",
+      aws_secret_access_key: "[REDACTED]",
+      private_key_pem: "[REDACTED]",
+      api_key_id: "k"
+    })
+  })
+})
+
