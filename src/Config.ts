@@ -10,6 +10,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as LogLevel from "effect/LogLevel"
 import type * as Pipeline from "./Pipeline.ts"
+import type * as Redactor from "./Redactor.ts"
 import * as Sink from "./Sink.ts"
 import type * as Worker from "./Worker.ts"
 
@@ -48,6 +49,12 @@ export interface Options {
   } | undefined
   /** The stream transformation between queue and sinks. Default: identity. */
   readonly pipeline?: Pipeline.Pipeline | undefined
+  /**
+   * Redaction after the pipeline, before any sink sees an event: `Redactor` defaults (secret-looking
+   * keys, bearer tokens, JWTs, card numbers, URL credentials, `Redacted` values) unless options
+   * are given. `false` turns it off (only for pipelines that redact on their own). Default on.
+   */
+  readonly redact?: Redactor.Options | false | undefined
   /** `"async"` (default) or `"sync"` (no queue, no fiber: inline writes). */
   readonly mode?: Worker.Mode | undefined
   /** How long releasing a facade may take to drain. Default 5 s. */
@@ -90,6 +97,7 @@ export interface Resolved {
   readonly batchSize: number
   readonly batchWait: Duration.Input
   readonly pipeline: Pipeline.Pipeline | undefined
+  readonly redact: Redactor.Options | false
   readonly mode: Worker.Mode
   readonly drainTimeout: Duration.Input
   readonly dropSummaryInterval: Duration.Input
@@ -169,6 +177,7 @@ export const resolve = (options: Options = {}): Effect.Effect<Resolved, InvalidO
       batchSize,
       batchWait: durations["batch.maxWait"],
       pipeline: options.pipeline,
+      redact: options.redact ?? {},
       mode: options.mode ?? "async",
       drainTimeout: durations.drainTimeout,
       dropSummaryInterval: durations.dropSummaryInterval,
@@ -193,6 +202,7 @@ export const resolve = (options: Options = {}): Effect.Effect<Resolved, InvalidO
  * | `FAPILOG_BATCH_SIZE` | positive integer | `256` |
  * | `FAPILOG_BATCH_WAIT` | duration (`50 millis`) | `50 millis` |
  * | `FAPILOG_MODE` | `async` or `sync` | `async` |
+ * | `FAPILOG_REDACT` | `true` or `false`: the default redaction before any sink | `true` |
  * | `OTEL_EXPORTER_OTLP_LOGS_ENDPOINT` / `OTEL_EXPORTER_OTLP_ENDPOINT` | also export over OTLP/HTTP (see `Sink.otlpFromEnv` for the other `OTEL_*` variables) | none |
  *
  * A bad value is a `ConfigError` naming the variable when the layer is built.
@@ -233,7 +243,8 @@ export const fromEnv: EffectConfig.Config<Options> = EffectConfig.all({
   batchSize: positiveInt("FAPILOG_BATCH_SIZE", 256),
   batchWait: EffectConfig.Duration("FAPILOG_BATCH_WAIT").pipe(EffectConfig.withDefault<Duration.Input>("50 millis")),
   mode: EffectConfig.Literals(["async", "sync"], "FAPILOG_MODE").pipe(EffectConfig.withDefault<Worker.Mode>("async")),
-  otlp: Sink.otlpFromEnv
+  otlp: Sink.otlpFromEnv,
+  redact: EffectConfig.Boolean("FAPILOG_REDACT").pipe(EffectConfig.withDefault(true))
 }).pipe(EffectConfig.map((env): Options => {
   const sinks: Array<Sink.Sink> = [Sink.stdout({ format: env.format })]
   if (env.file._tag === "Some") sinks.push(Sink.file(env.file.value))
@@ -243,7 +254,8 @@ export const fromEnv: EffectConfig.Config<Options> = EffectConfig.all({
     sinks,
     queue: { capacity: env.capacity, policy: env.policy },
     batch: { maxSize: env.batchSize, maxWait: env.batchWait },
-    mode: env.mode
+    mode: env.mode,
+    redact: env.redact ? {} : false
   }
 }))
 

@@ -20,6 +20,7 @@ import * as Scope from "effect/Scope"
 import type * as Config from "./Config.ts"
 import * as LogEvent from "./LogEvent.ts"
 import * as Pipeline from "./Pipeline.ts"
+import * as Redactor from "./Redactor.ts"
 import * as Sink from "./Sink.ts"
 import * as Worker from "./Worker.ts"
 
@@ -453,6 +454,10 @@ export const makeLoggers = (config: Config.Resolved): Effect.Effect<LoggersShape
     const layerScope = yield* Effect.scope
     const sharedWriters = yield* openSinks(config.sinks, config)
     const live = new Set<Worker.Worker>()
+    // redaction runs after every pipeline, compiled once for the layer
+    const redaction = config.redact === false ? undefined : Redactor.pipeline(config.redact)
+    const redacted = (pipeline: Pipeline.Pipeline): Pipeline.Pipeline =>
+      redaction === undefined ? pipeline : Pipeline.compose(pipeline, redaction)
     const pendingOptions = new Map<string, NamedOptions | undefined>()
     const builtWith = new WeakMap<NamedLogger, NamedOptions | undefined>()
 
@@ -466,7 +471,7 @@ export const makeLoggers = (config: Config.Resolved): Effect.Effect<LoggersShape
           policy: config.policy,
           batchSize: config.batchSize,
           batchWait: config.batchWait,
-          pipeline: options?.pipeline ?? config.pipeline ?? Pipeline.identity,
+          pipeline: redacted(options?.pipeline ?? config.pipeline ?? Pipeline.identity),
           drainTimeout: config.drainTimeout,
           dropSummaryInterval: config.dropSummaryInterval,
           maxRestarts: config.maxRestarts,

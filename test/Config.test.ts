@@ -121,6 +121,21 @@ describe("Fapilog.layer", () => {
       fs.rmSync(dir, { recursive: true, force: true })
     }))
 
+  it.effect("redaction is on by default, before any sink; redact: false turns it off", () =>
+    Effect.gen(function*() {
+      const on = Sink.memory()
+      const off = Sink.memory()
+      const program = Effect.logInfo("token in message: Bearer abcdefgh12345678", { password: "hunter2", nested: { api_key: "k" } })
+      yield* program.pipe(Effect.provide(Fapilog.layer({ sinks: [on] })))
+      yield* program.pipe(Effect.provide(Fapilog.layer({ sinks: [off], redact: false })))
+      assert.notInclude(on.linesUnsafe()[0], "hunter2")
+      assert.notInclude(on.linesUnsafe()[0], "abcdefgh12345678")
+      assert.include(on.linesUnsafe()[0], "[REDACTED]")
+      assert.include(off.linesUnsafe()[0], "hunter2")
+      const env = yield* Config.fromEnv.pipe(withEnv({ FAPILOG_REDACT: "false" }))
+      assert.strictEqual(env.redact, false)
+    }))
+
   it.effect("mode: sync writes inline: the sink has the event as soon as the call returns", () =>
     Effect.gen(function*() {
       const { memory, program } = syncProgram()
