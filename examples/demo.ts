@@ -18,7 +18,17 @@ const BEARER = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLXNlY3JldA
 const CARD_NUMBER = "4242 4242 4242 4242"
 
 fs.mkdirSync("logs", { recursive: true })
-fs.rmSync(LOG_FILE, { force: true })
+// the file rotates at 1 MiB (service.jsonl.1, .2, …): start from none of them
+for (const f of fs.readdirSync("logs")) if (f.startsWith("service.jsonl")) fs.rmSync(`logs/${f}`)
+
+/** Everything written, oldest rotated file first. */
+const readLog = (): string =>
+  fs.readdirSync("logs")
+    .filter((f) => f.startsWith("service.jsonl"))
+    .map((f) => ({ f, n: f === "service.jsonl" ? 0 : Number(f.slice("service.jsonl.".length)) }))
+    .sort((a, b) => b.n - a.n)
+    .map(({ f }) => fs.readFileSync(`logs/${f}`, "utf8"))
+    .join("")
 
 /** The console shows the first two lines of each logger, so the summary stays readable. */
 const seen = new Map<string, number>()
@@ -94,7 +104,7 @@ const main = Effect.gen(function*() {
     return { served, statuses, metrics }
   }))
   const millis = performance.now() - started
-  const text = fs.readFileSync(LOG_FILE, "utf8")
+  const text = readLog()
   const lines = text.split("\n").filter((l) => l.length > 0)
   const events = lines.map((l) => JSON.parse(l) as Record<string, unknown>)
 

@@ -11,7 +11,7 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { createServer } from "node:http"
-import { Aggregator, Enricher, Fapilog, Http, Logger, Pipeline, Redactor, Sampler, Sink } from "../src/index.ts"
+import { Aggregator, Enricher, Fapilog, Http, Logger, Pipeline, Sampler, Sink } from "../src/index.ts"
 
 /** The fraction of ordinary requests whose lines are kept (payments are always kept). */
 export const SAMPLE_RATE = 0.25
@@ -90,10 +90,12 @@ const health = HttpRouter.add("GET", "/health", Effect.succeed(HttpServerRespons
 
 const routes = Layer.mergeAll(payments, userAction, catalog, report, health)
 
-/** The logging pipeline of the service: enrich, redact, sample whole requests, aggregate. */
+/**
+ * The logging pipeline of the service: enrich, sample whole requests, aggregate. Redaction runs
+ * after it by default (`Fapilog.layer`'s `redact` option), here with one extra key.
+ */
 export const pipeline = Pipeline.compose(
   Enricher.pipeline({ service: "checkout", version: "1.4.2", environment: "demo" }),
-  Redactor.pipeline(),
   Sampler.byCorrelation({ rate: SAMPLE_RATE, tail: true }),
   Aggregator.repetitive({ threshold: 5, window: "1 second" })
 )
@@ -108,8 +110,9 @@ export const make = (options: {
 }) => {
   const logging = Fapilog.layer({
     level: "Debug",
-    sinks: [options.console, Sink.file(options.logFile)],
-    pipeline
+    sinks: [options.console, Sink.file(options.logFile, { rotate: { maxBytes: 1024 * 1024, maxFiles: 3 } })],
+    pipeline,
+    redact: { extraKeys: ["card"] }
   })
   const server = HttpRouter.serve(routes, {
     disableLogger: true,
