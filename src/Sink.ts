@@ -1195,9 +1195,11 @@ class WriteBehind {
   /** The part of `buffer` that goes into the current file, rotating first when needed. */
   private segment(buffer: Buffer): Buffer {
     const t = this.target
-    if (t.interval !== undefined && this.size > 0) {
+    if (t.interval !== undefined) {
       const period = Rotate.periodOf(t.now(), t.interval)
-      if (period !== this.period) this.rotateSync()
+      // an empty file simply belongs to the current period (rotating it would move its first line away)
+      if (this.size === 0) this.period = period
+      else if (period !== this.period) this.rotateSync()
     }
     if (t.maxBytes === undefined) return buffer
     let n = Rotate.fitting(buffer, this.size, t.maxBytes)
