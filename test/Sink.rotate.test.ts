@@ -84,6 +84,21 @@ describe("Sink.file rotation", () => {
       fs.rmSync(dir, { recursive: true, force: true })
     }))
 
+  it.effect("time rotation: the first line of a new period after a quiet one stays in the new file", () =>
+    Effect.gen(function*() {
+      const dir = tmp()
+      const file = path.join(dir, "app.jsonl")
+      const scope = yield* Scope.make()
+      const writer = yield* Scope.provide(Sink.file(file, { rotate: { interval: "hourly", maxFiles: 2 }, reopenOnSignal: false }).open, scope)
+      yield* TestClock.adjust("150 minutes") // nothing logged in hours 0 and 1
+      writer.writeUnsafe!(Sink.makeBatch([event(1)]))
+      yield* TestClock.adjust("1 minute")
+      writer.writeUnsafe!(Sink.makeBatch([event(2)]))
+      yield* Scope.close(scope, Exit.void)
+      assert.deepStrictEqual(readSet(file).map((f) => f.lines.map((l) => l.i)), [[1, 2]])
+      fs.rmSync(dir, { recursive: true, force: true })
+    }))
+
   it.live("reopen after a rename (logrotate move, then reopen): no line lost or duplicated", () =>
     Effect.gen(function*() {
       const dir = tmp()
