@@ -219,6 +219,93 @@ describe("Worker", () => {
       assert.strictEqual(m.workerFibers, 0)
     }))
 
+  describe("review regressions", () => {
+    it.effect("a sink whose write dies (a defect, not an error) fails only itself; the batch is counted for it", () =>
+      Effect.gen(function*() {
+        const memory = Sink.memory()
+        const dying = Sink.make("dying", Effect.succeed({ write: () => Effect.die(new Error("defect")), writeUnsafe: undefined }))
+        const worker = yield* start({}, [dying, memory])
+        for (let i = 0; i < 10; i++) yield* worker.offer(event(`e${i}`))
+        yield* worker.flush
+        assert.strictEqual(messages(memory).filter((m) => m.startsWith("e")).length, 10)
+        const m = yield* worker.metrics
+        assert.strictEqual(m.restarts, 0)
+        assert.strictEqual(m.dropped["sink failure"], 10)
+        assert.strictEqual(m.written, 10)
+      }).pipe(Effect.scoped))
+
+    it.effect("a flush still waiting when the drain times out returns", () =>
+      Effect.gen(function*() {
+        const hanging = { name: "hanging", writer: { write: () => Effect.never, writeUnsafe: undefined } }
+        const scope = yield* Scope.make()
+        const worker = yield* Scope.provide(Worker.make({ ...Worker.defaults, name: "w", drainTimeout: "1 second" }, [hanging]), scope)
+        worker.offerUnsafe(event("stuck"))
+        const flushing = yield* Effect.forkChild(worker.flush)
+        yield* settle
+        const closing = yield* Effect.forkChild(Scope.close(scope, Exit.void))
+        yield* settle
+        yield* TestClock.adjust("1 second")
+        yield* Fiber.join(closing)
+        yield* Fiber.join(flushing)
+        assert.strictEqual((yield* worker.metrics).dropped["drain timeout"], 1)
+      }))
+
+    it.effect("after a restart, flush still waits for the events queued behind the dead batch", () =>
+      Effect.gen(function*() {
+        const memory = Sink.memory()
+        const explode = <E, R>(events: Stream.Stream<LogEvent.LogEvent, E, R>) =>
+          Stream.map(events, (e) => {
+            if (e.message === "boom") throw new Error("bug")
+            return e
+          })
+        const worker = yield* start({ pipeline: explode, restartBase: "100 millis", batchSize: 2 }, [memory])
+        for (const m of ["a", "boom", "c", "d"]) worker.offerUnsafe(event(m))
+        const flushing = yield* Effect.forkChild(worker.flush)
+        yield* settle
+        yield* TestClock.adjust("100 millis")
+        yield* Fiber.join(flushing)
+        // the barrier was queued behind c and d: it returns only once they are written
+        assert.includeMembers(messages(memory), ["c", "d"])
+        assert.strictEqual((yield* worker.metrics).dropped["worker failure"], 2)
+      }).pipe(Effect.scoped))
+
+    it.effect("sync mode with an asynchronous pipeline step runs each event once", () =>
+      Effect.gen(function*() {
+        const memory = Sink.memory()
+        const slow = <E, R>(events: Stream.Stream<LogEvent.LogEvent, E, R>) =>
+          Stream.mapEffect(events, (e) => e.message === "slow" ? Effect.as(Effect.yieldNow, e) : Effect.succeed(e))
+        const worker = yield* start({ mode: "sync", pipeline: slow }, [memory])
+        worker.offerUnsafe(event("a"))
+        worker.offerUnsafe(event("slow"))
+        worker.offerUnsafe(event("b"))
+        yield* settle
+        assert.deepStrictEqual(messages(memory).slice().sort(), ["a", "b", "slow"])
+      }).pipe(Effect.scoped))
+
+    it.effect("a write-behind sink whose flush stalls is bounded by Sink.timeout", () =>
+      Effect.gen(function*() {
+        const memory = Sink.memory()
+        const stalled = Sink.make("stalled", Effect.succeed({ write: () => Effect.void, writeUnsafe: undefined, flush: Effect.never }))
+        const writers = [
+          { name: "stalled", writer: yield* Sink.timeout(stalled, "1 second").open },
+          { name: "memory", writer: yield* memory.open }
+        ]
+        const scope = yield* Scope.make()
+        const worker = yield* Scope.provide(Worker.make({ ...Worker.defaults, name: "w" }, writers), scope)
+        yield* worker.offer(event("x"))
+        const flushing = yield* Effect.forkChild(worker.flush)
+        yield* settle
+        yield* TestClock.adjust("1 second")
+        yield* Fiber.join(flushing)
+        assert.deepStrictEqual(messages(memory), ["x"])
+        // closing flushes the sinks again: bounded the same way
+        const closing = yield* Effect.forkChild(Scope.close(scope, Exit.void))
+        yield* settle
+        yield* TestClock.adjust("1 second")
+        yield* Fiber.join(closing)
+      }))
+  })
+
   describe("sink isolation", () => {
     const throwing = Sink.make("throwing", Effect.succeed(Sink.writer(() => {
       throw new Error("disk on fire")
