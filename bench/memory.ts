@@ -46,7 +46,7 @@ const main = async (): Promise<void> => {
   const layer = Fapilog.layer({
     sinks: [Sink.file(file)],
     queue: { capacity: 10_000, policy: "block" },
-    pipeline: Workload.fullPipeline()
+    pipeline: Workload.layerPipeline() // + the layer's default redaction
   })
   const { USER } = Runner
   const { MESSAGES, PER_REQUEST } = Workload

@@ -65,6 +65,18 @@ export const fullPipeline = (): Pipeline.Pipeline =>
   pipeline({ enrich: true, redact: true, samplerRate: 1, aggregate: true })
 
 /**
+ * The full default pipeline as `Fapilog.layer` runs it: enrichment, sampling and aggregation in
+ * the `pipeline` option, redaction by the layer's default `redact` stage after them.
+ *
+ * @example
+ * ```ts
+ * import * as Workload from "./Workload.ts"
+ * const pipeline = Workload.layerPipeline()
+ * ```
+ */
+export const layerPipeline = (): Pipeline.Pipeline => pipeline({ enrich: true, samplerRate: 1, aggregate: true })
+
+/**
  * A pipeline with the chosen stages, in the full pipeline's order (enrich, redact, sample,
  * aggregate).
  *

@@ -1,8 +1,8 @@
 /**
  * effect-fapilog with the full default pipeline of issue 7, through the facade:
  * `Fapilog.layer({ sinks: [Sink.file(path)], queue: { capacity: 10_000, policy: "block" },
- * pipeline: Pipeline.compose(Enricher.pipeline({ service: "bench" }), Redactor.pipeline(),
- * Sampler.byCorrelation({ rate: 1 }), Aggregator.repetitive()) })`.
+ * pipeline: Pipeline.compose(Enricher.pipeline({ service: "bench" }), Sampler.byCorrelation({ rate: 1 }),
+ * Aggregator.repetitive()) })` — with the layer's default redaction after that pipeline.
  *
  * Workload (`bench/lib/Workload.ts`): requests of 16 lines, each request inside
  * `Logger.withCorrelationId("req-<n>")`, line `i` logged as `log.info(MESSAGES[i & 15], { i, user })`
@@ -22,7 +22,7 @@ Runner.main("fapilog-full", async ({ events, file }, latency) => {
   const layer = Fapilog.layer({
     sinks: [Sink.file(file)],
     queue: { capacity: 10_000, policy: "block" },
-    pipeline: Workload.fullPipeline()
+    pipeline: Workload.layerPipeline() // + the layer's default redaction
   })
   const { USER, SAMPLE_MASK, now } = Runner
   const { MESSAGES, PER_REQUEST } = Workload
