@@ -11,12 +11,17 @@
  *
  * @module
  */
+import * as Effect from "effect/Effect"
 import * as Aggregator from "../../src/Aggregator.ts"
 import * as Enricher from "../../src/Enricher.ts"
+import * as Fapilog from "../../src/Fapilog.ts"
 import * as LogEvent from "../../src/LogEvent.ts"
+import * as Logger from "../../src/Logger.ts"
 import * as Pipeline from "../../src/Pipeline.ts"
 import * as Redactor from "../../src/Redactor.ts"
 import * as Sampler from "../../src/Sampler.ts"
+import * as Sink from "../../src/Sink.ts"
+import * as Runner from "./Runner.ts"
 
 /** Lines per request (per correlation id). */
 export const PER_REQUEST = 16
@@ -128,3 +133,53 @@ export const chunks = (events: number, chunkSize: number): ReadonlyArray<Readonl
   for (let i = 0; i < all.length; i += chunkSize) out.push(all.slice(i, i + chunkSize))
   return out
 }
+
+/**
+ * The full-pipeline benchmark shared by the facade and the `Effect.logInfo` runners: requests of
+ * `PER_REQUEST` lines, each inside `Logger.withCorrelationId`, through
+ * `Fapilog.layer({ sinks: [Sink.file(file)], queue: { policy: "block" }, pipeline: layerPipeline() })`;
+ * 1 call in 64 is timed. `logger` picks how a line is logged. Resolves to the wall time from the
+ * first call until the layer is released (queue drained, file closed).
+ *
+ * @example
+ * ```ts
+ * import * as Workload from "./Workload.ts"
+ * // const wallMs = await Workload.runFull(1000, latency, "/tmp/out.jsonl", (log) => log.info)
+ * ```
+ */
+export const runFull = async (
+  events: number,
+  latency: Runner.Latency,
+  file: string,
+  logger: (facade: Logger.NamedLogger) => (message: string, fields: Readonly<Record<string, unknown>>) => Effect.Effect<void>
+): Promise<number> => {
+  const layer = Fapilog.layer({
+    sinks: [Sink.file(file)],
+    queue: { capacity: 10_000, policy: "block" },
+    pipeline: layerPipeline() // + the layer's default redaction
+  })
+  const { USER, SAMPLE_MASK, now } = Runner
+  let t0 = 0
+  const program = Effect.gen(function*() {
+    const log = logger(yield* Logger.named("bench"))
+    const request = (start: number, end: number) =>
+      Effect.gen(function*() {
+        for (let i = start; i < end; i++) {
+          if ((i & SAMPLE_MASK) === 0) {
+            const s = now()
+            yield* log(MESSAGES[i & (PER_REQUEST - 1)]!, { i, user: USER })
+            latency.record((now() - s) * 1000)
+          } else {
+            yield* log(MESSAGES[i & (PER_REQUEST - 1)]!, { i, user: USER })
+          }
+        }
+      })
+    t0 = now()
+    for (let start = 0; start < events; start += PER_REQUEST) {
+      yield* Logger.withCorrelationId(correlationId(start))(request(start, Math.min(events, start + PER_REQUEST)))
+    }
+  })
+  await Effect.runPromise(program.pipe(Effect.provide(layer)))
+  return now() - t0
+}
+
