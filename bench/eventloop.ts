@@ -83,22 +83,11 @@ const runFapilog = async (file: string, events: number, perTick: number) => {
     queue: { capacity: 10_000, policy: "block" },
     pipeline: Workload.layerPipeline() // + the layer's default redaction
   })
-  const { USER } = Runner
-  const { MESSAGES, PER_REQUEST } = Workload
   let paced: Paced | undefined
   let loopEnd = 0
   const program = Effect.gen(function*() {
     const log = yield* Logger.named("bench")
-    const request = (start: number, end: number) =>
-      Effect.gen(function*() {
-        for (let i = start; i < end; i++) yield* log.info(MESSAGES[i & (PER_REQUEST - 1)]!, { i, user: USER })
-      })
-    const tick = (from: number, to: number) =>
-      Effect.gen(function*() {
-        for (let start = from; start < to; start += PER_REQUEST) {
-          yield* Logger.withCorrelationId(Workload.correlationId(start))(request(start, Math.min(to, start + PER_REQUEST)))
-        }
-      })
+    const tick = (from: number, to: number) => Workload.logRange(log.info, from, to)
     const services = yield* Effect.context<Logger.Loggers>()
     // the pacing loop is plain async code; each tick's logging runs as one effect
     paced = yield* Effect.promise(() =>

@@ -48,20 +48,9 @@ const main = async (): Promise<void> => {
     queue: { capacity: 10_000, policy: "block" },
     pipeline: Workload.layerPipeline() // + the layer's default redaction
   })
-  const { USER } = Runner
-  const { MESSAGES, PER_REQUEST } = Workload
   const program = Effect.gen(function*() {
     const log = yield* Logger.named("bench")
-    const request = (start: number, end: number) =>
-      Effect.gen(function*() {
-        for (let i = start; i < end; i++) yield* log.info(MESSAGES[i & (PER_REQUEST - 1)]!, { i, user: USER })
-      })
-    const logRange = (from: number, to: number) =>
-      Effect.gen(function*() {
-        for (let start = from; start < to; start += PER_REQUEST) {
-          yield* Logger.withCorrelationId(Workload.correlationId(start))(request(start, Math.min(to, start + PER_REQUEST)))
-        }
-      })
+    const logRange = (from: number, to: number) => Workload.logRange(log.info, from, to)
     // one warm-up event (not counted in N), so that the sink is open and every structure exists
     yield* log.info("warm-up", { i: -1 })
     yield* log.flush

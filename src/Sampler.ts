@@ -1070,7 +1070,7 @@ const burstStream = <E, R>(
         let dropped = 0
         for (let i = 0; i < chunk.length; i++) {
           const event = chunk[i]!
-          if (event.control !== undefined || LogEvent.isErrorOrAbove(event) || isAggregate(event)) {
+          if (neverSampled(event)) {
             out.push(event)
             continue
           }
@@ -1167,7 +1167,7 @@ const adaptiveStream = <E, R>(
         let dropped = 0
         for (let i = 0; i < chunk.length; i++) {
           const event = chunk[i]!
-          if (event.control !== undefined || LogEvent.isErrorOrAbove(event) || isAggregate(event)) {
+          if (neverSampled(event)) {
             out.push(event)
             continue
           }
@@ -1198,6 +1198,10 @@ const adaptiveStream = <E, R>(
       }
     }
   })
+
+/** What no sampler drops: control events, errors and above, aggregates. */
+const neverSampled = (event: LogEvent.LogEvent): boolean =>
+  event.control !== undefined || LogEvent.isErrorOrAbove(event) || isAggregate(event)
 
 /** Whether `event` is an aggregate emitted by `Aggregator.repetitive` (never throws). */
 const isAggregate = (event: LogEvent.LogEvent): boolean => {

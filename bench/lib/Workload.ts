@@ -135,6 +135,34 @@ export const chunks = (events: number, chunkSize: number): ReadonlyArray<Readonl
 }
 
 /**
+ * Logs lines `from` … `to - 1` of the workload: requests of `PER_REQUEST` lines, each inside
+ * `Logger.withCorrelationId`, line `i` as `log(MESSAGES[i % PER_REQUEST], { i, user })`. `onLine`
+ * may wrap each call (the runners time 1 call in 64 with it).
+ *
+ * @example
+ * ```ts
+ * import * as Workload from "./Workload.ts"
+ * // yield* Workload.logRange(log.info, 0, 1000)
+ * ```
+ */
+export const logRange = (
+  log: (message: string, fields: Readonly<Record<string, unknown>>) => Effect.Effect<void>,
+  from: number,
+  to: number,
+  onLine: (i: number, line: Effect.Effect<void>) => Effect.Effect<void> = (_, line) => line
+): Effect.Effect<void> => {
+  const request = (start: number, end: number) =>
+    Effect.gen(function*() {
+      for (let i = start; i < end; i++) yield* onLine(i, log(MESSAGES[i & (PER_REQUEST - 1)]!, { i, user: Runner.USER }))
+    })
+  return Effect.gen(function*() {
+    for (let start = from; start < to; start += PER_REQUEST) {
+      yield* Logger.withCorrelationId(correlationId(start))(request(start, Math.min(to, start + PER_REQUEST)))
+    }
+  })
+}
+
+/**
  * The full-pipeline benchmark shared by the facade and the `Effect.logInfo` runners: requests of
  * `PER_REQUEST` lines, each inside `Logger.withCorrelationId`, through
  * `Fapilog.layer({ sinks: [Sink.file(file)], queue: { policy: "block" }, pipeline: layerPipeline() })`;
@@ -158,26 +186,17 @@ export const runFull = async (
     queue: { capacity: 10_000, policy: "block" },
     pipeline: layerPipeline() // + the layer's default redaction
   })
-  const { USER, SAMPLE_MASK, now } = Runner
+  const { SAMPLE_MASK, now } = Runner
+  const timed = (i: number, line: Effect.Effect<void>) =>
+    (i & SAMPLE_MASK) !== 0 ? line : Effect.suspend(() => {
+      const s = now()
+      return Effect.tap(line, () => Effect.sync(() => latency.record((now() - s) * 1000)))
+    })
   let t0 = 0
   const program = Effect.gen(function*() {
     const log = logger(yield* Logger.named("bench"))
-    const request = (start: number, end: number) =>
-      Effect.gen(function*() {
-        for (let i = start; i < end; i++) {
-          if ((i & SAMPLE_MASK) === 0) {
-            const s = now()
-            yield* log(MESSAGES[i & (PER_REQUEST - 1)]!, { i, user: USER })
-            latency.record((now() - s) * 1000)
-          } else {
-            yield* log(MESSAGES[i & (PER_REQUEST - 1)]!, { i, user: USER })
-          }
-        }
-      })
     t0 = now()
-    for (let start = 0; start < events; start += PER_REQUEST) {
-      yield* Logger.withCorrelationId(correlationId(start))(request(start, Math.min(events, start + PER_REQUEST)))
-    }
+    yield* logRange(log, 0, events, timed)
   })
   await Effect.runPromise(program.pipe(Effect.provide(layer)))
   return now() - t0
