@@ -50,6 +50,7 @@
 import * as Cause from "effect/Cause"
 import * as Redacted from "effect/Redacted"
 import type * as LogEvent from "./LogEvent.ts"
+import { isReusable } from "./internal/record.ts"
 
 // -----------------------------------------------------------------------------
 // models
@@ -368,6 +369,10 @@ interface State {
   dropped: number
   /** Set while an encode runs on this state; a reentrant call (from `toJSON`...) gets a fresh one. */
   busy: boolean
+  /** The last frozen, flat annotations record written whole, its entries and their budget cost. */
+  annotations: object | undefined
+  annotationsJson: string
+  annotationsCost: number
 }
 
 // function declarations (hoisted): `json` is built while the module initialises
@@ -386,7 +391,17 @@ function resolveLimits(options: Options | undefined): Limits {
 }
 
 function makeState(limits: Limits): State {
-  return { limits, stack: [], budget: limits.maxLineLength, renamed: undefined, dropped: 0, busy: false }
+  return {
+    limits,
+    stack: [],
+    budget: limits.maxLineLength,
+    renamed: undefined,
+    dropped: 0,
+    busy: false,
+    annotations: undefined,
+    annotationsJson: "",
+    annotationsCost: 0
+  }
 }
 
 const reset = (st: State): void => {
@@ -479,7 +494,7 @@ const jsonLine = (st: State, event: LogEvent.LogEvent, head: string): string => 
   if (spanId !== undefined) out += ",\"span_id\":" + str(st, String(spanId))
   const annotations = event.annotations
   const fields = event.fields
-  if (annotations !== undefined) out += userEntries(st, annotations, fields)
+  if (annotations !== undefined) out += annotationEntries(st, annotations, fields)
   if (fields !== undefined) out += userEntries(st, fields, undefined)
   if (st.renamed !== undefined) out += renamedEntries(st, annotations, fields)
   if (st.dropped > 0) out += ",\"…\":\"[" + st.dropped + " more keys]\""
@@ -488,6 +503,52 @@ const jsonLine = (st: State, event: LogEvent.LogEvent, head: string): string => 
   const cause = event.cause
   if (cause !== undefined) out += ",\"cause\":" + str(st, causeText(cause))
   return out + "}"
+}
+
+/**
+ * The annotations' entries. Enrichment and sampling marks make one frozen record shared by the
+ * events of a context (see `LogEvent.annotator`): when such a record holds only primitives and
+ * was written whole, its entries are reused for the next events that do not shadow any of its
+ * keys.
+ */
+const annotationEntries = (
+  st: State,
+  annotations: Readonly<Record<string, unknown>>,
+  fields: Readonly<Record<string, unknown>> | undefined
+): string => {
+  if (annotations === st.annotations && st.budget > st.annotationsCost && !shadows(fields, annotations)) {
+    st.budget -= st.annotationsCost
+    return st.annotationsJson
+  }
+  const budget = st.budget
+  const dropped = st.dropped
+  const renamed = st.renamed
+  const json = userEntries(st, annotations, fields)
+  if (
+    st.budget > 0 && st.dropped === dropped && st.renamed === renamed && isReusable(annotations) &&
+    !shadows(fields, annotations)
+  ) {
+    st.annotations = annotations
+    st.annotationsJson = json
+    st.annotationsCost = budget - st.budget
+  }
+  return json
+}
+
+/** Whether `fields` has a key of `annotations` (which it then hides). */
+const shadows = (
+  fields: Readonly<Record<string, unknown>> | undefined,
+  annotations: Readonly<Record<string, unknown>>
+): boolean => {
+  if (fields === undefined) return false
+  try {
+    for (const k in fields) {
+      if (hasOwn(annotations, k)) return true
+    }
+    return false
+  } catch {
+    return true
+  }
 }
 
 /** `,"k":v` for each own enumerable key of `record` not shadowed by `shadow`. */

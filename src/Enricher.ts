@@ -11,7 +11,7 @@
  * @since 0.1.0
  */
 import * as Os from "node:os"
-import { type LogEvent, mergeFields } from "./LogEvent.ts"
+import { annotator, type LogEvent, mergeFields } from "./LogEvent.ts"
 import * as Pipeline from "./Pipeline.ts"
 
 // -----------------------------------------------------------------------------
@@ -81,8 +81,14 @@ export interface Options {
 /**
  * Computes the static fields once and returns the enriching event transform.
  *
- * Precedence, lowest first: static fields, dynamic enrichers (in order), the caller's fields.
- * With no static field and no dynamic enricher the transform returns every event unchanged.
+ * Precedence, lowest first: the fiber's log annotations, static fields, dynamic enrichers (in
+ * order), the caller's fields. With no static field and no dynamic enricher the transform returns
+ * every event unchanged.
+ *
+ * Static fields are merged into the event's `annotations` as one frozen record shared by every
+ * event of the same context (see `LogEvent.annotator`), which is what makes them nearly free per
+ * event; dynamic ones are merged into `fields` under the caller's. Encoders write both, fields
+ * winning; read a value as a sink sees it with `LogEvent.get`.
  *
  * @example
  * ```ts
@@ -91,7 +97,7 @@ export interface Options {
  *
  * const enrich = Enricher.make({ service: "payments", version: "1.4.2", environment: "prod" })
  * const event = enrich(LogEvent.make({ timestamp: 0, level: "Info", message: "up", logger: "app" }))
- * // event.fields: { service: "payments", version: "1.4.2", environment: "prod", host: "…", pid: 4242 }
+ * // event.annotations: { service: "payments", version: "1.4.2", environment: "prod", host: "…", pid: 4242 }
  * ```
  *
  * @since 0.1.0
@@ -100,17 +106,12 @@ export interface Options {
 export const make = (options: Options = {}): (event: LogEvent) => LogEvent => {
   const base = staticFields(options)
   const dynamic = options.dynamic ?? []
-  const hasStatic = Object.keys(base).length > 0
-  if (dynamic.length === 0) {
-    if (!hasStatic) return (event) => event
-    return (event) =>
-      withFields(
-        event,
-        event.fields === undefined ? base : mergeUnder(base, event.fields)
-      )
-  }
+  // static fields become one shared, frozen annotations record (see `LogEvent.annotator`):
+  // no per-event copy, and the redactor and encoder reuse their work on it
+  const annotate = Object.keys(base).length > 0 ? annotator(base) : undefined
+  if (dynamic.length === 0) return annotate ?? ((event) => event)
   return (event) => {
-    const extra: Record<string, unknown> = { ...base }
+    const extra: Record<string, unknown> = {}
     for (let i = 0; i < dynamic.length; i++) {
       try {
         const more = dynamic[i]!(event)
@@ -120,7 +121,8 @@ export const make = (options: Options = {}): (event: LogEvent) => LogEvent => {
       }
     }
     if (event.fields !== undefined) assignOwn(extra, event.fields)
-    return withFields(event, extra)
+    const enriched = withFields(event, extra)
+    return annotate === undefined ? enriched : annotate(enriched)
   }
 }
 
@@ -176,11 +178,6 @@ const assignOwn = (target: Record<string, unknown>, source: Readonly<Record<stri
     }
   }
 }
-
-const mergeUnder = (
-  base: Readonly<Record<string, unknown>>,
-  fields: Readonly<Record<string, unknown>>
-): Readonly<Record<string, unknown>> => mergeFields(base, fields)
 
 const withFields = (event: LogEvent, fields: Readonly<Record<string, unknown>>): LogEvent => ({
   timestamp: event.timestamp,

@@ -499,6 +499,85 @@ export const withFields = (event: LogEvent, extra: Readonly<Record<string, unkno
 })
 
 /**
+ * Builds, once, a transform that merges `extra` over an event's annotations. Use it for values
+ * that are the same for many events (static enrichment, sampling marks): pino's per-logger
+ * prefix, the Effect way.
+ *
+ * Annotations are treated as immutable records, as Effect itself treats them (it copies on every
+ * `annotateLogs`). The merged record is frozen and remembered for the last annotations record
+ * seen, so a run of events sharing their context (a fiber, a request) shares one merged record:
+ * no per-event copy, and the redactor and the encoder can reuse their work on it (they cache
+ * frozen records whose values are all primitives).
+ *
+ * Precedence: `extra` over the event's annotations; the event's fields still win over both
+ * (encoders write annotations first and skip the keys that fields shadow).
+ *
+ * @example
+ * ```ts
+ * import * as LogEvent from "effect-fapilog/LogEvent"
+ *
+ * const tag = LogEvent.annotator({ service: "checkout", region: "eu-1" })
+ * const event = tag(LogEvent.make({ timestamp: 0, level: "Info", message: "hi", logger: "app" }))
+ * // event.annotations: { service: "checkout", region: "eu-1" }
+ * ```
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const annotator = (extra: Readonly<Record<string, unknown>>): (event: LogEvent) => LogEvent => {
+  const own = Object.freeze(mergeFields({}, extra))
+  let lastBase: Readonly<Record<string, unknown>> | undefined = undefined
+  let lastMerged: Readonly<Record<string, unknown>> = own
+  return (event) => {
+    const base = event.annotations
+    let merged: Readonly<Record<string, unknown>>
+    if (base === undefined) merged = own
+    else if (base === lastBase) merged = lastMerged
+    else {
+      merged = Object.freeze(mergeFields(base, own))
+      lastBase = base
+      lastMerged = merged
+    }
+    return {
+      timestamp: event.timestamp,
+      level: event.level,
+      message: event.message,
+      logger: event.logger,
+      fields: event.fields,
+      annotations: merged,
+      spans: event.spans,
+      correlationId: event.correlationId,
+      traceId: event.traceId,
+      spanId: event.spanId,
+      cause: event.cause,
+      template: event.template,
+      control: event.control
+    }
+  }
+}
+
+/**
+ * The value of `key` as an encoder writes it: the event's field, else its annotation.
+ *
+ * @example
+ * ```ts
+ * import * as LogEvent from "effect-fapilog/LogEvent"
+ *
+ * const event = LogEvent.make({ timestamp: 0, level: "Info", message: "hi", logger: "app", fields: { n: 1 } })
+ * LogEvent.get(event, "n") // 1
+ * ```
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const get = (event: LogEvent, key: string): unknown => {
+  const fields = event.fields
+  if (fields !== undefined && Object.hasOwn(fields, key)) return fields[key]
+  const annotations = event.annotations
+  return annotations !== undefined && Object.hasOwn(annotations, key) ? annotations[key] : undefined
+}
+
+/**
  * `{ ...base, ...over }` that never throws: a field whose getter (or Proxy trap) throws is kept as
  * `"[Throws: message]"` instead of failing the caller or the pipeline, and a `__proto__` key stays
  * an own field.

@@ -28,6 +28,7 @@ import * as Cause from "effect/Cause"
 import * as Redacted from "effect/Redacted"
 import { type LogEvent, renderTemplate } from "./LogEvent.ts"
 import * as Pipeline from "./Pipeline.ts"
+import { isReusable } from "./internal/record.ts"
 
 // -----------------------------------------------------------------------------
 // models
@@ -220,6 +221,20 @@ export const defaultCensor = "[REDACTED]"
  */
 export const make = (options?: Options): (event: LogEvent) => LogEvent => {
   const r = compile(options ?? {})
+  // the last frozen, flat annotations record and its redaction: enrichment and sampling marks
+  // share one such record across the events of a context (see `LogEvent.annotator`)
+  let lastIn: Readonly<Record<string, unknown>> | undefined = undefined
+  let lastOut: Readonly<Record<string, unknown>> | undefined = undefined
+  const redactAnnotations = (annotations: Readonly<Record<string, unknown>>) => {
+    if (annotations === lastIn) return lastOut!
+    const out = r.root(annotations)
+    if (!r.exhausted() && isReusable(annotations)) {
+      lastIn = annotations
+      lastOut = out === annotations ? out : Object.freeze(out)
+      return lastOut
+    }
+    return out
+  }
   return (event) => {
     const message = r.scan(event.message)
     const fields = event.fields
@@ -230,7 +245,7 @@ export const make = (options?: Options): (event: LogEvent) => LogEvent => {
     }
     r.reset()
     const fields2 = fields === undefined ? undefined : r.root(fields)
-    const annotations2 = annotations === undefined ? undefined : r.root(annotations)
+    const annotations2 = annotations === undefined ? undefined : redactAnnotations(annotations)
     const cause2 = cause === undefined ? undefined : r.cause(cause)
     // a message rendered from a template carries field values: render it again from the
     // redacted fields, so a secret filled into the message is masked like the field itself
@@ -326,6 +341,8 @@ interface CompiledPattern {
 interface Compiled {
   readonly scan: (s: string) => string
   readonly reset: () => void
+  /** Whether the per-event key budget ran out since the last `reset`. */
+  readonly exhausted: () => boolean
   readonly root: (record: Readonly<Record<string, unknown>>) => Readonly<Record<string, unknown>>
   readonly value: (value: unknown) => unknown
   readonly cause: (cause: Cause.Cause<unknown>) => Cause.Cause<unknown>
@@ -760,6 +777,7 @@ const compile = (options: Options): Compiled => {
 
   return {
     scan,
+    exhausted: () => budget <= 0,
     reset: () => {
       budget = maxKeys
       // the walk pops what it pushes; only an escaped exception could leave entries behind

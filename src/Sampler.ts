@@ -862,7 +862,14 @@ const byCorrelationStream = <E, R>(
 ): Stream.Stream<LogEvent.LogEvent, E, R> =>
   stateful(self, ({ clock, counters, random }) => {
     const keep = makeDecider(config.rate)
-    const { errorMarks, fallbackMarks, fallbackRate, keptMarks, mark, ruleMarks } = config
+    const { fallbackRate, mark } = config
+    // marks are merged into annotations, one shared record per context (no per-event copy)
+    const marker = (marks: Readonly<Record<string, unknown>>) =>
+      mark ? LogEvent.annotator(marks) : (event: LogEvent.LogEvent) => event
+    const keptMarks = marker(config.keptMarks)
+    const errorMarks = marker(config.errorMarks)
+    const fallbackMarks = marker(config.fallbackMarks)
+    const ruleMarks = marker(config.ruleMarks)
     const tailConfig = config.tail
     const buffers = new Map<string, Held>()
     // buffers in creation order (oldest first), removed lazily: `live` is false once removed
@@ -935,8 +942,12 @@ const byCorrelationStream = <E, R>(
         expired += remove(h.id, h)
       }
     }
-    const emit = (out: Array<LogEvent.LogEvent>, event: LogEvent.LogEvent, marks: Readonly<Record<string, unknown>>) => {
-      out.push(mark ? LogEvent.withFields(event, marks) : event)
+    const emit = (
+      out: Array<LogEvent.LogEvent>,
+      event: LogEvent.LogEvent,
+      marks: (event: LogEvent.LogEvent) => LogEvent.LogEvent
+    ) => {
+      out.push(marks(event))
     }
 
     return {
@@ -1142,7 +1153,7 @@ const adaptiveStream = <E, R>(
     let windowIndex: number | undefined
     let seen = 0
     let estimate: number | undefined
-    let marks: Record<string, unknown> = { _sampled: true, _sample_rate: 1 }
+    let marks = LogEvent.annotator({ _sampled: true, _sample_rate: 1 })
     const publish = () => {
       shared.rate = rate
       gauge.updateUnsafe(rate, context)
@@ -1157,7 +1168,7 @@ const adaptiveStream = <E, R>(
       const next = estimate <= target ? 1 : Math.max(minRate, target / estimate)
       if (next !== rate) {
         rate = next
-        marks = { _sampled: true, _sample_rate: rate }
+        marks = LogEvent.annotator({ _sampled: true, _sample_rate: rate })
         credit = 0
       }
       publish()
@@ -1188,11 +1199,12 @@ const adaptiveStream = <E, R>(
             out.push(event)
             continue
           }
-          const prior = event.fields?.["_sample_rate"]
-          out.push(LogEvent.withFields(
-            event,
-            typeof prior === "number" ? { _sampled: true, _sample_rate: prior * rate } : marks
-          ))
+          // an earlier sampler's rate: the product stays the event's overall keep probability
+          const prior = LogEvent.get(event, "_sample_rate")
+          if (typeof prior !== "number") out.push(marks(event))
+          else if (event.fields !== undefined && Object.hasOwn(event.fields, "_sample_rate")) {
+            out.push(LogEvent.withFields(event, { _sampled: true, _sample_rate: prior * rate }))
+          } else out.push(LogEvent.annotator({ _sampled: true, _sample_rate: prior * rate })(event))
         }
         if (dropped > 0) counters.dropped("sampled out (adaptive)", dropped)
       }
