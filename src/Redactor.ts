@@ -348,6 +348,14 @@ interface Compiled {
   readonly cause: (cause: Cause.Cause<unknown>) => Cause.Cause<unknown>
 }
 
+const errorText = (error: unknown): string => {
+  try {
+    return error instanceof Error ? String(error.message) : String(error)
+  } catch {
+    return "unreadable"
+  }
+}
+
 const copyEvent = (
   event: LogEvent,
   message: string,
@@ -650,7 +658,14 @@ const compile = (options: Options): Compiled => {
         break
       }
       budget--
-      const v = obj[key]
+      let v: unknown
+      try {
+        v = obj[key]
+      } catch (error) {
+        // one unreadable value (a throwing getter) must not take its neighbours with it
+        v = scan(`[Throws: ${errorText(error)}]`)
+        out ??= copyPrefix(obj, keys, i, proto)
+      }
       const childNodes = nodes.length === 0 ? NO_NODES : stepPath(nodes, key)
       const next = (matchKey !== undefined && matchKey(key)) || (childNodes.length > 0 && isTerminal(childNodes))
         ? matched

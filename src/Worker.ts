@@ -409,6 +409,7 @@ export const make = (
 
     /** Flush barriers taken from the queue and not yet done: what a dead pipeline took with it. */
     const barriersInFlight = new Set<() => void>()
+    let wasBlocking = false
     const noteBarriers = (events: ReadonlyArray<LogEvent.LogEvent>): void => {
       for (let i = 0; i < events.length; i++) {
         const c = events[i]!.control
@@ -417,10 +418,17 @@ export const make = (
     }
 
     const pull: Effect.Effect<readonly [LogEvent.LogEvent, ...Array<LogEvent.LogEvent>], Cause.Done> = Effect.suspend(() => {
+      // a caller blocked for room was woken by the previous take: let it run before the next
+      // batch, so that it waits for one batch, not for the whole queue to drain
+      if (wasBlocking) {
+        wasBlocking = false
+        return Effect.andThen(Effect.yieldNow, pull)
+      }
       if (q.size === 0) {
         if (q.ended) return Cause.done()
         return Effect.andThen(q.awaitAtLeast(1), pull)
       }
+      wasBlocking = q.hasWaiters
       const batch = q.take(batchSize)
       stats.taken += countOrdinary(batch)
       noteBarriers(batch)

@@ -31,6 +31,11 @@ export class EventQueue {
     return this.items.length - this.head
   }
 
+  /** Whether a caller is suspended waiting for room (policy `block`). */
+  get hasWaiters(): boolean {
+    return this.putters.length > 0
+  }
+
   isFull(): boolean {
     return this.ordinary >= this.capacity
   }
@@ -91,27 +96,34 @@ export class EventQueue {
 
   /** Suspends until at least `n` events are queued, a flush barrier arrives, or the queue ends. */
   awaitAtLeast(n: number): Effect.Effect<void> {
-    return Effect.callback<void>((resume) => {
-      if (this.size >= n || this.ended) return resume(Effect.void)
-      this.want = n
-      this.taker = () => resume(Effect.void)
-      return Effect.sync(() => {
-        this.taker = undefined
+    return Effect.withFiber((fiber) =>
+      Effect.callback<void>((resume) => {
+        if (this.size >= n || this.ended) return resume(Effect.void)
+        this.want = n
+        // resumed through the scheduler: resuming directly would run the worker's whole batch
+        // synchronously inside the logging call that pushed the event
+        this.taker = () => fiber.currentDispatcher.scheduleTask(() => resume(Effect.void), 0)
+        return Effect.sync(() => {
+          this.taker = undefined
+        })
       })
-    })
+    )
   }
 
   /** Suspends until an ordinary event fits (for the `block` policy). */
   awaitRoom(): Effect.Effect<void> {
-    return Effect.callback<void>((resume) => {
-      if (!this.isFull() || this.ended) return resume(Effect.void)
-      const wake = () => resume(Effect.void)
-      this.putters.push(wake)
-      return Effect.sync(() => {
-        const i = this.putters.indexOf(wake)
-        if (i >= 0) this.putters.splice(i, 1)
+    return Effect.withFiber((fiber) =>
+      Effect.callback<void>((resume) => {
+        if (!this.isFull() || this.ended) return resume(Effect.void)
+        // through the scheduler, so that the blocked caller does not run inside the worker's take
+        const wake = () => fiber.currentDispatcher.scheduleTask(() => resume(Effect.void), 0)
+        this.putters.push(wake)
+        return Effect.sync(() => {
+          const i = this.putters.indexOf(wake)
+          if (i >= 0) this.putters.splice(i, 1)
+        })
       })
-    })
+    )
   }
 
   private wakePutters(): void {
