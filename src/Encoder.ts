@@ -487,7 +487,7 @@ const RESERVED: ReadonlySet<string> = new Set([
 const jsonLine = (st: State, event: LogEvent.LogEvent, head: string): string => {
   let out = head + message(st, event.message)
   const correlationId = event.correlationId
-  if (correlationId !== undefined) out += ",\"correlation_id\":" + str(st, String(correlationId))
+  if (correlationId !== undefined) out += correlationEntry(st, correlationId)
   const traceId = event.traceId
   if (traceId !== undefined) out += ",\"trace_id\":" + str(st, String(traceId))
   const spanId = event.spanId
@@ -647,6 +647,19 @@ const seenBefore = (spans: ReadonlyArray<readonly [string, number]>, i: number):
     if (spans[j]![0] === label) return true
   }
   return false
+}
+
+// the previous correlation id and its entry (a request's events come in runs)
+let lastCorrelationId = ""
+let lastCorrelationEntry = ",\"correlation_id\":\"\""
+
+const correlationEntry = (st: State, id: unknown): string => {
+  if (typeof id !== "string" || id.length > st.limits.maxStringLength) return ",\"correlation_id\":" + str(st, String(id))
+  st.budget -= id.length + 2
+  if (id === lastCorrelationId) return lastCorrelationEntry
+  lastCorrelationEntry = ",\"correlation_id\":" + quote(id)
+  lastCorrelationId = id
+  return lastCorrelationEntry
 }
 
 // the previous message and its JSON (messages are mostly literals repeated from event to event)

@@ -398,32 +398,52 @@ export interface HealthReport {
  * @category combinators
  */
 export const withCorrelationId = (correlationId: string) => <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.acquireUseRelease(
-    // regions with the same id (a propagated request id seen twice at once, nested middleware)
-    // share one record; the end is signalled when the last of them ends
-    Effect.sync(() => {
-      let open = openRegions.get(correlationId)
-      if (open === undefined) {
-        open = { count: 0, region: { correlationId, receivers: new Set() } }
-        openRegions.set(correlationId, open)
+  Effect.suspend(() => {
+    // the region is opened inside the `onExit` (whose finalizer is in place before its body
+    // runs), so an interruption at any point leaves no region open; cheaper than
+    // `acquireUseRelease`, and this runs once per request
+    let open: OpenRegion | undefined
+    return Effect.onExit(
+      Effect.suspend(() => {
+        open = openRegion(correlationId)
+        return Effect.provideService(self, LogEvent.CurrentRegion, open.region)
+      }),
+      () => {
+        if (open !== undefined) closeRegion(open)
+        return Effect.void
       }
-      open.count++
-      return open
-    }),
-    (open) => Effect.provideService(self, LogEvent.CurrentRegion, open.region),
-    (open) =>
-      Effect.sync(() => {
-        if (--open.count > 0) return
-        openRegions.delete(correlationId)
-        // only the workers that received events of this region are told that it ended
-        for (const worker of open.region.receivers) {
-          ;(worker as Worker.Worker).signalUnsafe(LogEvent.correlationEnd(correlationId))
-        }
-      })
-  )
+    )
+  })
+
+interface OpenRegion {
+  count: number
+  readonly region: LogEvent.Region
+}
+
+// regions with the same id (a propagated request id seen twice at once, nested middleware)
+// share one record; the end is signalled when the last of them ends
+const openRegion = (correlationId: string): OpenRegion => {
+  let open = openRegions.get(correlationId)
+  if (open === undefined) {
+    open = { count: 0, region: { correlationId, receivers: new Set() } }
+    openRegions.set(correlationId, open)
+  }
+  open.count++
+  return open
+}
+
+const closeRegion = (open: OpenRegion): void => {
+  if (--open.count > 0) return
+  const correlationId = open.region.correlationId
+  openRegions.delete(correlationId)
+  // only the workers that received events of this region are told that it ended
+  for (const worker of open.region.receivers) {
+    ;(worker as Worker.Worker).signalUnsafe(LogEvent.correlationEnd(correlationId))
+  }
+}
 
 /** Correlation regions currently open, by id (see {@link withCorrelationId}). */
-const openRegions = new Map<string, { count: number; readonly region: LogEvent.Region }>()
+const openRegions = new Map<string, OpenRegion>()
 
 // -----------------------------------------------------------------------------
 // constructors
