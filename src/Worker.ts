@@ -410,6 +410,8 @@ export const make = (
     /** Flush barriers taken from the queue and not yet done: what a dead pipeline took with it. */
     const barriersInFlight = new Set<() => void>()
     let wasBlocking = false
+    /** Whether a batch taken by the worker is still going through the pipeline. */
+    let processing = false
     const noteBarriers = (events: ReadonlyArray<LogEvent.LogEvent>): void => {
       for (let i = 0; i < events.length; i++) {
         const c = events[i]!.control
@@ -417,7 +419,10 @@ export const make = (
       }
     }
 
-    const pull: Effect.Effect<readonly [LogEvent.LogEvent, ...Array<LogEvent.LogEvent>], Cause.Done> = Effect.suspend(() => {
+    type Batch = readonly [LogEvent.LogEvent, ...Array<LogEvent.LogEvent>]
+    const pull: Effect.Effect<Batch, Cause.Done> = Effect.suspend(() => {
+      // the stream asks for the next batch once the previous one went through the pipeline
+      processing = false
       // a caller blocked for room was woken by the previous take: let it run before the next
       // batch, so that it waits for one batch, not for the whole queue to drain
       if (wasBlocking) {
@@ -428,24 +433,22 @@ export const make = (
         if (q.ended) return Cause.done()
         return Effect.andThen(q.awaitAtLeast(1), pull)
       }
+      if (q.size < batchSize && waitForBatch && !q.ended && q.flushes === 0) {
+        // wait for the batch to fill (or the queue, when it holds fewer than a batch) with the
+        // events still queued, so that an inline write under `block` takes them all, in order
+        return Effect.andThen(Effect.race(q.awaitAtLeast(Math.min(batchSize, options.capacity)), Effect.sleep(batchWait)), takeBatch)
+      }
+      return takeBatch
+    })
+    const takeBatch: Effect.Effect<Batch, Cause.Done> = Effect.suspend(() => {
+      // an inline write may have taken everything meanwhile
+      if (q.size === 0) return pull
       wasBlocking = q.hasWaiters
       const batch = q.take(batchSize)
       stats.taken += countOrdinary(batch)
       noteBarriers(batch)
-      if (batch.length < batchSize && waitForBatch && !q.ended && !hasFlush(batch)) {
-        // wait for the batch to fill — or for the queue to fill, when it holds fewer than a batch
-        const wanted = Math.min(batchSize - batch.length, options.capacity)
-        return Effect.race(q.awaitAtLeast(wanted), Effect.sleep(batchWait)).pipe(
-          Effect.map(() => {
-            const more = q.take(batchSize - batch.length)
-            stats.taken += countOrdinary(more)
-            noteBarriers(more)
-            for (const e of more) batch.push(e)
-            return batch as unknown as readonly [LogEvent.LogEvent, ...Array<LogEvent.LogEvent>]
-          })
-        )
-      }
-      return Effect.succeed(batch as unknown as readonly [LogEvent.LogEvent, ...Array<LogEvent.LogEvent>])
+      processing = true
+      return Effect.succeed(batch as unknown as Batch)
     })
 
     // built when the worker starts (at its first event), not per idle facade
@@ -537,8 +540,12 @@ export const make = (
             if (q.dropOldest()) stats.drop("queue full", 1)
             break
           case "block": {
-            // Effect.log cannot suspend: write what is queued and this event inline, in order,
-            // as one batch (amortised), instead of dropping anything
+            // Effect.log cannot suspend. While the worker has a batch in the pipeline, writing
+            // inline would put these events before it: queue past capacity instead (bounded by
+            // what this fiber logs before the scheduler runs the worker again)
+            if (processing) break
+            // otherwise write what is queued and this event inline, in order, as one batch
+            // (amortised), instead of dropping anything
             const queued = q.take(q.size)
             queued.push(event)
             return writeInlineUnsafe(queued)
@@ -891,11 +898,6 @@ const metricsFor = (logger: string): WorkerMetrics => {
     batchSize: Metric.gauge("fapilog_batch_size", { attributes }),
     flushLatency: Metric.gauge("fapilog_flush_latency_ms", { attributes })
   }
-}
-
-const hasFlush = (events: ReadonlyArray<LogEvent.LogEvent>): boolean => {
-  for (let i = 0; i < events.length; i++) if (events[i]!.control?._tag === "Flush") return true
-  return false
 }
 
 const isAggregate = (fields: Readonly<Record<string, unknown>>): boolean => {

@@ -582,6 +582,117 @@ describe("Encoder", () => {
       )
     })
 
+    describe("reuse of a shared annotations record", () => {
+      // keys that collide: reserved names, fields shadowing annotations, a renamed reserved key
+      const key = fc.constantFrom(
+        "service", "region", "a", "b", "time", "msg", "level", "cause", "spans", "correlation_id", "fields.time"
+      )
+      const text = fc.string({ unit: fc.constantFrom("a", "b", "\"", "\\", "\n", "é", "\u2028", "😀"), maxLength: 40 })
+      const primitive = fc.oneof(
+        text,
+        fc.integer(),
+        fc.double(),
+        fc.boolean(),
+        fc.constant(null),
+        fc.constant(undefined),
+        fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n })
+      )
+      // mostly primitives (a reusable record), sometimes an object (never reused)
+      const value = fc.oneof({ arbitrary: primitive, weight: 6 }, { arbitrary: fc.dictionary(key, primitive, { maxKeys: 3 }), weight: 1 })
+      const record = (values: fc.Arbitrary<unknown>) => fc.dictionary(key, values, { maxKeys: 6 })
+      const options = fc.record({
+        maxStringLength: fc.option(fc.integer({ min: 1, max: 40 }), { nil: undefined }),
+        maxLineLength: fc.option(fc.integer({ min: 1, max: 400 }), { nil: undefined }),
+        maxKeys: fc.option(fc.integer({ min: 0, max: 6 }), { nil: undefined })
+      })
+      const step = fc.record({
+        which: fc.nat(2),
+        fields: fc.option(record(value), { nil: undefined }),
+        message: text,
+        level: fc.constantFrom("Info" as const, "Warn" as const),
+        correlationId: fc.option(text, { nil: undefined })
+      })
+
+      it("encoding a run of events sharing frozen annotations gives the lines of a fresh encoder per event", () => {
+        fc.assert(
+          fc.property(
+            options,
+            fc.array(fc.option(record(primitive), { nil: undefined }), { minLength: 1, maxLength: 2 }),
+            fc.array(record(value), { minLength: 1, maxLength: 3 }),
+            fc.array(step, { minLength: 1, maxLength: 12 }),
+            (opts, bases, extras, steps) => {
+              // a few annotators over a few fiber records: runs share one frozen record, then switch
+              const annotators = extras.map((extra) => LogEvent.annotator(extra))
+              const events = steps.map((s, i) =>
+                annotators[s.which % annotators.length]!(event({
+                  annotations: bases[i % bases.length],
+                  fields: s.fields,
+                  message: s.message,
+                  level: s.level,
+                  // a new millisecond per event: the encoder's reuse of the line head is not what is tested here
+                  timestamp: T0 + i,
+                  correlationId: s.correlationId
+                }))
+              )
+              const shared = Encoder.make(opts)
+              const lines = events.map((e) => shared.encode(e))
+              const fresh = events.map((e) => Encoder.make(opts).encode(e))
+              expect(lines).toEqual(fresh)
+              expect(Encoder.make(opts).encodeBatch(events)).toBe(fresh.map((l) => l + "\n").join(""))
+              for (const line of lines) JSON.parse(line)
+            }
+          ),
+          { numRuns: 2000 }
+        )
+      })
+
+      it("writes a shared frozen record of primitives once, then reuses its entries while no field shadows them", () => {
+        const frozen = LogEvent.annotator({ service: "svc", region: "eu", pid: 42 })(event()).annotations!
+        let reads = 0
+        const counted = new Proxy(frozen, {
+          get: (target, k) => {
+            reads++
+            return Reflect.get(target, k)
+          }
+        })
+        const encoder = Encoder.make()
+        const encode = (fields?: Record<string, unknown>) => {
+          const before = reads
+          const e = event({ annotations: counted, fields })
+          const line = encoder.encode(e)
+          const read = reads > before
+          expect(line).toBe(Encoder.make().encode(e))
+          return { line, read }
+        }
+        assert.isTrue(encode({ n: 1 }).read)
+        assert.isFalse(encode({ n: 2 }).read)
+        assert.isFalse(encode().read)
+        // a field shadowing one of its keys: written again, without that key
+        const shadowed = encode({ region: "us" })
+        assert.isTrue(shadowed.read)
+        expect(shadowed.line.split("\"region\":").length).toBe(2)
+        expect(JSON.parse(shadowed.line).region).toBe("us")
+        assert.isFalse(encode({ n: 3 }).read)
+        // a record that is not frozen is read every time
+        const open = { service: "svc" }
+        const a = encoder.encode(event({ annotations: open }))
+        open.service = "changed"
+        expect(JSON.parse(encoder.encode(event({ annotations: open }))).service).toBe("changed")
+        expect(JSON.parse(a).service).toBe("svc")
+      })
+
+      it("a budget that runs out on the shared record after it was reused is still honoured", () => {
+        const extra = { service: "s".repeat(30), region: "eu" }
+        const tag = LogEvent.annotator(extra)
+        const encoder = Encoder.make({ maxLineLength: 60 })
+        const short = tag(event({ message: "x" }))
+        const long = tag(event({ message: "y".repeat(40) }))
+        for (const e of [short, long, short, long, long]) {
+          expect(encoder.encode(e)).toBe(Encoder.make({ maxLineLength: 60 }).encode(e))
+        }
+      })
+    })
+
     it("pretty output has no raw line break and no ANSI without colors", () => {
       const plain = Encoder.pretty()
       fc.assert(

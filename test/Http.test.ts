@@ -248,8 +248,11 @@ describe("Sampler rules (_sample_rule annotation)", () => {
       ]
       const dropAll = yield* runStream(Stream.fromIterable(events).pipe(Sampler.byCorrelation({ rate: 0 })))
       assert.deepStrictEqual(dropAll.out.map((e) => e.message), ["always", "never error", "always without id"])
-      assert.deepStrictEqual(dropAll.out[0]!.fields, { _sampled: true, _sample_rate: 1, _sample_reason: "rule" })
-      assert.deepStrictEqual(dropAll.out[1]!.fields, { _sampled: true, _sample_rate: 0, _sample_reason: "error" })
+      // the marks are merged over the event's annotations; the caller's fields are left alone
+      assert.deepStrictEqual(dropAll.out[0]!.annotations, { ...always, _sampled: true, _sample_rate: 1, _sample_reason: "rule" })
+      assert.deepStrictEqual(dropAll.out[1]!.annotations, { ...never, _sampled: true, _sample_rate: 0, _sample_reason: "error" })
+      assert.strictEqual(dropAll.out[0]!.fields, undefined)
+      assert.strictEqual(dropAll.out[1]!.fields, undefined)
       assert.strictEqual(dropAll.dropped["sampled out"], 3)
       const keepAll = yield* runStream(Stream.fromIterable(events).pipe(Sampler.byCorrelation({ rate: 1 })))
       assert.deepStrictEqual(keepAll.out.map((e) => e.message), ["always", "never error", "always without id", "plain"])
@@ -394,7 +397,7 @@ describe("Http.middleware on a NodeHttpServer", () => {
       assert.deepStrictEqual(payLines.map((e) => e.message), ["handler start", "handler end", "http request"])
       for (const e of payLines) {
         assert.strictEqual(e.annotations?.[Sampler.ruleAnnotation], "always")
-        assert.strictEqual(e.fields?._sample_reason, "rule")
+        assert.strictEqual(LogEvent.get(e, "_sample_reason"), "rule")
       }
       assert.deepStrictEqual(events.filter((e) => e.correlationId === keepId), [])
       // "never" still writes errors
@@ -458,8 +461,8 @@ describe("Http.middleware on a NodeHttpServer", () => {
       const failLine = of("f-1")[1]!
       assert.strictEqual(failLine.fields?.status, 500)
       assert.strictEqual(failLine.fields?.error, "Error: boom")
-      assert.strictEqual(failLine.fields?._sample_reason, "error")
-      assert.strictEqual(of("f-1")[0]!.fields?._sample_reason, "error")
+      assert.strictEqual(LogEvent.get(failLine, "_sample_reason"), "error")
+      assert.strictEqual(LogEvent.get(of("f-1")[0]!, "_sample_reason"), "error")
       assert.deepStrictEqual(of("f-2").map((e) => e.message), ["handler start", "http request"])
       assert.strictEqual(of("f-2")[1]!.fields?.error, "Error: defect")
       assert.deepStrictEqual(of("f-3").map((e) => e.message), ["handler start", "something went wrong", "handler end", "http request"])

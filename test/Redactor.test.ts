@@ -4,6 +4,7 @@ import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import fc from "fast-check"
+import * as Encoder from "../src/Encoder.ts"
 import * as LogEvent from "../src/LogEvent.ts"
 import * as Pipeline from "../src/Pipeline.ts"
 import * as Redactor from "../src/Redactor.ts"
@@ -329,7 +330,68 @@ describe("Redactor", () => {
         }
       })
       const out = fieldsOf(redact(event({ hostile, proxy, fine: "x" })))
-      expect(out).toEqual({ hostile: "[REDACTED: unreadable]", proxy: "[REDACTED: unreadable]", fine: "x" })
+      // a throwing getter is marked for its key only, its neighbours kept; an unreadable object as a whole
+      expect(out).toEqual({ hostile: { ok: 1, boom: "[Throws: getter]" }, proxy: "[REDACTED: unreadable]", fine: "x" })
+    })
+  })
+
+  describe("throwing getters", () => {
+    it("a fields object with a throwing getter keeps its other keys, in order, and still redacts them", () => {
+      const fields = {
+        ok: 1,
+        get boom(): string {
+          throw new Error("getter")
+        },
+        password: "hunter2",
+        get apiKey(): string {
+          throw new Error("secret getter")
+        },
+        get leaky(): string {
+          throw new Error("failed with Bearer LeAkY12345678")
+        },
+        get odd(): string {
+          throw "not an error"
+        },
+        note: "plain"
+      }
+      const input = event(fields, "m", { annotations: { a: 1 } })
+      const out = redact(input)
+      const redacted = fieldsOf(out)
+      expect(redacted).toEqual({
+        ok: 1,
+        boom: "[Throws: getter]",
+        password: "[REDACTED]",
+        apiKey: "[REDACTED]",
+        leaky: "[Throws: failed with Bearer [REDACTED]]",
+        odd: "[Throws: not an error]",
+        note: "plain"
+      })
+      expect(Object.keys(redacted)).toEqual(["ok", "boom", "password", "apiKey", "leaky", "odd", "note"])
+      assert.strictEqual(out.annotations, input.annotations)
+      // the input is left alone, and a throwing getter first in line changes nothing
+      expect(fields.password).toBe("hunter2")
+      const first = {
+        get boom(): string {
+          throw new Error("first")
+        },
+        ok: "fine"
+      }
+      expect(fieldsOf(redact(event(first)))).toEqual({ boom: "[Throws: first]", ok: "fine" })
+      const removed = fieldsOf(Redactor.make({ mode: "remove" })(event(fields)))
+      expect(Object.keys(removed)).toEqual(["ok", "boom", "leaky", "odd", "note"])
+      expect(removed).toMatchObject({ ok: 1, boom: "[Throws: getter]", note: "plain" })
+    })
+
+    it("nested and in annotations too", () => {
+      const hostile = {
+        ok: 1,
+        get boom(): string {
+          throw new Error("getter")
+        }
+      }
+      const out = redact(event({ deep: { hostile, token: "t" } }, "m", { annotations: { hostile } }))
+      expect(fieldsOf(out)).toEqual({ deep: { hostile: { ok: 1, boom: "[Throws: getter]" }, token: "[REDACTED]" } })
+      expect(out.annotations).toEqual({ hostile: { ok: 1, boom: "[Throws: getter]" } })
     })
   })
 
@@ -447,6 +509,122 @@ describe("Redactor", () => {
         ),
         { numRuns: 300 }
       )
+    })
+
+    describe("reuse of a shared annotations record", () => {
+      const plainKey = fc.constantFrom("service", "region", "a", "b", "note", "nested")
+      const secretKey = fc.constantFrom("password", "token", "authorization", "api_key")
+      const key = fc.oneof(plainKey, secretKey)
+      const text = fc.string({ maxLength: 12 })
+      const primitive = fc.oneof(text, fc.integer(), fc.boolean(), fc.constant(null), fc.constant(undefined))
+      const value = fc.oneof(
+        { arbitrary: primitive, weight: 5 },
+        { arbitrary: hex.map((h) => `Bearer Tk${h}`), weight: 1 },
+        { arbitrary: fc.dictionary(key, primitive, { maxKeys: 3 }), weight: 1 }
+      )
+      const record = (values: fc.Arbitrary<unknown>) => fc.dictionary(key, values, { maxKeys: 5 })
+      const options = fc.constantFrom<Redactor.Options | undefined>(
+        undefined,
+        { mode: "remove" },
+        { censor: "***" },
+        { extraKeys: ["region"] },
+        { paths: ["nested.a", "b"] },
+        { keys: [], patterns: [] }
+      )
+      const step = fc.record({
+        which: fc.nat(2),
+        fields: fc.option(record(value), { nil: undefined }),
+        message: fc.oneof(text, hex.map((h) => `auth Bearer Ms${h}`)),
+        cause: fc.option(hex.map((h) => `failed with Bearer Ca${h}`), { nil: undefined })
+      })
+      /** The generated bearer tokens among the annotations (distinctive enough to search the line for). */
+      const secretsOf = (e: LogEvent.LogEvent): Array<string> =>
+        Object.values(e.annotations ?? {}).flatMap((v) =>
+          typeof v === "string" && v.startsWith("Bearer Tk") ? [v.slice("Bearer ".length)] : []
+        )
+
+      /** Events whose annotations are frozen records from a few annotators with secrets, as enrichment makes them. */
+      const eventsOf = (
+        bases: ReadonlyArray<Record<string, unknown> | undefined>,
+        extras: ReadonlyArray<Record<string, unknown>>,
+        steps: ReadonlyArray<{ which: number; fields: Record<string, unknown> | undefined; message: string; cause: string | undefined }>,
+        password: string,
+        bearer: string
+      ) => {
+        const annotators = extras.map((extra) => LogEvent.annotator({ ...extra, password, note: `Bearer ${bearer}` }))
+        return steps.map((s, i) =>
+          annotators[s.which % annotators.length]!(event(s.fields, s.message, {
+            annotations: bases[i % bases.length],
+            cause: s.cause === undefined ? undefined : Cause.fail(new Error(s.cause))
+          }))
+        )
+      }
+
+      it("redacting a run of events sharing frozen annotations equals a fresh redactor per event", () => {
+        fc.assert(
+          fc.property(
+            options,
+            fc.array(fc.option(record(primitive), { nil: undefined }), { minLength: 1, maxLength: 2 }),
+            fc.array(record(value), { minLength: 1, maxLength: 3 }),
+            fc.array(step, { minLength: 1, maxLength: 10 }),
+            hex,
+            hex,
+            (opts, bases, extras, steps, pw, token) => {
+              const events = eventsOf(bases, extras, steps, `pw-${pw}`, `Tk${token}`)
+              const shared = Redactor.make(opts)
+              for (const e of events) {
+                const out = shared(e)
+                const expected = Redactor.make(opts)(e)
+                expect(out.message).toBe(expected.message)
+                expect(out.fields).toEqual(expected.fields)
+                expect(out.annotations).toEqual(expected.annotations)
+                expect(Encoder.make().encode(out)).toBe(Encoder.make().encode(expected))
+              }
+            }
+          ),
+          { numRuns: 1000 }
+        )
+      })
+
+      it("a secret in a frozen annotations record never reaches the encoded output, event after event", () => {
+        fc.assert(
+          fc.property(
+            fc.array(fc.option(record(primitive), { nil: undefined }), { minLength: 1, maxLength: 2 }),
+            fc.array(record(value), { minLength: 1, maxLength: 3 }),
+            fc.array(step, { minLength: 2, maxLength: 10 }),
+            hex,
+            hex,
+            (bases, extras, steps, pw, token) => {
+              const events = eventsOf(bases, extras, steps, `pw-${pw}`, `Tk${token}`)
+              const redactEvent = Redactor.make()
+              const encoder = Encoder.make()
+              for (const e of events) {
+                const secrets = [`pw-${pw}`, `Tk${token}`, ...secretsOf(e)]
+                for (const secret of secrets) expect(JSON.stringify(e.annotations)).toContain(secret) // the input holds them
+                const redacted = redactEvent(e)
+                for (const line of [encoder.encode(redacted), Encoder.json.encode(redacted)]) {
+                  for (const secret of secrets) expect(line).not.toContain(secret)
+                }
+              }
+            }
+          ),
+          { numRuns: 500 }
+        )
+      })
+
+      it("reuses the redaction of a shared frozen record while it is the same record", () => {
+        const tag = LogEvent.annotator({ service: "svc", password: "pw-shared", note: "Bearer ShArEd123456" })
+        const redactEvent = Redactor.make()
+        const a = redactEvent(tag(event({ n: 1 })))
+        const b = redactEvent(tag(event({ n: 2 }, "other")))
+        expect(a.annotations).toEqual({ service: "svc", password: "[REDACTED]", note: "Bearer [REDACTED]" })
+        assert.strictEqual(b.annotations, a.annotations)
+        assert.isTrue(Object.isFrozen(a.annotations))
+        // another record: redacted on its own
+        const c = redactEvent(tag(event({ n: 3 }, "m", { annotations: { password: "pw-other" } })))
+        expect(c.annotations).toEqual({ password: "[REDACTED]", service: "svc", note: "Bearer [REDACTED]" })
+        expect(JSON.stringify([a, b, c])).not.toMatch(/pw-shared|pw-other|ShArEd123456/)
+      })
     })
 
     it("a token embedded in any string, or wrapped in Redacted, at any path never reaches the encoded output", () => {

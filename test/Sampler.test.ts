@@ -209,7 +209,8 @@ describe("byCorrelation", () => {
       const perId = new Map<string, number>()
       for (const e of out) {
         perId.set(e.correlationId!, (perId.get(e.correlationId!) ?? 0) + 1)
-        assert.deepStrictEqual(e.fields, { _sampled: true, _sample_rate: 0.3 })
+        assert.deepStrictEqual(e.annotations, { _sampled: true, _sample_rate: 0.3 })
+        assert.strictEqual(e.fields, undefined)
       }
       for (const id of ids) {
         assert.strictEqual(perId.get(id) ?? 0, Sampler.decide(id, 0.3) ? 5 : 0, id)
@@ -225,6 +226,7 @@ describe("byCorrelation", () => {
       expect(Math.abs(out.length / 100_000 - 0.1) * 100).toBeLessThanOrEqual(0.5)
       assert.strictEqual(out.length + dropped["sampled out"]!, 100_000)
       assert.strictEqual(out[0]!.fields, undefined) // mark: false
+      assert.strictEqual(out[0]!.annotations, undefined)
     }))
 
   it.effect("a higher rate keeps a superset of events through the operator (property)", () =>
@@ -257,7 +259,8 @@ describe("byCorrelation", () => {
       const { dropped, out } = yield* run(Stream.fromIterable(events).pipe(Sampler.byCorrelation({ rate: 0 })))
       assert.strictEqual(out.length, 400)
       assert.isTrue(out.every((e) => e.level === "Error" || e.level === "Fatal"))
-      assert.deepStrictEqual(out[0]!.fields, { _sampled: true, _sample_rate: 0, _sample_reason: "error" })
+      assert.deepStrictEqual(out[0]!.annotations, { _sampled: true, _sample_rate: 0, _sample_reason: "error" })
+      assert.strictEqual(out[0]!.fields, undefined)
       assert.strictEqual(dropped["sampled out"], 200)
     }))
 
@@ -302,7 +305,8 @@ describe("byCorrelation", () => {
       const events = Array.from({ length: 10_000 }, (_, i) => ev({ message: String(i) }))
       const all = yield* run(Stream.fromIterable(events).pipe(Sampler.byCorrelation({ rate: 0 })))
       assert.strictEqual(all.out.length, 10_000) // default fallbackRate 1
-      assert.deepStrictEqual(all.out[0]!.fields, { _sampled: true, _sample_rate: 1 })
+      assert.deepStrictEqual(all.out[0]!.annotations, { _sampled: true, _sample_rate: 1 })
+      assert.strictEqual(all.out[0]!.fields, undefined)
       const sampled = Sampler.byCorrelation({ rate: 0, fallbackRate: 0.3 })
       const first = yield* run(Stream.fromIterable(events).pipe(sampled)).pipe(Random.withSeed("s"))
       const second = yield* run(Stream.fromIterable(events).pipe(sampled)).pipe(Random.withSeed("s"))
@@ -343,7 +347,8 @@ describe("tail", () => {
         ["Flush", "b1", "b2", "b3", "b4", "CorrelationEnd", "CorrelationEnd"]
       )
       for (const e of out.filter((e) => e.control === undefined)) {
-        assert.deepStrictEqual(e.fields, { _sampled: true, _sample_rate: 0, _sample_reason: "error" })
+        assert.deepStrictEqual(e.annotations, { _sampled: true, _sample_rate: 0, _sample_reason: "error" })
+        assert.strictEqual(e.fields, undefined)
       }
       // q1, q2 discarded at CorrelationEnd; "b5 after end" (a new request) discarded when the stream ended
       assert.strictEqual(dropped["sampled out"], 3)
@@ -360,7 +365,7 @@ describe("tail", () => {
       const keptIds = ids.filter((id) => Sampler.decide(id, 0.5))
       assert.isFalse(Sampler.decide("req-1", 0.5))
       assert.strictEqual(out.length, keptIds.length * 2 + 3)
-      assert.deepStrictEqual(out.slice(-3).map((e) => [e.correlationId, e.message, e.fields?._sample_reason]), [
+      assert.deepStrictEqual(out.slice(-3).map((e) => [e.correlationId, e.message, LogEvent.get(e, "_sample_reason")]), [
         ["req-1", "a", "error"],
         ["req-1", "b", "error"],
         ["req-1", "boom", "error"]
@@ -575,7 +580,8 @@ describe("adaptive", () => {
       assert.strictEqual(out.filter((e) => e.level === "Error").length, 10)
       assert.strictEqual(dropped["sampled out (adaptive)"], 10_000 - (out.length - 10))
       const kept = out.find((e) => e.level === "Info" && e.timestamp >= t0 + 5000)!
-      assert.deepStrictEqual(kept.fields, { _sampled: true, _sample_rate: 0.1 })
+      assert.deepStrictEqual(kept.annotations, { _sampled: true, _sample_rate: 0.1 })
+      assert.strictEqual(kept.fields, undefined)
     }))
 
   it.effect("damps a flood at once, relaxes gradually, and returns to 1 below the target", () =>
@@ -616,6 +622,20 @@ describe("adaptive", () => {
         ev({ timestamp: Math.floor(i / 2), fields: { _sampled: true, _sample_rate: 0.5 } }))
       const { out } = yield* run(Stream.fromIterable(events).pipe(Sampler.adaptive({ targetPerSecond: 200 })))
       expect(out.at(-1)!.fields!["_sample_rate"]).toBeCloseTo(0.05, 9)
+    }))
+
+  it.effect("multiplies an earlier _sample_rate carried in the annotations (an earlier sampler's mark)", () =>
+    Effect.gen(function*() {
+      const marks = LogEvent.annotator({ _sampled: true, _sample_rate: 0.5 })
+      const events = Array.from({ length: 4000 }, (_, i) =>
+        marks(ev({ timestamp: Math.floor(i / 2), annotations: { user: "ann" }, fields: { i } })))
+      const { out } = yield* run(Stream.fromIterable(events).pipe(Sampler.adaptive({ targetPerSecond: 200 })))
+      const last = out.at(-1)!
+      expect(LogEvent.get(last, "_sample_rate")).toBeCloseTo(0.05, 9)
+      assert.strictEqual(last.annotations!["_sampled"], true)
+      assert.strictEqual(last.annotations!["user"], "ann")
+      // the caller's fields are left alone: the marks stay in the annotations
+      assert.deepStrictEqual(Object.keys(last.fields!), ["i"])
     }))
 })
 

@@ -220,6 +220,25 @@ describe("Worker", () => {
     }))
 
   describe("review regressions", () => {
+    it.effect("policy block, unsafe offers past capacity: every event written once, in order, while the worker has a batch in flight", () =>
+      Effect.gen(function*() {
+        // offerUnsafe is what Effect.log uses: it cannot suspend, so a full queue is written
+        // inline; that must never overtake the batch the worker is pushing through its pipeline
+        const memory = Sink.memory()
+        // a sink that yields before writing keeps the worker's batch in flight while offers go on
+        const yielding = Sink.mapWriter(memory, (w) => ({ ...w, write: (batch) => Effect.andThen(Effect.yieldNow, w.write(batch)) }))
+        const worker = yield* start({ capacity: 100, policy: "block", batchSize: 64 }, [yielding])
+        for (let i = 0; i < 20_000; i++) {
+          worker.offerUnsafe(event(`e${i}`))
+          if (i % 500 === 0) yield* Effect.yieldNow
+        }
+        yield* worker.flush
+        const got = messages(memory).filter((m) => m.startsWith("e"))
+        assert.strictEqual(got.length, 20_000)
+        const firstOutOfOrder = got.findIndex((m, i) => m !== `e${i}`)
+        assert.strictEqual(firstOutOfOrder, -1, `out of order at ${firstOutOfOrder}: ${got.slice(firstOutOfOrder, firstOutOfOrder + 3).join(",")}`)
+      }).pipe(Effect.scoped))
+
     it.effect("a sink whose write dies (a defect, not an error) fails only itself; the batch is counted for it", () =>
       Effect.gen(function*() {
         const memory = Sink.memory()

@@ -37,6 +37,16 @@ export interface Summary {
   }
   /** Medians over rounds of each round's call-site latency percentiles, in microseconds. */
   readonly latencyUs: { readonly p50: number | null; readonly p99: number | null; readonly p999: number | null }
+  /**
+   * Like `latencyUs`, over the timed calls during which the calling fiber was not switched out
+   * (runners that report `extra.latencyUnswitchedUs`), with the median share of timed calls that were.
+   */
+  readonly latencyUnswitchedUs?: {
+    readonly p50: number | null
+    readonly p99: number | null
+    readonly p999: number | null
+    readonly switchedShare: number | null
+  }
   /** Highest peak RSS over the rounds, in MiB. */
   readonly maxRssMb: number | null
   /** Median peak RSS over the rounds, in MiB. */
@@ -77,6 +87,7 @@ export const summarize = (
         p99: orNull(Stats.median(ok.map((result) => result.latencyUs.p99))),
         p999: orNull(Stats.median(ok.map((result) => result.latencyUs.p999)))
       },
+      ...unswitchedOf(ok),
       maxRssMb: rss.length === 0 ? null : Math.max(...rss),
       medianRssMb: orNull(Stats.median(rss))
     }
@@ -200,3 +211,24 @@ const int = (value: unknown): string => typeof value === "number" ? Math.round(v
 const num = (value: unknown, digits: number): string => typeof value === "number" ? value.toFixed(digits) : "?"
 
 const sec = (ms: unknown): string => typeof ms === "number" ? (ms / 1000).toFixed(2) : "?"
+
+const unswitchedOf = (
+  results: ReadonlyArray<Runner.Result>
+): { latencyUnswitchedUs?: NonNullable<Summary["latencyUnswitchedUs"]> } => {
+  const parts = results.flatMap((result) => {
+    const p = result.extra?.["latencyUnswitchedUs"] as Stats.Percentiles | undefined
+    const switched = result.extra?.["switchedSamples"]
+    return p === undefined || typeof switched !== "number"
+      ? []
+      : [{ p, share: switched / Math.max(1, switched + p.samples) }]
+  })
+  if (parts.length === 0) return {}
+  return {
+    latencyUnswitchedUs: {
+      p50: orNull(Stats.median(parts.map((x) => x.p.p50))),
+      p99: orNull(Stats.median(parts.map((x) => x.p.p99))),
+      p999: orNull(Stats.median(parts.map((x) => x.p.p999))),
+      switchedShare: orNull(Stats.median(parts.map((x) => x.share)))
+    }
+  }
+}

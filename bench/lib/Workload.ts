@@ -22,6 +22,7 @@ import * as Redactor from "../../src/Redactor.ts"
 import * as Sampler from "../../src/Sampler.ts"
 import * as Sink from "../../src/Sink.ts"
 import * as Runner from "./Runner.ts"
+import * as Stats from "./Stats.ts"
 
 /** Lines per request (per correlation id). */
 export const PER_REQUEST = 16
@@ -167,12 +168,14 @@ export const logRange = (
  * `PER_REQUEST` lines, each inside `Logger.withCorrelationId`, through
  * `Fapilog.layer({ sinks: [Sink.file(file)], queue: { policy: "block" }, pipeline: layerPipeline() })`;
  * 1 call in 64 is timed. `logger` picks how a line is logged. Resolves to the wall time from the
- * first call until the layer is released (queue drained, file closed).
+ * first call until the layer is released (queue drained, file closed), and in `extra` the
+ * percentiles of the timed calls during which the calling fiber was not switched out
+ * (`latencyUnswitchedUs`) with the number of those that were (`switchedSamples`).
  *
  * @example
  * ```ts
  * import * as Workload from "./Workload.ts"
- * // const wallMs = await Workload.runFull(1000, latency, "/tmp/out.jsonl", (log) => log.info)
+ * // const { wallMs } = await Workload.runFull(1000, latency, "/tmp/out.jsonl", (log) => log.info)
  * ```
  */
 export const runFull = async (
@@ -180,17 +183,29 @@ export const runFull = async (
   latency: Runner.Latency,
   file: string,
   logger: (facade: Logger.NamedLogger) => (message: string, fields: Readonly<Record<string, unknown>>) => Effect.Effect<void>
-): Promise<number> => {
+): Promise<Runner.Timed> => {
   const layer = Fapilog.layer({
     sinks: [Sink.file(file)],
     queue: { capacity: 10_000, policy: "block" },
     pipeline: layerPipeline() // + the layer's default redaction
   })
   const { SAMPLE_MASK, now } = Runner
+  // the same samples, split by whether the calling fiber was switched out during the call
+  // (Effect's cooperative yield, or a `block` wait): the fiber's op count restarts at every resume
+  const unswitched = Runner.makeLatency(events)
+  let switched = 0
   const timed = (i: number, line: Effect.Effect<void>) =>
-    (i & SAMPLE_MASK) !== 0 ? line : Effect.suspend(() => {
+    (i & SAMPLE_MASK) !== 0 ? line : Effect.withFiber((fiber) => {
+      const ops = fiber.currentOpCount
       const s = now()
-      return Effect.tap(line, () => Effect.sync(() => latency.record((now() - s) * 1000)))
+      return Effect.tap(line, () =>
+        Effect.withFiber((after) => {
+          const us = (now() - s) * 1000
+          latency.record(us)
+          if (after.currentOpCount > ops) unswitched.record(us)
+          else switched++
+          return Effect.void
+        }))
     })
   let t0 = 0
   const program = Effect.gen(function*() {
@@ -199,6 +214,12 @@ export const runFull = async (
     yield* logRange(log, 0, events, timed)
   })
   await Effect.runPromise(program.pipe(Effect.provide(layer)))
-  return now() - t0
+  const wallMs = now() - t0
+  return {
+    wallMs,
+    extra: {
+      latencyUnswitchedUs: Stats.percentiles(unswitched.samples()),
+      switchedSamples: switched
+    }
+  }
 }
-

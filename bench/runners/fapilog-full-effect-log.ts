@@ -17,6 +17,8 @@ import * as Effect from "effect/Effect"
 import * as Runner from "../lib/Runner.ts"
 import * as Workload from "../lib/Workload.ts"
 
-Runner.main("fapilog-full-effect-log", async ({ events, file }, latency) => ({
-  wallMs: await Workload.runFull(events, latency, file, () => (message, fields) => Effect.logInfo(message, fields))
-}))
+Runner.main(
+  "fapilog-full-effect-log",
+  ({ events, file }, latency) =>
+    Workload.runFull(events, latency, file, () => (message, fields) => Effect.logInfo(message, fields))
+)

@@ -16,6 +16,4 @@
 import * as Runner from "../lib/Runner.ts"
 import * as Workload from "../lib/Workload.ts"
 
-Runner.main("fapilog-full", async ({ events, file }, latency) => ({
-  wallMs: await Workload.runFull(events, latency, file, (log) => log.info)
-}))
+Runner.main("fapilog-full", ({ events, file }, latency) => Workload.runFull(events, latency, file, (log) => log.info))

@@ -16,6 +16,8 @@ export class EventQueue {
   readonly capacity: number
   /** ordinary (non-control) events currently queued */
   ordinary = 0
+  /** flush barriers currently queued */
+  flushes = 0
   ended = false
   private items: Array<LogEvent> = []
   private head = 0
@@ -44,6 +46,7 @@ export class EventQueue {
   push(event: LogEvent): void {
     this.items.push(event)
     if (event.control === undefined) this.ordinary++
+    else if (event.control._tag === "Flush") this.flushes++
     const taker = this.taker
     // a flush barrier must not wait for the batch to fill; other control events batch like events
     if (taker !== undefined && (this.size >= this.want || event.control?._tag === "Flush")) {
@@ -76,7 +79,11 @@ export class EventQueue {
     if (n === 0) return []
     const out = this.items.slice(this.head, this.head + n)
     this.head += n
-    for (let i = 0; i < out.length; i++) if (out[i]!.control === undefined) this.ordinary--
+    for (let i = 0; i < out.length; i++) {
+      const control = out[i]!.control
+      if (control === undefined) this.ordinary--
+      else if (control._tag === "Flush") this.flushes--
+    }
     if (this.head > 4096 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head)
       this.head = 0
