@@ -187,6 +187,7 @@ export const make = (options?: Options): Encoder => {
   let lastLevel = ""
   let lastLogger = ""
   let lastHead = ""
+  let lastHeadCost = 0
   const line = (st: State, event: LogEvent.LogEvent): string => {
     try {
       reset(st)
@@ -194,6 +195,7 @@ export const make = (options?: Options): Encoder => {
       const level = event.level
       const logger = event.logger
       if (timestamp === lastTimestamp && level === lastLevel && logger === lastLogger && st === state) {
+        st.budget -= lastHeadCost // what writing the logger name would have cost
         return jsonLine(st, event, lastHead)
       }
       const head = "{\"time\":\"" + isoTime(timestamp) +
@@ -201,6 +203,7 @@ export const make = (options?: Options): Encoder => {
         str(st, typeof logger === "string" ? logger : String(logger)) + ",\"msg\":"
       if (st === state) {
         head.charCodeAt(0) // flattens the rope once, so later lines share one flat piece
+        lastHeadCost = st.limits.maxLineLength - st.budget
         lastTimestamp = timestamp
         lastLevel = level
         lastLogger = logger

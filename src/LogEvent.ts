@@ -479,15 +479,16 @@ export const isErrorOrAbove = (event: LogEvent): boolean =>
   event.control === undefined && (event.level === "Error" || event.level === "Fatal")
 
 /**
- * A copy of the event with `extra` merged over its fields (used by operators that mark events,
- * such as `_sampled` or `_aggregated`).
+ * A copy of the event with `extra` merged over its fields (the aggregator marks its events with
+ * `_aggregated` this way). For values shared by many events, such as sampling marks, prefer
+ * {@link annotator}, which allocates one record per context instead of one per event.
  *
  * @example
  * ```ts
  * import * as LogEvent from "effect-fapilog/LogEvent"
  *
  * const event = LogEvent.make({ timestamp: 0, level: "Info", message: "hi", logger: "app" })
- * const marked = LogEvent.withFields(event, { _sampled: true })
+ * const marked = LogEvent.withFields(event, { attempt: 2 })
  * ```
  *
  * @since 0.1.0

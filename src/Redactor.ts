@@ -16,9 +16,11 @@
  * - **`Redacted`**: every Effect `Redacted` value is replaced by the censor, whatever its key.
  *
  * Work is bounded on hostile input: nesting beyond `maxDepth`, properties beyond the per-event
- * `maxKeys` budget, cycles, and values that throw when read are replaced by markers
+ * `maxKeys` budget, cycles, and objects that cannot be read are replaced by markers
  * (`"[REDACTED: depth limit]"`, `"[REDACTED: key limit]"`, `"[REDACTED: circular]"`,
- * `"[REDACTED: unreadable]"`); nothing that was not inspected is passed through. Objects with
+ * `"[REDACTED: unreadable]"`); a property whose getter throws becomes `"[Throws: message]"` (the
+ * message scanned like any string) without taking its neighbours with it; nothing that was not
+ * inspected is passed through. Objects with
  * nothing to redact are not copied (copy-on-write), and an event with nothing to redact is
  * returned as is.
  *
@@ -225,12 +227,19 @@ export const make = (options?: Options): (event: LogEvent) => LogEvent => {
   // share one such record across the events of a context (see `LogEvent.annotator`)
   let lastIn: Readonly<Record<string, unknown>> | undefined = undefined
   let lastOut: Readonly<Record<string, unknown>> | undefined = undefined
+  let lastCost = 0
   const redactAnnotations = (annotations: Readonly<Record<string, unknown>>) => {
-    if (annotations === lastIn) return lastOut!
+    // a hit spends the key budget the walk would have spent; with too little left, walk again
+    if (annotations === lastIn && r.budgetLeft() > lastCost) {
+      r.charge(lastCost)
+      return lastOut!
+    }
+    const before = r.budgetLeft()
     const out = r.root(annotations)
-    if (!r.exhausted() && isReusable(annotations)) {
+    if (r.budgetLeft() > 0 && isReusable(annotations)) {
       lastIn = annotations
       lastOut = out === annotations ? out : Object.freeze(out)
+      lastCost = before - r.budgetLeft()
       return lastOut
     }
     return out
@@ -341,8 +350,10 @@ interface CompiledPattern {
 interface Compiled {
   readonly scan: (s: string) => string
   readonly reset: () => void
-  /** Whether the per-event key budget ran out since the last `reset`. */
-  readonly exhausted: () => boolean
+  /** The per-event key budget left since the last `reset`. */
+  readonly budgetLeft: () => number
+  /** Spends `n` of the per-event key budget (what a walk reused from a cache would have spent). */
+  readonly charge: (n: number) => void
   readonly root: (record: Readonly<Record<string, unknown>>) => Readonly<Record<string, unknown>>
   readonly value: (value: unknown) => unknown
   readonly cause: (cause: Cause.Cause<unknown>) => Cause.Cause<unknown>
@@ -792,7 +803,10 @@ const compile = (options: Options): Compiled => {
 
   return {
     scan,
-    exhausted: () => budget <= 0,
+    budgetLeft: () => budget,
+    charge: (n) => {
+      budget -= n
+    },
     reset: () => {
       budget = maxKeys
       // the walk pops what it pushes; only an escaped exception could leave entries behind

@@ -1154,6 +1154,9 @@ const adaptiveStream = <E, R>(
     let seen = 0
     let estimate: number | undefined
     let marks = LogEvent.annotator({ _sampled: true, _sample_rate: 1 })
+    let chained = marks
+    let chainedPrior = Number.NaN
+    let chainedRate = Number.NaN
     const publish = () => {
       shared.rate = rate
       gauge.updateUnsafe(rate, context)
@@ -1204,7 +1207,15 @@ const adaptiveStream = <E, R>(
           if (typeof prior !== "number") out.push(marks(event))
           else if (event.fields !== undefined && Object.hasOwn(event.fields, "_sample_rate")) {
             out.push(LogEvent.withFields(event, { _sampled: true, _sample_rate: prior * rate }))
-          } else out.push(LogEvent.annotator({ _sampled: true, _sample_rate: prior * rate })(event))
+          } else {
+            // after another sampler the prior rate is the same for long runs: one record per run
+            if (prior !== chainedPrior || rate !== chainedRate) {
+              chainedPrior = prior
+              chainedRate = rate
+              chained = LogEvent.annotator({ _sampled: true, _sample_rate: prior * rate })
+            }
+            out.push(chained(event))
+          }
         }
         if (dropped > 0) counters.dropped("sampled out (adaptive)", dropped)
       }

@@ -648,18 +648,24 @@ describe("Encoder", () => {
 
       it("writes a shared frozen record of primitives once, then reuses its entries while no field shadows them", () => {
         const frozen = LogEvent.annotator({ service: "svc", region: "eu", pid: 42 })(event()).annotations!
+        // a miss lists the record's keys; a hit reuses its entries without looking at it
         let reads = 0
-        const counted = new Proxy(frozen, {
-          get: (target, k) => {
-            reads++
-            return Reflect.get(target, k)
-          }
-        })
+        const keys = Object.keys
+        const spy = (o: object) => {
+          if (o === frozen) reads++
+          return keys(o)
+        }
         const encoder = Encoder.make()
         const encode = (fields?: Record<string, unknown>) => {
           const before = reads
-          const e = event({ annotations: counted, fields })
-          const line = encoder.encode(e)
+          const e = event({ annotations: frozen, fields })
+          Object.keys = spy
+          let line: string
+          try {
+            line = encoder.encode(e)
+          } finally {
+            Object.keys = keys
+          }
           const read = reads > before
           expect(line).toBe(Encoder.make().encode(e))
           return { line, read }
@@ -673,6 +679,19 @@ describe("Encoder", () => {
         expect(shadowed.line.split("\"region\":").length).toBe(2)
         expect(JSON.parse(shadowed.line).region).toBe("us")
         assert.isFalse(encode({ n: 3 }).read)
+        // a Proxy over a frozen record is read every time: its traps could answer anything
+        let trapped = 0
+        const proxy = new Proxy(frozen, {
+          get: (target, k) => {
+            trapped++
+            return Reflect.get(target, k)
+          }
+        })
+        encoder.encode(event({ annotations: proxy }))
+        const once = trapped
+        encoder.encode(event({ annotations: proxy }))
+        assert.isAbove(once, 0)
+        assert.strictEqual(trapped, 2 * once)
         // a record that is not frozen is read every time
         const open = { service: "svc" }
         const a = encoder.encode(event({ annotations: open }))
@@ -778,4 +797,17 @@ describe("Encoder", () => {
         spans: { query: 250 }
       })
     }))
+})
+
+describe("Encoder line budget across consecutive events", () => {
+  it("an event sharing its line head with the previous one is charged the same budget", () => {
+    const twin = (fields: Record<string, unknown>) =>
+      LogEvent.make({ timestamp: 5, level: "Info", message: "m", logger: "a-logger-name", fields })
+    for (const max of [1, 10, 20, 40, 80]) {
+      const shared = Encoder.make({ maxLineLength: max })
+      shared.encode(twin({ first: true }))
+      const second = twin({ flag: false, n: 12345 })
+      expect(shared.encode(second)).toBe(Encoder.make({ maxLineLength: max }).encode(second))
+    }
+  })
 })
