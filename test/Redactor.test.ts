@@ -692,11 +692,11 @@ describe("Redactor cache and the key budget", () => {
     const tag = LogEvent.annotator({ a: 1, b: 2, password: "pw" })
     const shared = Redactor.make({ maxKeys: 4 })
     const inputs = [
-      tag(event()), // walked: 3 of 4 keys spent, remembered
-      tag(event({ fields: { x: 1, y: 2 } })), // 2 left: too few to reuse it, walked and cut
-      tag(event()),
-      tag(event({ cause: Cause.die({ k1: 1, k2: 2, token: "t" }) })), // reused: 1 key left for the cause
-      tag(event())
+      tag(event(undefined)), // walked: 3 of 4 keys spent, remembered
+      tag(event({ x: 1, y: 2 })), // 2 left: too few to reuse it, walked and cut
+      tag(event(undefined)),
+      tag(event(undefined, "m", { cause: Cause.die({ k1: 1, k2: 2, token: "t" }) })), // reused: 1 key left for the cause
+      tag(event(undefined))
     ]
     for (const input of inputs) {
       expect(shared(input)).toEqual(Redactor.make({ maxKeys: 4 })(input))
