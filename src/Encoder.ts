@@ -665,19 +665,24 @@ const correlationEntry = (st: State, id: unknown): string => {
   return lastCorrelationEntry
 }
 
-// the previous message and its JSON (messages are mostly literals repeated from event to event)
-let lastMessage = ""
-let lastMessageJson = "\"\""
+// the JSON of recent messages: messages are mostly literals repeated from event to event (a
+// handler's few lines in turn), and a literal's hash is computed once by the engine
+const MESSAGE_CACHE = new Map<string, string>()
+const MESSAGE_CACHE_SIZE = 512
+const MESSAGE_CACHE_LENGTH = 256
 
 const message = (st: State, msg: unknown): string => {
   if (typeof msg !== "string") return str(st, rootValue(st, msg))
   const n = msg.length
   if (n > st.limits.maxStringLength) return str(st, msg)
   st.budget -= n
-  if (msg === lastMessage) return lastMessageJson
-  const json = quote(msg)
-  lastMessage = msg
-  lastMessageJson = json
+  if (n > MESSAGE_CACHE_LENGTH) return quote(msg)
+  let json = MESSAGE_CACHE.get(msg)
+  if (json === undefined) {
+    json = quote(msg)
+    if (MESSAGE_CACHE.size >= MESSAGE_CACHE_SIZE) MESSAGE_CACHE.clear()
+    MESSAGE_CACHE.set(msg, json)
+  }
   return json
 }
 

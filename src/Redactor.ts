@@ -244,8 +244,21 @@ export const make = (options?: Options): (event: LogEvent) => LogEvent => {
     }
     return out
   }
+  // recent messages and what the scan made of them (a pure function of the text): messages are
+  // mostly literals repeated from event to event
+  const scanned = new Map<string, string>()
+  const scanMessage = (message: string): string => {
+    if (typeof message !== "string" || message.length > 256) return r.scan(message)
+    let out = scanned.get(message)
+    if (out === undefined) {
+      out = r.scan(message)
+      if (scanned.size >= 512) scanned.clear()
+      scanned.set(message, out)
+    }
+    return out
+  }
   return (event) => {
-    const message = r.scan(event.message)
+    const message = scanMessage(event.message)
     const fields = event.fields
     const annotations = event.annotations
     const cause = event.cause
