@@ -583,11 +583,13 @@ const userEntries = (
     // inline fast paths for the common primitive values
     const enc = typeof v === "string" ? str(st, v) : typeof v === "number" ? num(v) : val(st, v)
     if (enc === undefined) continue
-    if (RESERVED.has(k)) {
+    const prefix = topKey(st, k)
+    if (prefix === "") {
+      // a reserved key (`time`, `msg`, …): written later as `fields.<key>`
       ;(st.renamed ??= []).push(k, enc)
       continue
     }
-    out += topKey(st, k) + enc
+    out += prefix + enc
     if (st.budget <= 0) {
       st.dropped += lim - i - 1
       break
@@ -596,14 +598,15 @@ const userEntries = (
   return out
 }
 
-// `,"key":` of recently seen top-level keys (user keys are few and repeat from event to event)
+// `,"key":` of recently seen top-level keys (user keys are few and repeat from event to event),
+// `""` for the reserved ones: one lookup answers both questions
 const KEY_CACHE = new Map<string, string>()
 
 const topKey = (st: State, k: string): string => {
-  if (k.length > 64 || k.length > st.limits.maxStringLength) return "," + key(st, k) + ":"
+  if (k.length > 64 || k.length > st.limits.maxStringLength) return RESERVED.has(k) ? "" : "," + key(st, k) + ":"
   let cached = KEY_CACHE.get(k)
   if (cached === undefined) {
-    cached = "," + quote(k) + ":"
+    cached = RESERVED.has(k) ? "" : "," + quote(k) + ":"
     if (KEY_CACHE.size >= 2048) KEY_CACHE.clear()
     KEY_CACHE.set(k, cached)
   }
