@@ -138,7 +138,7 @@ export const chunks = (events: number, chunkSize: number): ReadonlyArray<Readonl
 /**
  * Logs lines `from` … `to - 1` of the workload: requests of `PER_REQUEST` lines, each inside
  * `Logger.withCorrelationId`, line `i` as `log(MESSAGES[i % PER_REQUEST], { i, user })`. `onLine`
- * may wrap each call (the runners time 1 call in 64 with it).
+ * may wrap each call (the runners time 1 call in 61 with it).
  *
  * @example
  * ```ts
@@ -167,7 +167,7 @@ export const logRange = (
  * The full-pipeline benchmark shared by the facade and the `Effect.logInfo` runners: requests of
  * `PER_REQUEST` lines, each inside `Logger.withCorrelationId`, through
  * `Fapilog.layer({ sinks: [Sink.file(file)], queue: { policy: "block" }, pipeline: layerPipeline() })`;
- * 1 call in 64 is timed. `logger` picks how a line is logged. Resolves to the wall time from the
+ * 1 call in 61 is timed. `logger` picks how a line is logged. Resolves to the wall time from the
  * first call until the layer is released (queue drained, file closed), and in `extra` the
  * percentiles of the timed calls during which the calling fiber was not switched out
  * (`latencyUnswitchedUs`) with the number of those that were (`switchedSamples`).
@@ -189,13 +189,13 @@ export const runFull = async (
     queue: { capacity: 10_000, policy: "block" },
     pipeline: layerPipeline() // + the layer's default redaction
   })
-  const { SAMPLE_MASK, now } = Runner
+  const { isSampled, now } = Runner
   // the same samples, split by whether the calling fiber was switched out during the call
   // (Effect's cooperative yield, or a `block` wait): the fiber's op count restarts at every resume
   const unswitched = Runner.makeLatency(events)
   let switched = 0
   const timed = (i: number, line: Effect.Effect<void>) =>
-    (i & SAMPLE_MASK) !== 0 ? line : Effect.withFiber((fiber) => {
+    !isSampled(i) ? line : Effect.withFiber((fiber) => {
       const ops = fiber.currentOpCount
       const s = now()
       return Effect.tap(line, () =>

@@ -13,13 +13,13 @@ import * as Runner from "../lib/Runner.ts"
 
 Runner.main("fapilog-facade", async ({ events, file }, latency) => {
   const layer = Fapilog.layer({ sinks: [Sink.file(file)], queue: { capacity: 10_000, policy: "block" } })
-  const { MESSAGE, USER, SAMPLE_MASK, now } = Runner
+  const { MESSAGE, USER, isSampled, now } = Runner
   let t0 = 0
   const program = Effect.gen(function*() {
     const log = yield* Logger.named("bench")
     t0 = now()
     for (let i = 0; i < events; i++) {
-      if ((i & SAMPLE_MASK) === 0) {
+      if (isSampled(i)) {
         const s = now()
         yield* log.info(MESSAGE, { i, user: USER })
         latency.record((now() - s) * 1000)

@@ -14,11 +14,11 @@ Runner.main("pino-transport", async ({ events, file }, latency) => {
   const transport = pino.transport({ target: "pino/file", options: { destination: file } })
   await once(transport, "ready")
   const logger = pino(transport)
-  const { MESSAGE, USER, SAMPLE_MASK, now } = Runner
+  const { MESSAGE, USER, isSampled, now } = Runner
 
   const t0 = now()
   for (let i = 0; i < events; i++) {
-    if ((i & SAMPLE_MASK) === 0) {
+    if (isSampled(i)) {
       const s = now()
       logger.info({ i, user: USER }, MESSAGE)
       latency.record((now() - s) * 1000)

@@ -13,11 +13,11 @@ Runner.main("pino", async ({ events, file }, latency) => {
   const dest = pino.destination({ dest: file, sync: false, minLength: 4096 })
   await once(dest, "ready")
   const logger = pino(dest)
-  const { MESSAGE, USER, SAMPLE_MASK, now } = Runner
+  const { MESSAGE, USER, isSampled, now } = Runner
 
   const t0 = now()
   for (let i = 0; i < events; i++) {
-    if ((i & SAMPLE_MASK) === 0) {
+    if (isSampled(i)) {
       const s = now()
       logger.info({ i, user: USER }, MESSAGE)
       latency.record((now() - s) * 1000)

@@ -19,11 +19,11 @@ Runner.main("winston", async ({ events, file }, latency) => {
     transports: [transport]
   })
   await once(transport, "open")
-  const { MESSAGE, USER, SAMPLE_MASK, now } = Runner
+  const { MESSAGE, USER, isSampled, now } = Runner
 
   const t0 = now()
   for (let i = 0; i < events; i++) {
-    if ((i & SAMPLE_MASK) === 0) {
+    if (isSampled(i)) {
       const s = now()
       logger.info(MESSAGE, { i, user: USER })
       latency.record((now() - s) * 1000)
