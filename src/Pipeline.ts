@@ -197,21 +197,25 @@ export const mapEvents = (
     Effect.gen(function*() {
       const counters = yield* Counters
       const loop: typeof pull = Effect.flatMap(pull, (chunk) => {
-        const out: Array<LogEvent> = []
-        let dropped = 0
+        // sized once: growing it event by event costs more than the events' own copies
+        const out: Array<LogEvent> = new Array(chunk.length)
+        let n = 0
         for (let i = 0; i < chunk.length; i++) {
           const event = chunk[i]!
           if (event.control !== undefined) {
-            out.push(event)
+            out[n++] = event
             continue
           }
           const next = f(event)
-          if (next === undefined) dropped++
-          else out.push(next)
+          if (next !== undefined) out[n++] = next
         }
-        if (dropped > 0) counters.dropped(reason, dropped)
+        const dropped = chunk.length - n
+        if (dropped > 0) {
+          out.length = n
+          counters.dropped(reason, dropped)
+        }
         // an all-dropped chunk must not end the stream: pull the next one instead
-        return out.length === 0 ? loop : Effect.succeed(out as unknown as typeof chunk)
+        return n === 0 ? loop : Effect.succeed(out as unknown as typeof chunk)
       })
       return loop
     }))
