@@ -463,6 +463,9 @@ export const make = (
     const supervise = (attempt: number): Effect.Effect<void> =>
       Effect.catchCause(runOnce, (cause) => {
         if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause)
+        // the dead pipeline holds no batch any more: `Effect.log` under `block` may write inline
+        // again while the restart waits
+        processing = false
         stats.restarts++
         stats.lostInFlight("worker failure")
         const releaseFlushes = () => {
