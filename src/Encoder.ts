@@ -376,6 +376,8 @@ interface State {
   annotations: object | undefined
   annotationsJson: string
   annotationsCost: number
+  /** The same for every such record still alive (requests interleaving in one batch). */
+  written: WeakMap<object, { readonly json: string; readonly cost: number }> | undefined
 }
 
 // function declarations (hoisted): `json` is built while the module initialises
@@ -403,7 +405,8 @@ function makeState(limits: Limits): State {
     busy: false,
     annotations: undefined,
     annotationsJson: "",
-    annotationsCost: 0
+    annotationsCost: 0,
+    written: undefined
   }
 }
 
@@ -519,6 +522,14 @@ const annotationEntries = (
   annotations: Readonly<Record<string, unknown>>,
   fields: Readonly<Record<string, unknown>> | undefined
 ): string => {
+  if (annotations !== st.annotations) {
+    const known = st.written?.get(annotations)
+    if (known !== undefined) {
+      st.annotations = annotations
+      st.annotationsJson = known.json
+      st.annotationsCost = known.cost
+    }
+  }
   if (annotations === st.annotations && st.budget > st.annotationsCost && !shadows(fields, annotations)) {
     st.budget -= st.annotationsCost
     return st.annotationsJson
@@ -534,6 +545,7 @@ const annotationEntries = (
     st.annotations = annotations
     st.annotationsJson = json
     st.annotationsCost = budget - st.budget
+    ;(st.written ??= new WeakMap()).set(annotations, { json, cost: st.annotationsCost })
   }
   return json
 }

@@ -505,8 +505,8 @@ export const withFields = (event: LogEvent, extra: Readonly<Record<string, unkno
  * prefix, the Effect way.
  *
  * Annotations are treated as immutable records, as Effect itself treats them (it copies on every
- * `annotateLogs`). The merged record is frozen and remembered for the last annotations record
- * seen, so a run of events sharing their context (a fiber, a request) shares one merged record:
+ * `annotateLogs`). The merged record is frozen and remembered for each annotations record seen
+ * (weakly), so the events sharing their context (a fiber, a request) share one merged record:
  * no per-event copy, and the redactor and the encoder can reuse their work on it (they cache
  * frozen records whose values are all primitives).
  *
@@ -527,6 +527,9 @@ export const withFields = (event: LogEvent, extra: Readonly<Record<string, unkno
  */
 export const annotator = (extra: Readonly<Record<string, unknown>>): (event: LogEvent) => LogEvent => {
   const own = Object.freeze(mergeFields({}, extra))
+  // the last context's record first (a run of events), then every live context's (requests
+  // interleaving in one batch), so that each context's record is merged once
+  const merges = new WeakMap<object, Readonly<Record<string, unknown>>>()
   let lastBase: Readonly<Record<string, unknown>> | undefined = undefined
   let lastMerged: Readonly<Record<string, unknown>> = own
   return (event) => {
@@ -535,7 +538,12 @@ export const annotator = (extra: Readonly<Record<string, unknown>>): (event: Log
     if (base === undefined) merged = own
     else if (base === lastBase) merged = lastMerged
     else {
-      merged = Object.freeze(mergeFields(base, own))
+      let known = merges.get(base)
+      if (known === undefined) {
+        known = Object.freeze(mergeFields(base, own))
+        merges.set(base, known)
+      }
+      merged = known
       lastBase = base
       lastMerged = merged
     }

@@ -228,7 +228,17 @@ export const make = (options?: Options): (event: LogEvent) => LogEvent => {
   let lastIn: Readonly<Record<string, unknown>> | undefined = undefined
   let lastOut: Readonly<Record<string, unknown>> | undefined = undefined
   let lastCost = 0
+  // every such record still alive (requests interleaving in one batch)
+  const done = new WeakMap<object, { readonly out: Readonly<Record<string, unknown>>; readonly cost: number }>()
   const redactAnnotations = (annotations: Readonly<Record<string, unknown>>) => {
+    if (annotations !== lastIn) {
+      const known = done.get(annotations)
+      if (known !== undefined) {
+        lastIn = annotations
+        lastOut = known.out
+        lastCost = known.cost
+      }
+    }
     // a hit spends the key budget the walk would have spent; with too little left, walk again
     if (annotations === lastIn && r.budgetLeft() > lastCost) {
       r.charge(lastCost)
@@ -240,6 +250,7 @@ export const make = (options?: Options): (event: LogEvent) => LogEvent => {
       lastIn = annotations
       lastOut = out === annotations ? out : Object.freeze(out)
       lastCost = before - r.budgetLeft()
+      done.set(annotations, { out: lastOut, cost: lastCost })
       return lastOut
     }
     return out

@@ -34,6 +34,17 @@ describe("LogEvent.annotator", () => {
     expect(a.annotations).toEqual({ request: "r1", service: "svc" })
   })
 
+  it("keeps one record per context when contexts interleave (requests sharing a batch)", () => {
+    const tag = LogEvent.annotator({ service: "svc" })
+    const a = { request: "a" }
+    const b = { request: "b" }
+    const first = tag(event({ annotations: a })).annotations
+    const other = tag(event({ annotations: b })).annotations
+    assert.strictEqual(tag(event({ annotations: a })).annotations, first)
+    assert.strictEqual(tag(event({ annotations: b })).annotations, other)
+    assert.notStrictEqual(first, other)
+  })
+
   it("builds a new record for different annotations, even with equal contents", () => {
     const tag = LogEvent.annotator({ service: "svc" })
     const first = { request: "r1" }

@@ -11,6 +11,25 @@ import { types } from "node:util"
  * cache their result for such a record (see `LogEvent.annotator`). Never throws.
  */
 export const isReusable = (record: Readonly<Record<string, unknown>>): boolean => {
+  // a frozen record cannot change: its answer is kept (weakly) and looked up next time
+  const known = answers.get(record)
+  if (known !== undefined) return known
+  const answer = check(record)
+  if (answer || isFrozenPlain(record)) answers.set(record, answer)
+  return answer
+}
+
+const answers = new WeakMap<object, boolean>()
+
+const isFrozenPlain = (record: object): boolean => {
+  try {
+    return !types.isProxy(record) && Object.isFrozen(record)
+  } catch {
+    return false
+  }
+}
+
+const check = (record: Readonly<Record<string, unknown>>): boolean => {
   try {
     if (types.isProxy(record) || !Object.isFrozen(record)) return false
     const proto = Object.getPrototypeOf(record)
