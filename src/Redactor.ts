@@ -269,7 +269,8 @@ export const make = (options?: Options): (event: LogEvent) => LogEvent => {
     return out
   }
   return (event) => {
-    const message = scanMessage(event.message)
+    // a message rendered from a template carries values: unique, not worth remembering
+    const message = event.template === undefined ? scanMessage(event.message) : r.scan(event.message)
     const fields = event.fields
     const annotations = event.annotations
     const cause = event.cause
