@@ -50,7 +50,7 @@
 import * as Cause from "effect/Cause"
 import * as Redacted from "effect/Redacted"
 import type * as LogEvent from "./LogEvent.ts"
-import { isReusable } from "./internal/record.ts"
+import { isReusable, Reuse } from "./internal/record.ts"
 
 // -----------------------------------------------------------------------------
 // models
@@ -372,12 +372,8 @@ interface State {
   dropped: number
   /** Set while an encode runs on this state; a reentrant call (from `toJSON`...) gets a fresh one. */
   busy: boolean
-  /** The last frozen, flat annotations record written whole, its entries and their budget cost. */
-  annotations: object | undefined
-  annotationsJson: string
-  annotationsCost: number
-  /** The same for every such record still alive (requests interleaving in one batch). */
-  written: WeakMap<object, { readonly json: string; readonly cost: number }> | undefined
+  /** Entries of reusable annotations records written whole, with their budget cost. */
+  written: Reuse<string> | undefined
 }
 
 // function declarations (hoisted): `json` is built while the module initialises
@@ -403,9 +399,6 @@ function makeState(limits: Limits): State {
     renamed: undefined,
     dropped: 0,
     busy: false,
-    annotations: undefined,
-    annotationsJson: "",
-    annotationsCost: 0,
     written: undefined
   }
 }
@@ -522,17 +515,10 @@ const annotationEntries = (
   annotations: Readonly<Record<string, unknown>>,
   fields: Readonly<Record<string, unknown>> | undefined
 ): string => {
-  if (annotations !== st.annotations) {
-    const known = st.written?.get(annotations)
-    if (known !== undefined) {
-      st.annotations = annotations
-      st.annotationsJson = known.json
-      st.annotationsCost = known.cost
-    }
-  }
-  if (annotations === st.annotations && st.budget > st.annotationsCost && !shadows(fields, annotations)) {
-    st.budget -= st.annotationsCost
-    return st.annotationsJson
+  const known = st.written?.get(annotations)
+  if (known !== undefined && st.budget > known.cost && !shadows(fields, annotations)) {
+    st.budget -= known.cost
+    return known.value
   }
   const budget = st.budget
   const dropped = st.dropped
@@ -542,10 +528,7 @@ const annotationEntries = (
     st.budget > 0 && st.dropped === dropped && st.renamed === renamed && isReusable(annotations) &&
     !shadows(fields, annotations)
   ) {
-    st.annotations = annotations
-    st.annotationsJson = json
-    st.annotationsCost = budget - st.budget
-    ;(st.written ??= new WeakMap()).set(annotations, { json, cost: st.annotationsCost })
+    ;(st.written ??= new Reuse()).set(annotations, json, budget - st.budget)
   }
   return json
 }

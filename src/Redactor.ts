@@ -30,7 +30,7 @@ import * as Cause from "effect/Cause"
 import * as Redacted from "effect/Redacted"
 import { type LogEvent, renderTemplate } from "./LogEvent.ts"
 import * as Pipeline from "./Pipeline.ts"
-import { isReusable } from "./internal/record.ts"
+import { isReusable, Reuse } from "./internal/record.ts"
 
 // -----------------------------------------------------------------------------
 // models
@@ -225,33 +225,20 @@ export const make = (options?: Options): (event: LogEvent) => LogEvent => {
   const r = compile(options ?? {})
   // the last frozen, flat annotations record and its redaction: enrichment and sampling marks
   // share one such record across the events of a context (see `LogEvent.annotator`)
-  let lastIn: Readonly<Record<string, unknown>> | undefined = undefined
-  let lastOut: Readonly<Record<string, unknown>> | undefined = undefined
-  let lastCost = 0
-  // every such record still alive (requests interleaving in one batch)
-  const done = new WeakMap<object, { readonly out: Readonly<Record<string, unknown>>; readonly cost: number }>()
+  const reuse = new Reuse<Readonly<Record<string, unknown>>>()
   const redactAnnotations = (annotations: Readonly<Record<string, unknown>>) => {
-    if (annotations !== lastIn) {
-      const known = done.get(annotations)
-      if (known !== undefined) {
-        lastIn = annotations
-        lastOut = known.out
-        lastCost = known.cost
-      }
-    }
-    // a hit spends the key budget the walk would have spent; with too little left, walk again
-    if (annotations === lastIn && r.budgetLeft() > lastCost) {
-      r.charge(lastCost)
-      return lastOut!
+    // a reuse spends the key budget the walk would have spent; with too little left, walk again
+    const known = reuse.get(annotations)
+    if (known !== undefined && r.budgetLeft() > known.cost) {
+      r.charge(known.cost)
+      return known.value
     }
     const before = r.budgetLeft()
     const out = r.root(annotations)
     if (r.budgetLeft() > 0 && isReusable(annotations)) {
-      lastIn = annotations
-      lastOut = out === annotations ? out : Object.freeze(out)
-      lastCost = before - r.budgetLeft()
-      done.set(annotations, { out: lastOut, cost: lastCost })
-      return lastOut
+      const frozen = out === annotations ? out : Object.freeze(out)
+      reuse.set(annotations, frozen, before - r.budgetLeft())
+      return frozen
     }
     return out
   }

@@ -46,3 +46,39 @@ const check = (record: Readonly<Record<string, unknown>>): boolean => {
     return false
   }
 }
+
+/** Work done on a reusable record, and the budget it spent (charged again on every reuse). */
+export interface Reused<A> {
+  readonly value: A
+  readonly cost: number
+}
+
+/**
+ * Remembers work done on reusable records (see {@link isReusable}): the last record's first (a run
+ * of events from one context), then every live record's, weakly (contexts interleaving in one
+ * batch). Shared by the redactor and the encoder.
+ */
+export class Reuse<A> {
+  private last: object | undefined = undefined
+  private lastDone: Reused<A> | undefined = undefined
+  private readonly all = new WeakMap<object, Reused<A>>()
+
+  /** The work remembered for `record`, if any. */
+  get(record: object): Reused<A> | undefined {
+    if (record === this.last) return this.lastDone
+    const done = this.all.get(record)
+    if (done !== undefined) {
+      this.last = record
+      this.lastDone = done
+    }
+    return done
+  }
+
+  /** Remembers the work done on `record` (the caller checked that it is reusable). */
+  set(record: object, value: A, cost: number): void {
+    const done = { value, cost }
+    this.last = record
+    this.lastDone = done
+    this.all.set(record, done)
+  }
+}
