@@ -1156,7 +1156,10 @@ class WriteBehind {
     this.pendingEvents = 0
     this.inflight = true
     this.wakeRoom()
-    this.writeSegments(this.encode(chunks, chars))
+    const bytes = this.encode(chunks, chars)
+    // a dead array that outlived a young collection would keep its strings alive until a full one
+    chunks.length = 0
+    this.writeSegments(bytes)
   }
 
   /**

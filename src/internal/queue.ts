@@ -19,18 +19,27 @@ export class EventQueue {
   /** flush barriers currently queued */
   flushes = 0
   ended = false
-  private items: Array<LogEvent> = []
+  /**
+   * A ring (length a power of two) whose taken slots are cleared at once. A long-lived array that
+   * still points at taken events keeps them alive through every young-generation collection, so
+   * they get promoted and pile up in the old generation until a full collection (that was most of
+   * the peak RSS under a burst).
+   */
+  private ring: Array<LogEvent | undefined>
   private head = 0
+  private count = 0
   private taker: (() => void) | undefined = undefined
   private want = 1
   private putters: Array<() => void> = []
 
   constructor(capacity: number) {
     this.capacity = capacity
+    // grown on demand up to what is queued, so a huge capacity costs nothing until it is used
+    this.ring = new Array(ringLength(Math.min(capacity, 1024)))
   }
 
   get size(): number {
-    return this.items.length - this.head
+    return this.count
   }
 
   /** Whether a caller is suspended waiting for room (policy `block`). */
@@ -44,7 +53,9 @@ export class EventQueue {
 
   /** Appends unconditionally (the caller has applied the policy). */
   push(event: LogEvent): void {
-    this.items.push(event)
+    if (this.count === this.ring.length) this.grow()
+    this.ring[(this.head + this.count) & (this.ring.length - 1)] = event
+    this.count++
     if (event.control === undefined) this.ordinary++
     else if (event.control._tag === "Flush") this.flushes++
     const taker = this.taker
@@ -57,15 +68,16 @@ export class EventQueue {
 
   /** Removes the oldest ordinary event; returns whether one was removed. */
   dropOldest(): boolean {
-    const items = this.items
-    for (let i = this.head; i < items.length; i++) {
-      if (items[i]!.control === undefined) {
-        if (i === this.head) {
-          items[i] = undefined as never
-          this.head++
-        } else {
-          items.splice(i, 1)
-        }
+    const ring = this.ring
+    const mask = ring.length - 1
+    for (let k = 0; k < this.count; k++) {
+      const i = (this.head + k) & mask
+      if (ring[i]!.control === undefined) {
+        // close the gap by moving the control events queued before it one slot forward
+        for (let j = k; j > 0; j--) ring[(this.head + j) & mask] = ring[(this.head + j - 1) & mask]
+        ring[this.head] = undefined
+        this.head = (this.head + 1) & mask
+        this.count--
         this.ordinary--
         return true
       }
@@ -73,26 +85,28 @@ export class EventQueue {
     return false
   }
 
-  /** Takes up to `max` events synchronously. */
   take(max: number): Array<LogEvent> {
-    const n = Math.min(max, this.size)
+    const n = Math.min(max, this.count)
     if (n === 0) return []
-    const out = this.items.slice(this.head, this.head + n)
-    this.head += n
-    for (let i = 0; i < out.length; i++) {
-      const control = out[i]!.control
+    const ring = this.ring
+    const mask = ring.length - 1
+    const out = new Array<LogEvent>(n)
+    let h = this.head
+    for (let i = 0; i < n; i++) {
+      const event = ring[h]!
+      ring[h] = undefined
+      h = (h + 1) & mask
+      out[i] = event
+      const control = event.control
       if (control === undefined) this.ordinary--
       else if (control._tag === "Flush") this.flushes--
     }
-    if (this.head > 4096 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head)
-      this.head = 0
-    }
+    this.head = h
+    this.count -= n
     this.wakePutters()
     return out
   }
 
-  /** Ends the queue: takers wake, and once it is empty the worker stops. */
   end(): void {
     this.ended = true
     const taker = this.taker
@@ -133,6 +147,15 @@ export class EventQueue {
     )
   }
 
+  private grow(): void {
+    const ring = this.ring
+    const mask = ring.length - 1
+    const next = new Array<LogEvent | undefined>(ring.length * 2)
+    for (let i = 0; i < this.count; i++) next[i] = ring[(this.head + i) & mask]
+    this.ring = next
+    this.head = 0
+  }
+
   private wakePutters(): void {
     if (this.putters.length === 0) return
     let room = this.ended ? this.putters.length : this.capacity - this.ordinary
@@ -141,4 +164,11 @@ export class EventQueue {
       room--
     }
   }
+}
+
+/** The smallest power of two ≥ `n` (at least 16). */
+const ringLength = (n: number): number => {
+  let length = 16
+  while (length < n) length *= 2
+  return length
 }
