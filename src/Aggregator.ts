@@ -20,7 +20,8 @@
  * - the upstream ends (or fails: held aggregates are emitted before the failure).
  *
  * After an aggregate closes, the key starts afresh under the same rule (a sustained flood yields
- * one aggregate per `maxWindow`).
+ * one aggregate per `maxWindow`). When a correlation id ends, the tracking of all its keys is
+ * dropped with it: an event that still carries the id afterwards starts afresh.
  *
  * Conservation: for every key, the events emitted individually plus the sum of `_count` over its
  * aggregates equals the events that came in. Every event folded into an aggregate (the first one
@@ -334,10 +335,11 @@ interface Settings {
 }
 
 /**
- * Tracking state of one key. Entries live in `buckets` (template or message → correlation id →
+ * Tracking state of one key. Entries live in `buckets` (correlation id → template or message →
  * chain of entries differing by logger or level), so that lookups hash strings the events already
- * share (their hashes are cached by the engine), and in an intrusive doubly linked list ordered
- * by recency (the LRU), so that touching a key allocates nothing.
+ * share (their hashes are cached by the engine), a run of one request's events finds its bucket
+ * without a lookup, and a request's keys are dropped at once when it ends; and in an intrusive
+ * doubly linked list ordered by recency (the LRU), so that touching a key allocates nothing.
  */
 interface Entry {
   text: string
@@ -352,9 +354,9 @@ interface Entry {
   /** Index of the oldest time in `times` once it is full. */
   next: number
   agg: Aggregate | undefined
-  /** The bucket holding the chain this entry belongs to. */
+  /** The bucket (of its correlation id) holding the chain this entry belongs to. */
   bucket: Map<string, Entry>
-  /** The chain of entries of the same template and correlation id (other logger or level). */
+  /** The chain of entries of the same correlation id and template (other logger or level). */
   sibling: Entry | undefined
   previousSibling: Entry | undefined
   older: Entry | undefined
@@ -396,6 +398,11 @@ const makePull = <E>(
   scope: Scope.Scope
 ): Pull.Pull<Chunk, E, void> => {
   const buckets = new Map<string, Map<string, Entry>>()
+  // the bucket of the latest event's correlation id (events come in runs of one request)
+  let lastCid: string | undefined = undefined
+  let lastBucket: Map<string, Entry> | undefined = undefined
+  // entries of ended requests, recycled by `track` (no allocation in steady state)
+  const free: Array<Entry> = []
   let oldest: Entry | undefined // LRU ends
   let newest: Entry | undefined
   let size = 0
@@ -433,19 +440,50 @@ const makePull = <E>(
       if (sibling !== undefined) sibling.previousSibling = previousSibling
     } else if (sibling !== undefined) {
       sibling.previousSibling = undefined
-      entry.bucket.set(entry.cidKey, sibling)
+      entry.bucket.set(entry.text, sibling)
     } else {
-      entry.bucket.delete(entry.cidKey)
-      if (entry.bucket.size === 0) buckets.delete(entry.text)
+      entry.bucket.delete(entry.text)
+      if (entry.bucket.size === 0) dropBucket(entry.cidKey)
     }
     entry.sibling = entry.previousSibling = undefined
+  }
+
+  const dropBucket = (cidKey: string): void => {
+    buckets.delete(cidKey)
+    if (lastCid === cidKey) lastCid = lastBucket = undefined
+  }
+
+  /**
+   * Forgets every key of a correlation id that ended (its aggregates must have been emitted):
+   * one bucket dropped instead of one eviction per key later.
+   */
+  const removeCorrelation = (cidKey: string): void => {
+    const bucket = buckets.get(cidKey)
+    if (bucket === undefined) return
+    for (const head of bucket.values()) {
+      for (let entry: Entry | undefined = head; entry !== undefined;) {
+        const sibling: Entry | undefined = entry.sibling
+        unlink(entry)
+        size--
+        entry.sibling = entry.previousSibling = undefined
+        free.push(entry)
+        entry = sibling
+      }
+    }
+    dropBucket(cidKey)
   }
 
   const track = (event: LogEvent.LogEvent, now: number): Entry => {
     const text = event.template ?? event.message
     const cidKey = event.correlationId ?? noCorrelation
-    let bucket = buckets.get(text)
-    let head = bucket?.get(cidKey)
+    let bucket: Map<string, Entry> | undefined
+    if (cidKey === lastCid) bucket = lastBucket
+    else {
+      bucket = buckets.get(cidKey)
+      lastCid = cidKey
+      lastBucket = bucket
+    }
+    let head = bucket?.get(text)
     let entry = head
     while (entry !== undefined && (entry.logger !== event.logger || entry.level !== event.level)) entry = entry.sibling
     if (entry !== undefined) {
@@ -463,7 +501,12 @@ const makePull = <E>(
       remove(entry)
       if (bucket !== undefined && bucket.size === 0) bucket = undefined // it was just deleted
     }
-    if (bucket === undefined) buckets.set(text, bucket = new Map())
+    if (bucket === undefined) {
+      buckets.set(cidKey, bucket = new Map())
+      lastCid = cidKey
+      lastBucket = bucket
+    }
+    if (entry === undefined) entry = free.pop()
     if (entry === undefined) {
       entry = {
         text,
@@ -492,7 +535,7 @@ const makePull = <E>(
       entry.sibling = head
     }
     if (head !== undefined) head.previousSibling = entry
-    bucket.set(cidKey, entry)
+    bucket.set(text, entry)
     append(entry)
     size++
     created = true
@@ -525,6 +568,8 @@ const makePull = <E>(
 
   const forget = (): void => {
     buckets.clear()
+    lastCid = lastBucket = undefined
+    free.length = 0
     oldest = newest = undefined
     size = 0
   }
@@ -667,12 +712,8 @@ const makePull = <E>(
           if (open.size > 0) emitAll(now)
         } else {
           const set = openByCorrelation.get(control.correlationId)
-          if (set !== undefined) {
-            for (const entry of set) {
-              emit(entry, now)
-              remove(entry)
-            }
-          }
+          if (set !== undefined) for (const entry of set) emit(entry, now)
+          removeCorrelation(control.correlationId)
         }
         if (out !== undefined) out.push(event)
         continue

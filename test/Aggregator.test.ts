@@ -192,6 +192,22 @@ describe("Aggregator.repetitive", () => {
       expect(Aggregator.count(last)).toBe(4)
     }))
 
+  it.effect("forgets a correlation id's keys when it ends, and only that id's", () =>
+    Effect.gen(function*() {
+      const h = yield* harness({ threshold: 3 })
+      yield* h.log({ ...pool, correlationId: "a" }, 3)
+      yield* h.log({ ...pool, correlationId: "b" }, 3)
+      yield* h.offer([LogEvent.correlationEnd("a")])
+      // within the same window: "a" starts afresh (3 more pass), "b" is still counted
+      yield* h.log({ ...pool, correlationId: "a" }, 3)
+      yield* h.log({ ...pool, correlationId: "b" }, 1)
+      yield* h.end
+      const passed = h.out.filter((e) => !LogEvent.isControl(e) && !Aggregator.isAggregated(e))
+      expect(passed.filter((e) => e.correlationId === "a").length).toBe(6)
+      expect(passed.filter((e) => e.correlationId === "b").length).toBe(3)
+      expect(h.aggregates().map((e) => [e.correlationId, Aggregator.count(e)])).toEqual([["b", 1]])
+    }))
+
   it.effect("emits every aggregate on Flush, before forwarding the marker", () =>
     Effect.gen(function*() {
       const h = yield* harness()
