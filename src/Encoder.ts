@@ -188,15 +188,16 @@ export const make = (options?: Options): Encoder => {
   let lastLogger = ""
   let lastHead = ""
   let lastHeadCost = 0
-  const line = (st: State, event: LogEvent.LogEvent): string => {
+  const line = (st: State, event: LogEvent.LogEvent, newline: boolean): string => {
     try {
       reset(st)
+      const end = newline ? "}\n" : "}"
       const timestamp = event.timestamp
       const level = event.level
       const logger = event.logger
       if (timestamp === lastTimestamp && level === lastLevel && logger === lastLogger && st === state) {
         st.budget -= lastHeadCost // what writing the logger name would have cost
-        return jsonLine(st, event, lastHead)
+        return jsonLine(st, event, lastHead, end)
       }
       const head = "{\"time\":\"" + isoTime(timestamp) +
         (Object.hasOwn(LEVEL_JSON, level) ? LEVEL_JSON[level]! : unknownLevel(st, level)) +
@@ -209,9 +210,9 @@ export const make = (options?: Options): Encoder => {
         lastLogger = logger
         lastHead = head
       }
-      return jsonLine(st, event, head)
+      return jsonLine(st, event, head, end)
     } catch (e) {
-      return fallbackLine(event, e)
+      return newline ? fallbackLine(event, e) + "\n" : fallbackLine(event, e)
     }
   }
   return makeEncoder(state, limits, line)
@@ -269,13 +270,15 @@ export const json: Encoder = make()
 export const pretty = (options?: PrettyOptions): Encoder => {
   const limits = resolveLimits(options)
   const palette = options?.colors === true ? COLORS : NO_COLORS
-  const line = (st: State, event: LogEvent.LogEvent): string => {
+  const line = (st: State, event: LogEvent.LogEvent, newline: boolean): string => {
+    let out: string
     try {
       reset(st)
-      return prettyLine(st, event, palette)
+      out = prettyLine(st, event, palette)
     } catch (e) {
-      return clean(fallbackLine(event, e))
+      out = clean(fallbackLine(event, e))
     }
+    return newline ? out + "\n" : out
   }
   return makeEncoder(makeState(limits), limits, line)
 }
@@ -416,7 +419,8 @@ const defaultValueState = makeState(defaultLimits)
 function makeEncoder(
   state: State,
   limits: Limits,
-  line: (st: State, event: LogEvent.LogEvent) => string
+  /** One event's line; with `newline`, terminated by `\n` (one string fewer per line of a batch). */
+  line: (st: State, event: LogEvent.LogEvent, newline: boolean) => string
 ): Encoder {
   const batch = (st: State, events: ReadonlyArray<LogEvent.LogEvent>): string => {
     let out = ""
@@ -424,17 +428,17 @@ function makeEncoder(
     for (let i = 0; i < n; i++) {
       const event = events[i]!
       if (event.control !== undefined) continue
-      out += line(st, event) + "\n"
+      out += line(st, event, true)
     }
     return out
   }
   return {
     encode: (event) => {
       if (event.control !== undefined) return ""
-      if (state.busy) return line(makeState(limits), event)
+      if (state.busy) return line(makeState(limits), event, false)
       state.busy = true
       try {
-        return line(state, event)
+        return line(state, event, false)
       } finally {
         state.busy = false
       }
@@ -483,7 +487,7 @@ const RESERVED: ReadonlySet<string> = new Set([
 ])
 
 /** The line after its head (`{"time":..,"level":..,"logger":..,"msg":`). */
-const jsonLine = (st: State, event: LogEvent.LogEvent, head: string): string => {
+const jsonLine = (st: State, event: LogEvent.LogEvent, head: string, end: string): string => {
   let out = head + message(st, event.message)
   const correlationId = event.correlationId
   if (correlationId !== undefined) out += correlationEntry(st, correlationId)
@@ -501,7 +505,7 @@ const jsonLine = (st: State, event: LogEvent.LogEvent, head: string): string => 
   if (spans !== undefined && spans.length > 0) out += ",\"spans\":" + spansJson(st, spans, event.timestamp)
   const cause = event.cause
   if (cause !== undefined) out += ",\"cause\":" + str(st, causeText(cause))
-  return out + "}"
+  return out + end
 }
 
 /**

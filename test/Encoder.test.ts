@@ -152,6 +152,36 @@ describe("Encoder", () => {
       expect(parsed.k10).toBeUndefined()
       expect(parsed["…"]).toBe("[20 more keys]")
     })
+
+    it("counts the keys a line budget cut off, and writes the same for plain and class records", () => {
+      class Record30 {
+        [key: string]: unknown
+        constructor() {
+          for (let i = 0; i < 30; i++) this[`k${i}`] = "v".repeat(20)
+        }
+      }
+      const plain = { ...new Record30() }
+      const a = Encoder.make({ maxLineLength: 300 }).encode(event({ fields: plain }))
+      const b = Encoder.make({ maxLineLength: 300 }).encode(event({ fields: new Record30() }))
+      const parsed = JSON.parse(a)
+      const written = Object.keys(parsed).filter((k) => k.startsWith("k")).length
+      assert.isAbove(written, 0)
+      assert.isBelow(written, 30)
+      expect(parsed["…"]).toBe(`[${30 - written} more keys]`)
+      // a class instance's own keys are written like a plain record's
+      expect(b).toBe(a)
+    })
+
+    it("never writes enumerable keys inherited from a polluted Object.prototype", () => {
+      Object.defineProperty(Object.prototype, "polluted", { value: "x", enumerable: true, configurable: true, writable: true })
+      try {
+        const line = Encoder.make().encode(event({ fields: { a: 1 } }))
+        expect(JSON.parse(line).a).toBe(1)
+        expect(line).not.toContain("polluted")
+      } finally {
+        delete (Object.prototype as Record<string, unknown>).polluted
+      }
+    })
   })
 
   describe("hostile values", () => {
