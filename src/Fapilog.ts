@@ -47,8 +47,14 @@ export const layer = (
     const loggers = yield* Logger.makeLoggers(resolved)
     const root = loggers.workers().find((w) => w.name === resolved.rootName)!
     const rootName = resolved.rootName
+    let lastRegion: LogEvent.Region | undefined
     const effectLogger = EffectLogger.make((o) => {
-      LogEvent.contextOf(o.fiber).region?.receivers.add(root)
+      const region = LogEvent.contextOf(o.fiber).region
+      // a region's set only grows while it is open: record the root worker once per region
+      if (region !== undefined && region !== lastRegion) {
+        region.receivers.add(root)
+        lastRegion = region
+      }
       root.offerUnsafe(LogEvent.fromOptions(o, rootName))
     })
     return Context.make(Logger.Loggers, loggers).pipe(

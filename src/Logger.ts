@@ -657,6 +657,8 @@ class FacadeImpl implements NamedLogger {
   readonly bound: Readonly<Record<string, unknown>> | undefined
   readonly min: number
   private methods: Partial<Record<LogLevel.Severity, LevelMethod>> | undefined = undefined
+  /** The region this facade's worker was last recorded in (a request's lines come in runs). */
+  private lastRegion: LogEvent.Region | undefined = undefined
 
   constructor(
     worker: Worker.Worker,
@@ -743,7 +745,11 @@ class FacadeImpl implements NamedLogger {
       message = LogEvent.renderTemplate(message, f)
     }
     const ctx = LogEvent.contextOf(fiber)
-    ctx.region?.receivers.add(this.worker)
+    const region = ctx.region
+    if (region !== undefined && region !== this.lastRegion) {
+      region.receivers.add(this.worker)
+      this.lastRegion = region
+    }
     return LogEvent.fromFiber(fiber, ctx.clock.currentTimeMillisUnsafe(), l, message, this.name, f, undefined, template)
   }
 }
