@@ -1024,6 +1024,9 @@ interface FileTarget {
  * Write-behind for a file (what sonic-boom does for pino): `write` appends the batch's text to a
  * buffer and returns at once while one `fs.write` at a time drains the buffer, so batches that
  * arrive during a write are coalesced into the next one and the worker never waits for the disk.
+ * The text is encoded to UTF-8 as it arrives, into one of two reused buffers (the other one is
+ * being written): a batch's string, a tree of every line's pieces, then dies young instead of
+ * staying alive (and being copied by every young-generation collection) until its write.
  * Order is kept: the synchronous path writes directly only when nothing is buffered or in flight.
  * Memory is bounded by `highWaterMark` (characters): past it `write` waits for room. A failed
  * write is retried twice, then its events are counted as lost and the error is reported by the
@@ -1032,7 +1035,7 @@ interface FileTarget {
  * Rotation and reopening happen only between two writes (nothing in flight), synchronously, so a
  * line is never split, lost or written twice: a chunk is cut at the last newline that fits.
  */
-/** Size of a file sink's reused write buffer (allocated at the first write). */
+/** Size of each of a file sink's two reused write buffers (allocated when first needed). */
 const POOL_BYTES = 1024 * 1024
 
 class WriteBehind {
@@ -1042,10 +1045,14 @@ class WriteBehind {
   readonly target: FileTarget
   private size: number
   private period: number
-  private chunks: Array<string> = []
+  /** Bytes accepted and not yet handed to `fs.write`: `fill[0, filled)`, then `overflow`. */
+  private fill: Buffer | undefined = undefined
+  private filled = 0
+  /** What did not fit in `fill` (a huge batch, a slow disk); empty almost always. */
+  private overflow: Array<Buffer> = []
+  /** The other buffer: the one being written, free again whenever `next` runs. */
+  private spare: Buffer | undefined = undefined
   private pendingChars = 0
-  private pendingEvents = 0
-  private pool: Buffer | undefined = undefined
   private inflight = false
   private lost = 0
   private error: NodeJS.ErrnoException | undefined = undefined
@@ -1066,7 +1073,7 @@ class WriteBehind {
   write(batch: Batch): Effect.Effect<void, SinkError> {
     const data = batch.ndjson
     if (data.length === 0) return Effect.void
-    this.append(data, batch.events.length)
+    this.append(data)
     if (this.pendingChars < this.highWaterMark) return Effect.void
     return Effect.callback<void>((resume) => {
       if (this.pendingChars < this.highWaterMark) return resume(Effect.void)
@@ -1077,7 +1084,7 @@ class WriteBehind {
   writeUnsafe(batch: Batch): void {
     const data = batch.ndjson
     if (data.length === 0) return
-    if (!this.inflight && this.chunks.length === 0) {
+    if (!this.inflight && this.isEmpty()) {
       if (this.reopenRequested) this.reopenSync()
       let buffer = Buffer.from(data, "utf8")
       while (buffer.length > 0) {
@@ -1093,7 +1100,7 @@ class WriteBehind {
       }
       return
     }
-    this.append(data, batch.events.length)
+    this.append(data)
   }
 
   get flush(): Effect.Effect<void, SinkError> {
@@ -1104,7 +1111,7 @@ class WriteBehind {
         if (error === undefined) resume(Effect.void)
         else resume(Effect.fail(new SinkError({ sink: this.name, message: `write failed: ${error.message}`, cause: error })))
       }
-      if (!this.inflight && this.chunks.length === 0) done()
+      if (!this.inflight && this.isEmpty()) done()
       else this.idleWaiters.push(done)
     })
   }
@@ -1133,48 +1140,46 @@ class WriteBehind {
     for (const w of waiters) w(undefined)
   }
 
-  private append(data: string, events: number): void {
-    this.chunks.push(data)
+  private isEmpty(): boolean {
+    return this.filled === 0 && this.overflow.length === 0
+  }
+
+  private append(data: string): void {
+    if (this.overflow.length === 0 && data.length * 3 <= POOL_BYTES - this.filled) {
+      const fill = this.fill ??= Buffer.allocUnsafe(POOL_BYTES)
+      this.filled += fill.write(data, this.filled, "utf8")
+    } else {
+      this.overflow.push(Buffer.from(data, "utf8"))
+    }
     this.pendingChars += data.length
-    this.pendingEvents += events
     if (!this.inflight) this.next()
   }
 
   private next(): void {
     if (this.reopenRequested) this.reopenSync()
-    if (this.chunks.length === 0) {
+    if (this.isEmpty()) {
       this.inflight = false
       const waiters = this.idleWaiters
       this.idleWaiters = []
       for (const w of waiters) w()
       return
     }
-    const chunks = this.chunks
-    const chars = this.pendingChars
-    this.chunks = []
+    let bytes: Buffer
+    if (this.overflow.length === 0) {
+      // write this buffer; the other one (its write is done) takes what arrives meanwhile
+      const writing = this.fill!
+      bytes = writing.subarray(0, this.filled)
+      this.fill = this.spare
+      this.spare = writing
+    } else {
+      bytes = Buffer.concat(this.fill === undefined ? this.overflow : [this.fill.subarray(0, this.filled), ...this.overflow])
+      this.overflow = []
+    }
+    this.filled = 0
     this.pendingChars = 0
-    this.pendingEvents = 0
     this.inflight = true
     this.wakeRoom()
-    const bytes = this.encode(chunks, chars)
-    // a dead array that outlived a young collection would keep its strings alive until a full one
-    chunks.length = 0
     this.writeSegments(bytes)
-  }
-
-  /**
-   * UTF-8 bytes of `chunks`: encoded straight into one reused buffer when they surely fit (no
-   * join, no allocation per write), else into a fresh one. The pooled buffer is free again by the
-   * time `next` runs, because only one write is in flight.
-   */
-  private encode(chunks: ReadonlyArray<string>, chars: number): Buffer {
-    if (chars * 3 <= POOL_BYTES) {
-      const pool = this.pool ??= Buffer.allocUnsafe(POOL_BYTES)
-      let offset = 0
-      for (let i = 0; i < chunks.length; i++) offset += pool.write(chunks[i]!, offset, "utf8")
-      return pool.subarray(0, offset)
-    }
-    return Buffer.from(chunks.length === 1 ? chunks[0]! : chunks.join(""), "utf8")
   }
 
   /** Writes `buffer` segment by segment (rotating between segments), then moves on. */

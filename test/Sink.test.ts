@@ -24,6 +24,32 @@ describe("Sink", () => {
       fs.rmSync(dir, { recursive: true, force: true })
     }))
 
+  it.live("file: batches of every size, arriving while writes are in flight, are written whole and in order", () =>
+    Effect.gen(function*() {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fapilog-sink-"))
+      const file = path.join(dir, "sizes.jsonl")
+      const scope = yield* Scope.make()
+      const writer = yield* Scope.provide(Sink.file(file).open, scope)
+      // small batches fill the reused buffers; big ones (past a buffer) and multi-byte text take
+      // the other path; none of them waits for the disk, so most arrive during a write
+      const sizes = [1, 3, 200, 1, 5000, 2, 40_000, 7, 1, 12_000, 3]
+      const expected: Array<string> = []
+      let n = 0
+      for (const size of sizes) {
+        const events = Array.from({ length: size }, () => event(`m${n++} ${n % 7 === 0 ? "héllo ✓ 😀" : "x".repeat(n % 50)}`))
+        for (const e of events) expected.push(e.message)
+        yield* writer.write(Sink.makeBatch(events))
+      }
+      yield* writer.flush!
+      yield* Scope.close(scope, Exit.void)
+      const text = fs.readFileSync(file, "utf8")
+      assert.isTrue(text.endsWith("\n"))
+      const messages = text.slice(0, -1).split("\n").map((l) => JSON.parse(l).msg)
+      assert.strictEqual(messages.length, expected.length)
+      assert.deepStrictEqual(messages, expected)
+      fs.rmSync(dir, { recursive: true, force: true })
+    }))
+
   it.live("file: /dev/full gives a real ENOSPC as a typed SinkError", () =>
     Effect.gen(function*() {
       if (!fs.existsSync("/dev/full")) return
