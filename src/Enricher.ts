@@ -13,6 +13,7 @@
 import * as Os from "node:os"
 import { annotator, type LogEvent, mergeFields } from "./LogEvent.ts"
 import * as Pipeline from "./Pipeline.ts"
+import * as Event from "./internal/event.ts"
 
 // -----------------------------------------------------------------------------
 // models
@@ -179,18 +180,5 @@ const assignOwn = (target: Record<string, unknown>, source: Readonly<Record<stri
   }
 }
 
-const withFields = (event: LogEvent, fields: Readonly<Record<string, unknown>>): LogEvent => ({
-  timestamp: event.timestamp,
-  level: event.level,
-  message: event.message,
-  logger: event.logger,
-  fields,
-  annotations: event.annotations,
-  spans: event.spans,
-  correlationId: event.correlationId,
-  traceId: event.traceId,
-  spanId: event.spanId,
-  cause: event.cause,
-  template: event.template,
-  control: event.control
-})
+const withFields = (event: LogEvent, fields: Readonly<Record<string, unknown>>): LogEvent =>
+  Event.copy(event, event.message, fields, event.annotations, event.cause)

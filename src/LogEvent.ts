@@ -17,6 +17,7 @@ import type * as Fiber from "effect/Fiber"
 import type * as Logger from "effect/Logger"
 import type * as LogLevel from "effect/LogLevel"
 import * as References from "effect/References"
+import * as Event from "./internal/event.ts"
 
 /**
  * One log event.
@@ -200,21 +201,22 @@ export interface Region {
  * @since 0.1.0
  * @category constructors
  */
-export const make = (input: Input): LogEvent => ({
-  timestamp: input.timestamp,
-  level: input.level,
-  message: input.message,
-  logger: input.logger,
-  fields: input.fields,
-  annotations: input.annotations,
-  spans: input.spans,
-  correlationId: input.correlationId,
-  traceId: input.traceId,
-  spanId: input.spanId,
-  cause: input.cause,
-  template: input.template,
-  control: undefined
-})
+export const make = (input: Input): LogEvent =>
+  Event.record(
+    input.timestamp,
+    input.level,
+    input.message,
+    input.logger,
+    input.fields,
+    input.annotations,
+    input.spans,
+    input.correlationId,
+    input.traceId,
+    input.spanId,
+    input.cause,
+    input.template,
+    undefined
+  )
 
 /**
  * A flush barrier; `done` is called by the worker once everything before it is written.
@@ -249,10 +251,22 @@ export const flushMarker = (done: () => void, timestamp = 0): LogEvent => contro
  * @since 0.1.0
  * @category constructors
  */
-export const correlationEnd = (correlationId: string, timestamp = 0): LogEvent => ({
-  ...control({ _tag: "CorrelationEnd", correlationId }, timestamp),
-  correlationId
-})
+export const correlationEnd = (correlationId: string, timestamp = 0): LogEvent =>
+  Event.record(
+    timestamp,
+    "Info",
+    "",
+    "",
+    undefined,
+    undefined,
+    undefined,
+    correlationId,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    Event.correlationEndControl(correlationId)
+  )
 
 /**
  * Builds an event from what Effect hands a `Logger`: the first string argument is the message,
@@ -315,21 +329,21 @@ export const fromFiber = (
     traceId = span.traceId
     spanId = span.spanId
   }
-  return {
+  return Event.record(
     timestamp,
     level,
     message,
     logger,
     fields,
-    annotations: ctx.annotations,
-    spans: ctx.spans,
-    correlationId: ctx.correlationId,
+    ctx.annotations,
+    ctx.spans,
+    ctx.correlationId,
     traceId,
     spanId,
     cause,
     template,
-    control: undefined
-  }
+    undefined
+  )
 }
 
 /**
@@ -357,13 +371,13 @@ export const contextOf = (fiber: Fiber.Fiber<unknown, unknown>): FiberContext =>
   const spans = fiber.getRef(References.CurrentLogSpans)
   const region = fiber.getRef(CurrentRegion)
   lastContext = context
-  lastFiberContext = {
-    annotations: isEmpty(annotations) ? undefined : annotations,
-    spans: spans.length === 0 ? undefined : spans,
-    correlationId: region !== undefined ? region.correlationId : fiber.getRef(CurrentCorrelationId),
+  lastFiberContext = Event.fiberContext(
+    isEmpty(annotations) ? undefined : annotations,
+    spans.length === 0 ? undefined : spans,
+    region !== undefined ? region.correlationId : fiber.getRef(CurrentCorrelationId),
     region,
-    clock: fiber.getRef(Clock.Clock)
-  }
+    fiber.getRef(Clock.Clock)
+  )
   return lastFiberContext
 }
 
@@ -547,21 +561,7 @@ export const annotator = (extra: Readonly<Record<string, unknown>>): (event: Log
       lastBase = base
       lastMerged = merged
     }
-    return {
-      timestamp: event.timestamp,
-      level: event.level,
-      message: event.message,
-      logger: event.logger,
-      fields: event.fields,
-      annotations: merged,
-      spans: event.spans,
-      correlationId: event.correlationId,
-      traceId: event.traceId,
-      spanId: event.spanId,
-      cause: event.cause,
-      template: event.template,
-      control: event.control
-    }
+    return Event.copy(event, event.message, event.fields, merged, event.cause)
   }
 }
 
@@ -661,21 +661,8 @@ export const withMessage = (event: LogEvent, message: string): LogEvent => ({ ..
 // internal
 // -----------------------------------------------------------------------------
 
-const control = (c: Control, timestamp: number): LogEvent => ({
-  timestamp,
-  level: "Info",
-  message: "",
-  logger: "",
-  fields: undefined,
-  annotations: undefined,
-  spans: undefined,
-  correlationId: undefined,
-  traceId: undefined,
-  spanId: undefined,
-  cause: undefined,
-  template: undefined,
-  control: c
-})
+const control = (c: Control, timestamp: number): LogEvent =>
+  Event.record(timestamp, "Info", "", "", undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, c)
 
 const templatePattern = /\{([A-Za-z0-9_.$-]+)\}/g
 

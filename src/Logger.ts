@@ -23,6 +23,7 @@ import * as Pipeline from "./Pipeline.ts"
 import * as Redactor from "./Redactor.ts"
 import * as Sink from "./Sink.ts"
 import * as Worker from "./Worker.ts"
+import * as Event from "./internal/event.ts"
 
 /**
  * Fields given at a call site: a record, or a function evaluated only when the level is enabled
@@ -420,12 +421,21 @@ interface OpenRegion {
   readonly region: LogEvent.Region
 }
 
+// built with `new`, not a literal, like events (see src/internal/event.ts)
+class OpenRegionRecord implements OpenRegion {
+  count = 0
+  readonly region: LogEvent.Region
+  constructor(correlationId: string) {
+    this.region = Event.region(correlationId)
+  }
+}
+
 // regions with the same id (a propagated request id seen twice at once, nested middleware)
 // share one record; the end is signalled when the last of them ends
 const openRegion = (correlationId: string): OpenRegion => {
   let open = openRegions.get(correlationId)
   if (open === undefined) {
-    open = { count: 0, region: { correlationId, receivers: new Set() } }
+    open = new OpenRegionRecord(correlationId)
     openRegions.set(correlationId, open)
   }
   open.count++

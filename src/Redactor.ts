@@ -31,6 +31,7 @@ import * as Redacted from "effect/Redacted"
 import { type LogEvent, renderTemplate } from "./LogEvent.ts"
 import * as Pipeline from "./Pipeline.ts"
 import { isReusable, Reuse } from "./internal/record.ts"
+import * as Event from "./internal/event.ts"
 
 // -----------------------------------------------------------------------------
 // models
@@ -385,21 +386,7 @@ const copyEvent = (
   fields: LogEvent["fields"],
   annotations: LogEvent["annotations"],
   cause: LogEvent["cause"]
-): LogEvent => ({
-  timestamp: event.timestamp,
-  level: event.level,
-  message,
-  logger: event.logger,
-  fields,
-  annotations,
-  spans: event.spans,
-  correlationId: event.correlationId,
-  traceId: event.traceId,
-  spanId: event.spanId,
-  cause,
-  template: event.template,
-  control: event.control
-})
+): LogEvent => Event.copy(event, message, fields, annotations, cause)
 
 const normalizeKey = (key: string): string => key.toLowerCase().replace(/[-_]/g, "")
 

@@ -127,3 +127,36 @@ describe("LogEvent.get", () => {
     assert.strictEqual(LogEvent.get(marked, "_sample_rate"), 0.5)
   })
 })
+
+describe("event records", () => {
+  it("are plain records of one shape, whichever way they were made", () => {
+    const literal = {
+      timestamp: 1,
+      level: "Info",
+      message: "m",
+      logger: "l",
+      fields: { a: 1 },
+      annotations: undefined,
+      spans: undefined,
+      correlationId: "c",
+      traceId: undefined,
+      spanId: undefined,
+      cause: undefined,
+      template: undefined,
+      control: undefined
+    }
+    const made = LogEvent.make({ timestamp: 1, level: "Info", message: "m", logger: "l", fields: { a: 1 }, correlationId: "c" })
+    assert.strictEqual(Object.getPrototypeOf(made), Object.prototype)
+    assert.deepStrictEqual(made, literal)
+    const keys = Object.keys(literal)
+    const end = LogEvent.correlationEnd("c", 5)
+    const annotated = LogEvent.annotator({ service: "s" })(made)
+    for (const e of [made, end, annotated, LogEvent.flushMarker(() => {}, 2)]) {
+      assert.deepStrictEqual(Object.keys(e), keys)
+      assert.strictEqual(Object.getPrototypeOf(e), Object.prototype)
+    }
+    assert.deepStrictEqual(end.control, { _tag: "CorrelationEnd", correlationId: "c" })
+    assert.strictEqual(end.correlationId, "c")
+    assert.strictEqual(end.timestamp, 5)
+  })
+})
