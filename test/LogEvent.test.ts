@@ -130,7 +130,7 @@ describe("LogEvent.get", () => {
 
 describe("event records", () => {
   it("are plain records of one shape, whichever way they were made", () => {
-    const literal = {
+    const literal: LogEvent.LogEvent = {
       timestamp: 1,
       level: "Info",
       message: "m",
