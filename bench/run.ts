@@ -7,7 +7,9 @@
  * lines to a file in a fresh temp dir. After each run this process checks the file has exactly N
  * lines that each parse as JSON. It prints per-system medians and ratios, and writes
  * `bench/results/latest.json`, `bench/results/latest.md` (the table) and `bench/results/latest.svg`
- * (a bar chart of events/s).
+ * (a bar chart of events/s). A `--quick` or `--only` run writes `latest-partial.*` instead, a
+ * `--named` run `latest-named.*`, an `--extras` run `latest-extras.*`: only a full run replaces the
+ * figures docs/benchmarks.md quotes.
  *
  * Then (unless skipped) the extra figures of issues 4, 5 and 7, each from fresh child processes:
  * the pipeline alone with and without sampler / aggregator (`bench/pipeline.ts`), the aggregator
@@ -98,8 +100,16 @@ const main = async (): Promise<void> => {
     ...(extras === undefined ? {} : { extras }),
     targets: checked
   }
-  // A named-only or extras-only run must not overwrite the throughput table of the last full run.
-  const base = options.named === "only" ? "latest-named" : options.extras === "only" ? "latest-extras" : "latest"
+  // A named-only, extras-only, `--quick` or `--only` run must not overwrite the tables of the last
+  // full run (docs/benchmarks.md quotes them)
+  const partial = options.quick || options.only !== undefined
+  const base = options.named === "only"
+    ? "latest-named"
+    : options.extras === "only"
+    ? "latest-extras"
+    : partial
+    ? "latest-partial"
+    : "latest"
   const jsonPath = Path.join(RESULTS_DIR, `${base}.json`)
   await Fs.mkdir(RESULTS_DIR, { recursive: true })
   await Fs.writeFile(jsonPath, JSON.stringify(document, null, 2) + "\n")
@@ -123,7 +133,7 @@ const main = async (): Promise<void> => {
   if (systems.length > 0) {
     const subtitle = `${options.events.toLocaleString("en-US")} events, median of ${options.rounds} rounds · ` +
       `${machine.cpus}× ${machine.cpuModel} · Node ${machine.node} · ${document.finishedAt.slice(0, 10)}`
-    await Fs.writeFile(Path.join(RESULTS_DIR, "latest.svg"), Chart.svg(summaries, subtitle))
+    await Fs.writeFile(Path.join(RESULTS_DIR, `${base}.svg`), Chart.svg(summaries, subtitle))
   }
 
   if (systems.length > 0) {
