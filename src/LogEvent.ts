@@ -719,6 +719,11 @@ const splitMessage = (
     return typeof message === "string" ? { message, fields: undefined } : { message: "", fields: { args: [message] } }
   }
   if (message.length === 1 && typeof message[0] === "string") return { message: message[0], fields: undefined }
+  // the common `Effect.logInfo("text", { ...fields })`: the caller's record is used as is, as the
+  // facade does (the redactor and the encoder read it safely; no copy per event)
+  if (message.length === 2 && typeof message[0] === "string" && isPlainObject(message[1])) {
+    return { message: message[0], fields: message[1] }
+  }
   let text: string | undefined
   let fields: Record<string, unknown> | undefined
   let args: Array<unknown> | undefined
@@ -727,7 +732,8 @@ const splitMessage = (
     if (text === undefined && typeof part === "string") {
       text = part
     } else if (isPlainObject(part)) {
-      fields = fields === undefined ? { ...part } : Object.assign(fields, part)
+      // never throws: a getter that throws becomes "[Throws: …]" (a log call must not fail its fiber)
+      fields = mergeFields(fields ?? {}, part) as Record<string, unknown>
     } else {
       ;(args ??= []).push(part)
     }

@@ -69,6 +69,49 @@ describe("Logger.named", () => {
     })
   })
 
+  it.effect("Effect.log message parts: one record is the event's fields as is; several are merged, the rest kept as args", () => {
+    const memory = Sink.memory()
+    const record = { a: 1, b: "two" }
+    return Effect.gen(function*() {
+      yield* withLayer(
+        memory,
+        Effect.gen(function*() {
+          yield* Effect.logInfo("one record", record)
+          yield* Effect.logInfo("two records", { a: 1 }, { b: 2 })
+          yield* Effect.logInfo("record and value", { a: 1 }, 42)
+          yield* Effect.logInfo({ c: 3 })
+        })
+      )
+      const byMessage = new Map(memory.eventsUnsafe().map((e) => [e.message, e]))
+      // like a facade call: the caller's record, not a copy made per event
+      assert.strictEqual(byMessage.get("one record")!.fields, record)
+      assert.deepStrictEqual(byMessage.get("two records")!.fields, { a: 1, b: 2 })
+      assert.deepStrictEqual(byMessage.get("record and value")!.fields, { a: 1, args: [42] })
+      assert.deepStrictEqual(byMessage.get("")!.fields, { c: 3 })
+    })
+  })
+
+  it.effect("Effect.log with a record whose getter throws: that key is marked, its neighbours and the line are kept", () => {
+    const memory = Sink.memory()
+    const hostile = {
+      ok: 1,
+      get bad(): number {
+        throw new Error("boom")
+      }
+    }
+    return Effect.gen(function*() {
+      // alone, and merged with another part (both used to fail the calling fiber)
+      yield* withLayer(memory, Effect.andThen(Effect.logInfo("hostile", hostile), Effect.logInfo("merged", hostile, { more: true })))
+      const lines = memory.linesUnsafe().map((l) => JSON.parse(l))
+      assert.deepStrictEqual(lines.map((l) => l.msg), ["hostile", "merged"])
+      for (const parsed of lines) {
+        assert.strictEqual(parsed.ok, 1)
+        assert.strictEqual(parsed.bad, "[Throws: boom]")
+      }
+      assert.strictEqual(lines[1].more, true)
+    })
+  })
+
   it.effect("the level option also sets Effect's minimum level inside the layer", () => {
     const memory = Sink.memory()
     return Effect.gen(function*() {
