@@ -202,7 +202,7 @@ export interface Region {
  * @category constructors
  */
 export const make = (input: Input): LogEvent =>
-  Event.record(
+  new Event.Record(
     input.timestamp,
     input.level,
     input.message,
@@ -252,7 +252,7 @@ export const flushMarker = (done: () => void, timestamp = 0): LogEvent => contro
  * @category constructors
  */
 export const correlationEnd = (correlationId: string, timestamp = 0): LogEvent =>
-  Event.record(
+  new Event.Record(
     timestamp,
     "Info",
     "",
@@ -329,7 +329,7 @@ export const fromFiber = (
     traceId = span.traceId
     spanId = span.spanId
   }
-  return Event.record(
+  return new Event.Record(
     timestamp,
     level,
     message,
@@ -662,7 +662,7 @@ export const withMessage = (event: LogEvent, message: string): LogEvent => ({ ..
 // -----------------------------------------------------------------------------
 
 const control = (c: Control, timestamp: number): LogEvent =>
-  Event.record(timestamp, "Info", "", "", undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, c)
+  new Event.Record(timestamp, "Info", "", "", undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, c)
 
 const templatePattern = /\{([A-Za-z0-9_.$-]+)\}/g
 

@@ -53,25 +53,8 @@ function EventRecord(
 }
 EventRecord.prototype = Object.prototype
 
-const Ctor = EventRecord as unknown as new(...args: Parameters<typeof EventRecord>) => LogEvent
-
-/** A new event record with every field given (see the module comment for why not a literal). */
-export const record = (
-  timestamp: LogEvent["timestamp"],
-  level: LogEvent["level"],
-  message: LogEvent["message"],
-  logger: LogEvent["logger"],
-  fields: LogEvent["fields"],
-  annotations: LogEvent["annotations"],
-  spans: LogEvent["spans"],
-  correlationId: LogEvent["correlationId"],
-  traceId: LogEvent["traceId"],
-  spanId: LogEvent["spanId"],
-  cause: LogEvent["cause"],
-  template: LogEvent["template"],
-  control: Control | undefined
-): LogEvent =>
-  new Ctor(timestamp, level, message, logger, fields, annotations, spans, correlationId, traceId, spanId, cause, template, control)
+/** The event record constructor: `new Record(timestamp, level, …, control)`, every field given. */
+export const Record = EventRecord as unknown as new(...args: Parameters<typeof EventRecord>) => LogEvent
 
 /** A copy of `event` with other fields, annotations, message or cause (the rest shared). */
 export const copy = (
@@ -81,7 +64,7 @@ export const copy = (
   annotations: LogEvent["annotations"],
   cause: LogEvent["cause"]
 ): LogEvent =>
-  new Ctor(
+  new Record(
     event.timestamp,
     event.level,
     message,
