@@ -3,6 +3,7 @@ import { ConfigProvider, Effect, Layer } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import * as util from "node:util"
 import * as Config from "../src/Config.ts"
 import * as Fapilog from "../src/Fapilog.ts"
 import * as Logger from "../src/Logger.ts"
@@ -13,6 +14,17 @@ const withEnv = (env: Record<string, string>) =>
 
 const buildLive = (env: Record<string, string>) =>
   Effect.scoped(Layer.build(Fapilog.live)).pipe(withEnv(env), Effect.flip)
+
+/** The message of the one error `Config.fromEnv` fails with under `env`. */
+const envError = (env: Record<string, string>) =>
+  Config.fromEnv.pipe(withEnv(env), Effect.flip, Effect.map((error) => error.message))
+
+/** Options given in code exactly as a JSON file would give them (any value, any spelling). */
+const fromJson = (options: Record<string, unknown>): Config.Options => options as Config.Options
+
+const invalidOption = (options: Record<string, unknown>) => Effect.flip(Config.resolve(fromJson(options)))
+
+const levelsExpected = "one of Trace, Debug, Info, Warn, Error, Fatal, All, None (any case)"
 
 describe("Config.fromEnv", () => {
   it.effect("defaults: Info, JSON on stdout, 10,000 dropOldest, 256 / 50 ms, async", () =>
@@ -80,6 +92,215 @@ describe("Config.fromEnv", () => {
         assert.include(String(error), variable)
       }))
   }
+})
+
+describe("Config.fromEnv: one rule for every variable", () => {
+  const read = (env: Record<string, string>) => Config.fromEnv.pipe(withEnv(env))
+
+  it.effect("names in any case, surrounding spaces ignored", () =>
+    Effect.gen(function*() {
+      const options = yield* read({
+        FAPILOG_LEVEL: " none ",
+        FAPILOG_FORMAT: "PRETTY",
+        FAPILOG_QUEUE_POLICY: "DROPNEWEST",
+        FAPILOG_MODE: "SYNC",
+        FAPILOG_BATCH_WAIT: "2 Seconds",
+        FAPILOG_QUEUE_CAPACITY: " 42 "
+      })
+      assert.strictEqual(options.level, "None")
+      assert.deepStrictEqual(options.queue, { capacity: 42, policy: "dropNewest" })
+      assert.strictEqual(options.mode, "sync")
+      assert.strictEqual(options.batch!.maxWait, "2 seconds")
+      assert.strictEqual((yield* read({ FAPILOG_FORMAT: "JSON" })).sinks![0]!.name, "stdout")
+      assert.strictEqual((yield* read({ FAPILOG_QUEUE_POLICY: "Block" })).queue!.policy, "block")
+      assert.strictEqual((yield* read({ FAPILOG_MODE: "Async" })).mode, "async")
+      for (const level of ["trace", "DEBUG", "Info", "wArN", "error", "FATAL", "all"]) {
+        assert.strictEqual((yield* read({ FAPILOG_LEVEL: level })).level, level[0]!.toUpperCase() + level.slice(1).toLowerCase())
+      }
+    }))
+
+  it.effect("FAPILOG_REDACT accepts exactly true/false/1/0/yes/no/on/off in any case", () =>
+    Effect.gen(function*() {
+      for (const [value, on] of [["true", true], ["TRUE", true], ["1", true], ["Yes", true], ["ON", true], ["false", false], ["False", false], ["0", false], ["NO", false], ["off", false]] as const) {
+        assert.deepStrictEqual((yield* read({ FAPILOG_REDACT: value })).redact, on ? {} : false, value)
+      }
+      for (const value of ["maybe", "y", "n", "2", "enabled", "t"]) {
+        const message = yield* envError({ FAPILOG_REDACT: value })
+        assert.include(message, `FAPILOG_REDACT=${JSON.stringify(value)}: expected one of true, false, 1, 0, yes, no, on, off (any case)`)
+      }
+    }))
+
+  it.effect("FAPILOG_FILE set to the empty string is unset (no file sink)", () =>
+    Effect.gen(function*() {
+      assert.deepStrictEqual((yield* read({ FAPILOG_FILE: "" })).sinks!.map((s) => s.name), ["stdout"])
+    }))
+
+  const bad: ReadonlyArray<readonly [variable: string, values: ReadonlyArray<string>, expected: string]> = [
+    ["FAPILOG_LEVEL", ["Loud", "verbose", "debug2", "3", "warning"], levelsExpected],
+    ["FAPILOG_FORMAT", ["xml", "yaml", "jsonl"], "one of json, pretty (any case)"],
+    ["FAPILOG_QUEUE_CAPACITY", ["lots", "0", "-1", "1.5", "1e3", "10_000", "9007199254740993"], "a positive integer"],
+    ["FAPILOG_QUEUE_POLICY", ["fast", "drop_newest", "dropnewest!"], "one of dropOldest, dropNewest, block (any case)"],
+    ["FAPILOG_BATCH_SIZE", ["-1", "0", "many", "2.0"], "a positive integer"],
+    ["FAPILOG_BATCH_WAIT", ["soon", "50", "-5 millis", "Infinity", "5 fortnights"], `a finite duration of 0 or more, such as "50 millis" or "5 seconds"`],
+    ["FAPILOG_MODE", ["turbo", "synchronous"], "one of async, sync (any case)"]
+  ]
+  for (const [variable, values, expected] of bad) {
+    it.effect(`bad spellings of ${variable}: ${values.join(" | ")}`, () =>
+      Effect.gen(function*() {
+        for (const value of values) {
+          const message = yield* envError({ [variable]: value })
+          assert.strictEqual(message, `SourceError: invalid environment: ${variable}=${JSON.stringify(value)}: expected ${expected}`)
+        }
+      }))
+  }
+
+  it.effect("FAPILOG_LEVELS becomes the loggers option: levels in any case, names as given", () =>
+    Effect.gen(function*() {
+      const options = yield* read({ FAPILOG_LEVELS: "payments=debug, db.pool = WARN ,root=Info," })
+      assert.deepStrictEqual(options.loggers, { payments: { level: "Debug" }, "db.pool": { level: "Warn" }, root: { level: "Info" } })
+      assert.isUndefined((yield* read({})).loggers)
+      const proto = yield* read({ FAPILOG_LEVELS: "__proto__=debug" })
+      assert.deepStrictEqual(Object.entries(proto.loggers!), [["__proto__", { level: "Debug" }]])
+    }))
+
+  it.effect("FAPILOG_LEVELS: every bad entry is reported by name, in one error", () =>
+    Effect.gen(function*() {
+      const message = yield* envError({ FAPILOG_LEVELS: "payments,=debug,a..b=debug,a b=info,db=loud,x=info,x=warn,ok=error" })
+      const name = `expected a logger name: parts separated by single dots, without spaces, "=" or ","`
+      assert.strictEqual(
+        message,
+        "SourceError: invalid environment: " + [
+          `FAPILOG_LEVELS entry "payments": expected name=level`,
+          `FAPILOG_LEVELS name "": ${name}`,
+          `FAPILOG_LEVELS name "a..b": ${name}`,
+          `FAPILOG_LEVELS name "a b": ${name}`,
+          `FAPILOG_LEVELS["db"]="loud": expected ${levelsExpected}`,
+          `FAPILOG_LEVELS name "x": given more than once`
+        ].join("; ")
+      )
+    }))
+
+  it.effect("every bad variable is reported in one error, in the order of the guide", () =>
+    Effect.gen(function*() {
+      const message = yield* envError({
+        FAPILOG_REDACT: "maybe",
+        FAPILOG_QUEUE_POLICY: "fast",
+        FAPILOG_LEVEL: "loud",
+        FAPILOG_BATCH_SIZE: "0"
+      })
+      assert.strictEqual(
+        message,
+        "SourceError: invalid environment: " + [
+          `FAPILOG_LEVEL="loud": expected ${levelsExpected}`,
+          `FAPILOG_QUEUE_POLICY="fast": expected one of dropOldest, dropNewest, block (any case)`,
+          `FAPILOG_BATCH_SIZE="0": expected a positive integer`,
+          `FAPILOG_REDACT="maybe": expected one of true, false, 1, 0, yes, no, on, off (any case)`
+        ].join("; ")
+      )
+    }))
+
+  it.effect("a bad OTLP variable is reported in the same error as the FAPILOG_ ones", () =>
+    Effect.gen(function*() {
+      const message = yield* envError({
+        FAPILOG_MODE: "turbo",
+        OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4318",
+        OTEL_EXPORTER_OTLP_HEADERS: "no-equals-sign"
+      })
+      assert.include(message, `FAPILOG_MODE="turbo"`)
+      assert.include(message, "OTEL_EXPORTER_OTLP_HEADERS")
+    }))
+
+  it.effect("FapilogLive with several bad variables fails once, with a ConfigError naming all of them", () =>
+    Effect.gen(function*() {
+      const error = yield* buildLive({ FAPILOG_LEVEL: "loud", FAPILOG_MODE: "turbo", FAPILOG_REDACT: "maybe" })
+      assert.strictEqual(error._tag, "ConfigError")
+      for (const variable of ["FAPILOG_LEVEL", "FAPILOG_MODE", "FAPILOG_REDACT"]) assert.include(error.message, variable)
+    }))
+})
+
+describe("Config.resolve: options in code as strictly as from the environment", () => {
+  it.effect("level names in any case become Effect's spelling, per logger too", () =>
+    Effect.gen(function*() {
+      const resolved = yield* Config.resolve(fromJson({
+        level: "debug",
+        queue: { policy: "DROPNEWEST" },
+        mode: "SYNC",
+        loggers: { "db.pool": { level: "warn" }, payments: {}, root: { level: "TRACE" } }
+      }))
+      assert.strictEqual(resolved.level, "Debug")
+      assert.strictEqual(resolved.policy, "dropNewest")
+      assert.strictEqual(resolved.mode, "sync")
+      assert.deepStrictEqual(resolved.loggers, { "db.pool": { level: "Warn" }, payments: {}, root: { level: "Trace" } })
+    }))
+
+  it.effect("level: \"debug\" (lowercase, as from JSON): plain Effect.logError and Effect.logDebug lines are written", () =>
+    Effect.gen(function*() {
+      const memory = Sink.memory()
+      yield* Effect.gen(function*() {
+        yield* Effect.logDebug("debug line")
+        yield* Effect.logError("error line")
+      }).pipe(Effect.provide(Fapilog.layer(fromJson({ level: "debug", sinks: [memory] }))))
+      assert.deepStrictEqual(memory.eventsUnsafe().map((e) => [e.level, e.message]), [["Debug", "debug line"], ["Error", "error line"]])
+    }))
+
+  it.effect("an unknown level is InvalidOptions naming the option", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.scoped(Layer.build(Fapilog.layer(fromJson({ level: "verbose", sinks: [Sink.memory()] })))).pipe(Effect.flip)
+      assert.strictEqual(error._tag, "InvalidOptions")
+      assert.strictEqual((error as Config.InvalidOptions).option, "level")
+      assert.strictEqual(error.message, `level="verbose": expected ${levelsExpected}`)
+      const perLogger = yield* invalidOption({ loggers: { "db.pool": { level: "loud" } } })
+      assert.strictEqual(perLogger.option, `loggers["db.pool"].level`)
+      assert.strictEqual(perLogger.message, `loggers["db.pool"].level="loud": expected ${levelsExpected}`)
+    }))
+
+  const bad: ReadonlyArray<readonly [option: string, options: Record<string, unknown>]> = [
+    ["level", { level: 3 }],
+    ["level", { level: "warning" }],
+    ["queue", { queue: 10 }],
+    ["queue.capacity", { queue: { capacity: 0 } }],
+    ["queue.capacity", { queue: { capacity: 1.5 } }],
+    ["queue.capacity", { queue: { capacity: "100" } }],
+    ["queue.capacity", { queue: { capacity: Number.POSITIVE_INFINITY } }],
+    ["queue.policy", { queue: { policy: "fast" } }],
+    ["batch.maxSize", { batch: { maxSize: -1 } }],
+    ["batch.maxWait", { batch: { maxWait: "soon" } }],
+    ["batch.maxWait", { batch: { maxWait: Number.NaN } }],
+    ["drainTimeout", { drainTimeout: -5 }],
+    ["dropSummaryInterval", { dropSummaryInterval: "-1 seconds" }],
+    ["sinkTimeout", { sinkTimeout: "Infinity" }],
+    ["idleTimeToLive", { idleTimeToLive: "forever" }],
+    ["sinkRetries", { sinkRetries: -1 }],
+    ["maxRestarts", { maxRestarts: 2.5 }],
+    ["mode", { mode: "turbo" }],
+    ["sinks", { sinks: { name: "memory" } }],
+    ["sinks", { sinks: [{ name: "fake" }] }],
+    ["pipeline", { pipeline: "identity" }],
+    ["redact", { redact: true }],
+    ["rootName", { rootName: "" }],
+    ["loggers", { loggers: "db=warn" }],
+    ["loggers", { loggers: { "a..b": { level: "Warn" } } }],
+    [`loggers["db"]`, { loggers: { db: "warn" } }]
+  ]
+  for (const [option, options] of bad) {
+    it.effect(`InvalidOptions naming ${option}: ${util.inspect(options, { depth: 2, breakLength: Infinity })}`, () =>
+      Effect.gen(function*() {
+        const error = yield* invalidOption(options)
+        assert.strictEqual(error._tag, "InvalidOptions")
+        assert.strictEqual(error.option, option)
+        assert.match(error.message, /: expected /)
+      }))
+  }
+
+  it.effect("every documented default still resolves, and 0 is a valid duration and retry count", () =>
+    Effect.gen(function*() {
+      const resolved = yield* Config.resolve({ batch: { maxWait: 0 }, sinkRetries: 0, maxRestarts: 0, drainTimeout: { seconds: 2 } })
+      assert.strictEqual(resolved.batchWait, 0)
+      assert.strictEqual(resolved.sinkRetries, 0)
+      assert.deepStrictEqual(resolved.drainTimeout, { seconds: 2 })
+      assert.strictEqual(resolved.rootName, "root")
+      assert.isUndefined(resolved.loggers)
+    }))
 })
 
 describe("Fapilog.layer", () => {
