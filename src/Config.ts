@@ -140,15 +140,16 @@ export class InvalidOptions extends Data.TaggedError("InvalidOptions")<{
 }> {}
 
 /**
- * Fills in defaults, normalises spellings and validates: the rule for options given in code, the
- * same as for environment variables (see `fromEnv`).
+ * Fills in defaults, normalises spellings and validates.
  *
- * Level names (`level`, `loggers[name].level`), `queue.policy` and `mode` are accepted in any case
- * and returned in their canonical spelling (`"debug"` → `"Debug"`, `"DROPNEWEST"` →
- * `"dropNewest"`), so options read from JSON work as typed ones do. Anything that cannot work — an
- * unknown name, a capacity or batch size that is not a positive integer, a negative or infinite
- * duration, a retry count below 0 — fails with `InvalidOptions` naming the first bad option by its
- * path (`"level"`, `"queue.capacity"`, `loggers["db.pool"].level`).
+ * The rule for options given in code is the one for environment variables (see `fromEnv`). Level
+ * names (`level`, `loggers[name].level`), `queue.policy` and `mode` are accepted in any case and
+ * returned in their canonical spelling (`"debug"` → `"Debug"`, `"DROPNEWEST"` → `"dropNewest"`),
+ * so options read from JSON work as typed ones do. Anything that cannot work — an unknown name, a
+ * capacity or batch size that is not a positive integer, a negative or infinite duration, a retry
+ * count below 0 — fails with `InvalidOptions` naming the first bad option by its path (`"level"`,
+ * `"queue.capacity"`, `loggers["db.pool"].level`); the messages are listed in the configuration
+ * guide.
  *
  * @example
  * ```ts
@@ -198,9 +199,11 @@ export const resolve = (options: Options = {}): Effect.Effect<Resolved, InvalidO
   })
 
 /**
- * Options read from the environment. Every variable follows one rule: names (levels, policies,
- * modes, formats) and booleans in any case, surrounding spaces ignored; every bad variable is
- * reported in one `ConfigError` whose message names each variable and its bad value.
+ * Options read from the environment, by one rule for every variable.
+ *
+ * Names (levels, policies, modes, formats) and booleans are read in any case, surrounding spaces
+ * ignored; every bad variable is reported in one `ConfigError` whose message names each variable
+ * and its bad value.
  *
  * | variable | becomes |
  * | --- | --- |

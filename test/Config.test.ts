@@ -376,3 +376,66 @@ const syncProgram = () => {
   }).pipe(Effect.provide(Fapilog.layer({ sinks: [memory], mode: "sync" })))
   return { memory, program }
 }
+
+describe("docs/guide/configuration.md: the messages it shows are the real ones", () => {
+  const guide = fs.readFileSync(path.join(import.meta.dirname, "..", "docs", "guide", "configuration.md"), "utf8")
+  const section = (heading: string) => {
+    const start = guide.indexOf(`\n## ${heading}\n`)
+    assert.isAtLeast(start, 0, `the guide has a section "${heading}"`)
+    const end = guide.indexOf("\n## ", start + 1)
+    return guide.slice(start, end < 0 ? undefined : end)
+  }
+  /** Rows of the section's tables whose first two cells are each one code span. */
+  const rows = (text: string) =>
+    Array.from(text.matchAll(/^\| `([^`]+)` \| `([^`]+)` \|/gm), (m) => [m[1]!, m[2]!] as const)
+  const errors = section("Error messages")
+  const envRows = rows(errors).filter(([input]) => /^[A-Z_]+=/.test(input))
+  const codeRows = rows(errors).filter(([input]) => !/^[A-Z_]+=/.test(input))
+  const assignment = (text: string): [string, string] => {
+    const equals = text.indexOf("=")
+    return [text.slice(0, equals), text.slice(equals + 1)]
+  }
+
+  it("has examples of both kinds", () => {
+    assert.isAtLeast(envRows.length, 10)
+    assert.isAtLeast(codeRows.length, 10)
+  })
+
+  it.effect("every environment example: the error is that entry, and only it", () =>
+    Effect.gen(function*() {
+      for (const [input, entry] of envRows) {
+        const message = yield* envError(Object.fromEntries([assignment(input)]))
+        assert.strictEqual(message, `SourceError: invalid environment: ${entry}`, input)
+      }
+    }))
+
+  it.effect("every code example: the InvalidOptions message is that text", () =>
+    Effect.gen(function*() {
+      for (const [input, message] of codeRows) {
+        const options = new Function(`return ({ ${input} })`)() as Record<string, unknown>
+        const error = yield* invalidOption(options)
+        assert.strictEqual(error.message, message, input)
+        assert.isTrue(message.startsWith(error.option), `${message} starts with the option ${error.option}`)
+      }
+    }))
+
+  it.effect("the whole-error example: three bad variables in one ConfigError, as printed", () =>
+    Effect.gen(function*() {
+      const command = /```sh\n(.*)\n```/.exec(errors)![1]!
+      const env = Object.fromEntries(command.split(" ").filter((word) => /^[A-Z_]+=/.test(word)).map(assignment))
+      assert.strictEqual(Object.keys(env).length, 3)
+      const printed = /```text\n(.*)\n```/.exec(errors)![1]!
+      const error = yield* Config.fromEnv.pipe(withEnv(env), Effect.flip)
+      assert.strictEqual(String(error), printed)
+    }))
+
+  it("every FAPILOG_ variable the code reads is in the variables table, and has an error example unless it cannot be bad", () => {
+    const source = fs.readFileSync(path.join(import.meta.dirname, "..", "src", "Config.ts"), "utf8")
+    const read = new Set(Array.from(source.matchAll(/"(FAPILOG_[A-Z_]+)"/g), (m) => m[1]!))
+    const table = section("Environment variables (`FapilogLive`)")
+    const documented = new Set(Array.from(table.matchAll(/^\| `(FAPILOG_[A-Z_]+)` \|/gm), (m) => m[1]!))
+    assert.deepStrictEqual([...documented].sort(), [...read].sort())
+    const exemplified = new Set(envRows.map(([input]) => assignment(input)[0]))
+    assert.deepStrictEqual([...read].filter((v) => !exemplified.has(v)), ["FAPILOG_FILE"])
+  })
+})
