@@ -156,11 +156,12 @@ export class InvalidOptions extends Data.TaggedError("InvalidOptions")<{
  * import { Effect } from "effect"
  * import * as Config from "effect-fapilog/Config"
  *
- * const resolved = Effect.runSync(Config.resolve({ level: "debug" as "Debug", queue: { capacity: 100 } }))
+ * // options as a JSON file gives them
+ * const resolved = Effect.runSync(Config.resolve(JSON.parse(`{ "level": "debug", "queue": { "capacity": 100 } }`)))
  * resolved.level // "Debug"
  * resolved.policy // "dropOldest"
  *
- * const error = Effect.runSync(Effect.flip(Config.resolve({ level: "verbose" as "Debug" })))
+ * const error = Effect.runSync(Effect.flip(Config.resolve(JSON.parse(`{ "level": "verbose" }`))))
  * error.option // "level"
  * ```
  *
@@ -184,13 +185,13 @@ export const resolve = (options: Options = {}): Effect.Effect<Resolved, InvalidO
       pipeline: read("pipeline", options.pipeline, kinds.pipeline),
       redact: read("redact", options.redact, kinds.redact) ?? {},
       mode: read("mode", options.mode, kinds.mode) ?? defaults.mode,
-      drainTimeout: read("drainTimeout", options.drainTimeout, kinds.duration) ?? "5 seconds",
-      dropSummaryInterval: read("dropSummaryInterval", options.dropSummaryInterval, kinds.duration) ?? "5 seconds",
-      sinkTimeout: read("sinkTimeout", options.sinkTimeout, kinds.duration) ?? "10 seconds",
-      sinkRetries: read("sinkRetries", options.sinkRetries, kinds.nonNegativeInt) ?? 3,
-      maxRestarts: read("maxRestarts", options.maxRestarts, kinds.nonNegativeInt) ?? 5,
+      drainTimeout: read("drainTimeout", options.drainTimeout, kinds.duration) ?? defaults.drainTimeout,
+      dropSummaryInterval: read("dropSummaryInterval", options.dropSummaryInterval, kinds.duration) ?? defaults.dropSummaryInterval,
+      sinkTimeout: read("sinkTimeout", options.sinkTimeout, kinds.duration) ?? defaults.sinkTimeout,
+      sinkRetries: read("sinkRetries", options.sinkRetries, kinds.nonNegativeInt) ?? defaults.sinkRetries,
+      maxRestarts: read("maxRestarts", options.maxRestarts, kinds.nonNegativeInt) ?? defaults.maxRestarts,
       idleTimeToLive: read("idleTimeToLive", options.idleTimeToLive, kinds.duration),
-      rootName: read("rootName", options.rootName, kinds.loggerName) ?? "root"
+      rootName: read("rootName", options.rootName, kinds.loggerName) ?? defaults.rootName
     }
     const first = problems[0]
     return first === undefined
@@ -290,7 +291,13 @@ const defaults = {
   policy: "dropOldest",
   batchSize: 256,
   batchWait: "50 millis",
-  mode: "async"
+  mode: "async",
+  drainTimeout: "5 seconds",
+  dropSummaryInterval: "5 seconds",
+  sinkTimeout: "10 seconds",
+  sinkRetries: 3,
+  maxRestarts: 5,
+  rootName: "root"
 } as const
 
 /** The `FAPILOG_*` variables `fromEnv` reads (the OTLP sink reads its own `OTEL_*` ones). */
@@ -384,9 +391,17 @@ const isSink = (u: unknown): u is Sink.Sink => isRecord(u) && typeof u.name === 
 function isDuration(input: unknown): input is Duration.Input {
   if (typeof input === "number" && !Number.isFinite(input)) return false
   if (input === null || !["number", "bigint", "string", "object"].includes(typeof input)) return false
+  // Effect reads any other object as a duration object: `{ timeout: 5 }` would be a duration of 0
+  if (isRecord(input) && !Duration.isDuration(input) && !Object.keys(input).every((k) => durationFields.has(k))) {
+    return false
+  }
   const duration = Duration.fromInput(input as Duration.Input)
   return duration._tag === "Some" && Duration.isFinite(duration.value) && !Duration.isNegative(duration.value)
 }
+
+const durationFields: ReadonlySet<string> = new Set(
+  ["weeks", "days", "hours", "minutes", "seconds", "milliseconds", "microseconds", "nanoseconds"]
+)
 
 const durationOf = (raw: string): Duration.Input | undefined => {
   const input = raw.trim().toLowerCase()
