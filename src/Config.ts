@@ -316,9 +316,12 @@ function variables() {
   ] as const
 }
 
-/** The raw text of a variable; unset and empty are the same. */
+/** The raw text of a variable; unset, empty and only spaces are the same. */
 function variable(name: string): EffectConfig.Config<string | undefined> {
-  return EffectConfig.String(name).pipe(EffectConfig.option, EffectConfig.map(Option.getOrUndefined))
+  return EffectConfig.String(name).pipe(
+    EffectConfig.option,
+    EffectConfig.map((value) => Option.isSome(value) && value.value.trim() !== "" ? value.value : undefined)
+  )
 }
 
 /**

@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Layer } from "effect"
+import { ConfigProvider, Effect, Layer, Result } from "effect"
+import fc from "fast-check"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -136,9 +137,12 @@ describe("Config.fromEnv: one rule for every variable", () => {
       }
     }))
 
-  it.effect("FAPILOG_FILE set to the empty string is unset (no file sink)", () =>
+  it.effect("a variable that is empty or only spaces is unset", () =>
     Effect.gen(function*() {
       assert.deepStrictEqual((yield* read({ FAPILOG_FILE: "" })).sinks!.map((s) => s.name), ["stdout"])
+      assert.deepStrictEqual((yield* read({ FAPILOG_FILE: "  " })).sinks!.map((s) => s.name), ["stdout"])
+      const blank = yield* read({ FAPILOG_LEVEL: " ", FAPILOG_QUEUE_CAPACITY: "", FAPILOG_REDACT: "\t" })
+      assert.deepStrictEqual([blank.level, blank.queue!.capacity, blank.redact], ["Info", 10_000, {}])
     }))
 
   const bad: ReadonlyArray<readonly [variable: string, values: ReadonlyArray<string>, expected: string]> = [
@@ -216,6 +220,49 @@ describe("Config.fromEnv: one rule for every variable", () => {
       assert.strictEqual(error._tag, "ConfigError")
       for (const variable of ["FAPILOG_LEVEL", "FAPILOG_MODE", "FAPILOG_REDACT"]) assert.include(error.message, variable)
     }))
+})
+
+describe("one rule: a name means the same in code and in the environment", () => {
+  const randomCase = (word: string) =>
+    fc.array(fc.boolean(), { minLength: word.length, maxLength: word.length }).map((upper) =>
+      Array.from(word, (c, i) => upper[i] ? c.toUpperCase() : c.toLowerCase()).join("")
+    )
+  const padded = (word: fc.Arbitrary<string>) =>
+    fc.tuple(fc.constantFrom("", " ", "  "), word, fc.constantFrom("", " ")).map(([a, w, b]) => a + w + b)
+  // a known name in any case and spacing, or any other string
+  const spelling = (names: ReadonlyArray<string>) =>
+    fc.oneof(padded(fc.constantFrom(...names).chain(randomCase)), fc.string({ maxLength: 12 }))
+  const cases = [
+    ["level", "FAPILOG_LEVEL", ["Trace", "Debug", "Info", "Warn", "Error", "Fatal", "All", "None"]],
+    ["queue.policy", "FAPILOG_QUEUE_POLICY", ["dropOldest", "dropNewest", "block"]],
+    ["mode", "FAPILOG_MODE", ["async", "sync"]]
+  ] as const
+  const inCode = (option: string, value: string): Config.Options =>
+    option === "queue.policy" ? fromJson({ queue: { policy: value } }) : fromJson({ [option]: value })
+  const fromResolved = (option: string, r: Config.Resolved) =>
+    option === "level" ? r.level : option === "mode" ? r.mode : r.policy
+  const fromOptions = (option: string, o: Config.Options) =>
+    option === "level" ? o.level : option === "mode" ? o.mode : o.queue?.policy
+
+  for (const [option, variable, names] of cases) {
+    it(`${option} and ${variable} accept the same spellings and give the same canonical name`, () =>
+      fc.assert(fc.property(spelling(names), (value) => {
+        const code = Effect.runSync(Effect.result(Config.resolve(inCode(option, value))))
+        const env = Effect.runSync(Effect.result(Config.fromEnv.pipe(withEnv({ [variable]: value }))))
+        const canonical = names.find((n) => n.toLowerCase() === value.trim().toLowerCase())
+        if (value.trim() === "") {
+          // an empty variable is an unset one; an empty name in code is a bad name
+          assert.isTrue(Result.isSuccess(env))
+          assert.isTrue(Result.isFailure(code))
+        } else if (canonical === undefined) {
+          assert.isTrue(Result.isFailure(code) && code.failure.option === option)
+          assert.isTrue(Result.isFailure(env) && env.failure.message.includes(variable))
+        } else {
+          assert.strictEqual(Result.isSuccess(code) && fromResolved(option, code.success), canonical)
+          assert.strictEqual(Result.isSuccess(env) && fromOptions(option, env.success), canonical)
+        }
+      })))
+  }
 })
 
 describe("Config.resolve: options in code as strictly as from the environment", () => {
