@@ -50,6 +50,7 @@
 import * as Cause from "effect/Cause"
 import * as Redacted from "effect/Redacted"
 import type * as LogEvent from "./LogEvent.ts"
+import * as LineFormat from "./internal/lineFormat.ts"
 import * as Pretty from "./internal/pretty.ts"
 import { isReusable, Reuse } from "./internal/record.ts"
 
@@ -495,17 +496,7 @@ const LEVEL_JSON: Readonly<Record<string, string>> = {
   Fatal: "\",\"level\":\"FATAL\",\"logger\":"
 }
 
-const RESERVED: ReadonlySet<string> = new Set([
-  "time",
-  "level",
-  "logger",
-  "msg",
-  "correlation_id",
-  "trace_id",
-  "span_id",
-  "spans",
-  "cause"
-])
+const RESERVED: ReadonlySet<string> = LineFormat.RESERVED_KEYS
 
 /** The line after its head (`{"time":..,"level":..,"logger":..,"msg":`). */
 const jsonLine = (st: State, event: LogEvent.LogEvent, head: string, end: string): string => {

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { execFile } from "node:child_process"
+import { execFile, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 
@@ -100,6 +100,30 @@ Fapilog.runMain(main, { layer: Fapilog.layer({ sinks: [Sink.file("app.jsonl")] }
       const lines = r.stderr.split("\n").filter((l) => l !== "")
       assert.strictEqual(lines.length, 1, r.stderr)
       assert.match(lines[0]!, /^effect-fapilog: the logging layer could not start: .*FAPILOG_LEVEL/)
+      fs.rmSync(dir, { recursive: true, force: true })
+    }), 60_000)
+
+  it.live("SIGINT: the main is interrupted, not logged as a failure; the layer drains; exit code 130", () =>
+    Effect.promise(async () => {
+      const dir = tmp()
+      fs.writeFileSync(
+        path.join(dir, "main.ts"),
+        `import { Effect } from "effect"\n` +
+          `import * as Fapilog from ${JSON.stringify(path.join(src, "Fapilog.ts"))}\n` +
+          `Fapilog.runMain(Effect.logInfo("started").pipe(Effect.andThen(Effect.never), Effect.onInterrupt(() => Effect.logInfo("stopping"))))\n`
+      )
+      const child = spawn(process.execPath, [path.join(dir, "main.ts")], { cwd: dir })
+      let out = ""
+      await new Promise<void>((resolve) => {
+        child.stdout.on("data", (d: Buffer) => {
+          out += d.toString()
+          if (out.includes("started")) resolve()
+        })
+      })
+      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
+      child.kill("SIGINT")
+      assert.strictEqual(await exited, 130)
+      assert.deepStrictEqual(jsonLines(out).map((l) => [l.level, l.msg]), [["INFO", "started"], ["INFO", "stopping"]])
       fs.rmSync(dir, { recursive: true, force: true })
     }), 60_000)
 

@@ -32,6 +32,7 @@
  *
  * @internal
  */
+import * as LineFormat from "./lineFormat.ts"
 
 /** How enrichment and sampling fields are shown: not at all, dimmed (with colours), or as any field. */
 export type Metadata = "hide" | "dim" | "show"
@@ -92,17 +93,7 @@ export const colorsFor = (
 // -----------------------------------------------------------------------------
 
 /** The keys the renderer places itself; every other key is a field. */
-const HEAD_KEYS: ReadonlySet<string> = new Set([
-  "time",
-  "level",
-  "logger",
-  "msg",
-  "correlation_id",
-  "trace_id",
-  "span_id",
-  "spans",
-  "cause"
-])
+const HEAD_KEYS: ReadonlySet<string> = LineFormat.RESERVED_KEYS
 
 const CONTEXT_KEYS = ["correlation_id", "trace_id", "span_id"] as const
 
