@@ -118,7 +118,7 @@ export interface RunMainOptions {
  *   interruption is not logged as an error).
  * - If the layer itself cannot start (a bad `FAPILOG_*` variable, a sink that cannot open), one
  *   line `effect-fapilog: the logging layer could not start: …` goes to stderr and the exit code
- *   is 1.
+ *   is 1. If the configured level filters out Error/Fatal, a failure is one stderr line too.
  *
  * @example
  * ```ts
@@ -157,21 +157,29 @@ const mainEffect = <A, E>(
       )
     )
     return yield* program.pipe(
-      Effect.tapCause((cause) =>
-        Cause.hasInterruptsOnly(cause)
-          ? Effect.void
-          : Effect.flatMap(Logger.Loggers, (loggers) =>
-            (Cause.hasDies(cause) ? loggers.root.fatal : loggers.root.error)("main program failed", cause)
-          )
-      ),
+      Effect.tapCause((cause) => Cause.hasInterruptsOnly(cause) ? Effect.void : logMainFailure(cause)),
       Effect.provideContext(context)
     )
   }))
 
+/**
+ * The main fiber's failure through the root logger, or — when the configured level filters out
+ * Error/Fatal — as one line on stderr, so that a failed main is never silent.
+ */
+const logMainFailure = (cause: Cause.Cause<unknown>) =>
+  Effect.flatMap(Logger.Loggers, (loggers) => {
+    const level = Cause.hasDies(cause) ? "Fatal" : "Error"
+    if (loggers.root.isEnabled(level)) return loggers.root.log(level, "main program failed", cause)
+    return Effect.sync(() => {
+      process.stderr.write(`effect-fapilog: main program failed: ${oneLine(messageOf(Cause.squash(cause)))}\n`)
+    })
+  })
+
+const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, "; ")
+
 /** One line for a layer that failed to build: its error's message, not Effect's multi-line report. */
 const layerFailureLine = (cause: Cause.Cause<unknown>): string => {
-  const text = messageOf(Cause.squash(cause))
-  return `effect-fapilog: the logging layer could not start: ${text.replace(/\s*\n\s*/g, "; ")}\n`
+  return `effect-fapilog: the logging layer could not start: ${oneLine(messageOf(Cause.squash(cause)))}\n`
 }
 
 // a ConfigError's message is its cause's `toString()` ("SourceError: …"): the cause's message is the news

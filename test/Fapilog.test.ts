@@ -103,6 +103,16 @@ Fapilog.runMain(main, { layer: Fapilog.layer({ sinks: [Sink.file("app.jsonl")] }
       fs.rmSync(dir, { recursive: true, force: true })
     }), 60_000)
 
+  it.live("a level that filters out Error: the failure is one stderr line, never silent", () =>
+    Effect.promise(async () => {
+      const dir = tmp()
+      const r = await runScript(dir, `Fapilog.runMain(Effect.fail(new Error("quiet failure")), { layer: Fapilog.layer({ level: "None" }) })\n`)
+      assert.strictEqual(r.code, 1)
+      assert.strictEqual(r.stdout, "")
+      assert.strictEqual(r.stderr, "effect-fapilog: main program failed: quiet failure\n")
+      fs.rmSync(dir, { recursive: true, force: true })
+    }), 60_000)
+
   it.live("SIGINT: the main is interrupted, not logged as a failure; the layer drains; exit code 130", () =>
     Effect.promise(async () => {
       const dir = tmp()
