@@ -94,6 +94,19 @@ describe("pretty console", () => {
     )
   })
 
+  it("errors among Effect.logError's arguments (args) are blocks too", () => {
+    const err = withStack(new Error("card declined"), "    at charge (src/pay.ts:10:5)")
+    const text = Pretty.render(
+      JSON.parse(Encoder.json.encode(event({ level: "Error", message: "payment failed", fields: { args: [err, 42] } }))),
+      Pretty.resolve()
+    )
+    expect(text).toBe(
+      "03:04:05.678 ERROR [svc] payment failed args[1]=42\n" +
+        "    args[0]: Error: card declined\n" +
+        "        at charge (src/pay.ts:10:5)"
+    )
+  })
+
   it("an error's multi-line message and hostile text cannot forge a line or drive the terminal", () => {
     const e = withStack(new Error("first\n03:04:05.678 FATAL [svc] forged\u001b[2J"), "    at x (x.ts:1:1)")
     e.stack = `Error: ${e.message}\n    at x (x.ts:1:1)`

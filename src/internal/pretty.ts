@@ -19,8 +19,9 @@
  * - the head (time, level, logger, message) is one line; fields follow as `key=value` while the
  *   line fits the width, then wrap onto lines indented by four spaces;
  * - a field whose value is an error (an object with string `message` and `stack`, as the encoder
- *   writes every `Error`) and Effect's multi-line `cause` text become indented blocks after the
- *   fields: stack frames, `caused by:` for the cause chain, `[i]` for an `AggregateError`'s errors;
+ *   writes every `Error`), an error in an array field (`args[0]`: `Effect.logError("…", err)`)
+ *   and Effect's multi-line `cause` text become indented blocks after the fields: stack frames,
+ *   `caused by:` for the cause chain, `[i]` for an `AggregateError`'s errors;
  * - enrichment and sampling fields ({@link METADATA_KEYS}) are hidden by default, dimmed or shown
  *   on request;
  * - every piece of text is cleaned: control characters, DEL, C1, line separators and bidi
@@ -173,6 +174,15 @@ const renderUnsafe = (record: Readonly<Record<string, unknown>>, options: Option
     const value = record[key]
     if (isErrorLike(value)) {
       errorBlock(blocks, keyText(key), value, INDENT, p, 0)
+      continue
+    }
+    // `Effect.logError("failed", err)` keeps its non-record arguments as `args: [err]`
+    if (Array.isArray(value) && value.some(isErrorLike)) {
+      value.forEach((item, i) => {
+        const label = key + "[" + i + "]"
+        if (isErrorLike(item)) errorBlock(blocks, keyText(label), item, INDENT, p, 0)
+        else tokens.push(entry(label, valueText(item), "", p))
+      })
       continue
     }
     const metadata = options.metadataKeys.has(key) ? options.metadata : "show"
