@@ -50,6 +50,8 @@
 import * as Cause from "effect/Cause"
 import * as Redacted from "effect/Redacted"
 import type * as LogEvent from "./LogEvent.ts"
+import * as LineFormat from "./internal/lineFormat.ts"
+import * as Pretty from "./internal/pretty.ts"
 import { isReusable, Reuse } from "./internal/record.ts"
 
 // -----------------------------------------------------------------------------
@@ -87,14 +89,20 @@ export interface Options {
 }
 
 /**
- * Options of the {@link pretty} console encoder: the value limits plus `colors` (ANSI colours,
- * default `false`).
+ * Options of the {@link pretty} console encoder: the value limits plus
+ *
+ * - `colors`: ANSI colours (default `false`; the console sinks decide from the stream and
+ *   `NO_COLOR` / `FORCE_COLOR` when they open);
+ * - `width`: fields wrap onto indented lines past this many columns (default 120);
+ * - `metadata`: how enrichment and sampling fields (`metadataKeys`, by default `service`,
+ *   `version`, `environment`, `host`, `hostname`, `pid`, `_sampled`, `_sample_rate`) are shown:
+ *   `"hide"` (default), `"dim"` (dimmed when colours are on) or `"show"`.
  *
  * @example
  * ```ts
  * import * as Encoder from "effect-fapilog/Encoder"
  *
- * const options: Encoder.PrettyOptions = { colors: process.stdout.isTTY === true }
+ * const options: Encoder.PrettyOptions = { colors: process.stdout.isTTY === true, width: 100, metadata: "dim" }
  * ```
  *
  * @since 0.1.0
@@ -102,6 +110,9 @@ export interface Options {
  */
 export interface PrettyOptions extends Options {
   readonly colors?: boolean | undefined
+  readonly width?: number | undefined
+  readonly metadata?: "hide" | "dim" | "show" | undefined
+  readonly metadataKeys?: ReadonlyArray<string> | undefined
 }
 
 /**
@@ -237,20 +248,30 @@ export const make = (options?: Options): Encoder => {
 export const json: Encoder = make()
 
 /**
- * Builds a human-readable console encoder. Lines look like
+ * Builds a human-readable console encoder: the event's JSON line (as {@link make} writes it, with
+ * the same limits) rendered for people — the same rendering as the `effect-fapilog pretty`
+ * command, so the console shows what the file holds.
  *
  * ```text
- * 19:42:34.123 INFO  [svc] message key=value key2="quoted value" (correlation_id=req-1)
+ * 19:42:34.123 ERROR [payments] payment failed order_id=42 db=7ms (correlation_id=req-1)
+ *     err: Error: card declined code=E42
+ *         at charge (src/pay.ts:10:5)
+ *       caused by: TypeError: socket closed
+ *           at connect (src/net.ts:3:9)
  * ```
  *
  * Time is UTC (`HH:MM:SS.mmm`), the level is padded to five characters, fields shadow
  * annotations, strings that are plain printable ASCII without spaces, `"`, `=` or `\` are written
- * bare and others JSON-quoted, other values are written as JSON. Spans follow as `label=12ms`
- * and the cause as `cause="..."`. Control characters (C0, DEL, C1), line and paragraph
- * separators and bidirectional overrides in the message, the logger name, keys and values are
- * escaped (`\n`, `\u001b`, ...), so a line never contains a raw newline and a logged value cannot
- * forge another line or inject terminal escapes. ANSI colours are written only when
- * `colors: true`.
+ * bare and others JSON-quoted, other values as JSON, spans as `label=12ms`, the context in
+ * parentheses. Fields wrap onto lines indented by four spaces past `width` columns. Errors (any
+ * field holding an `Error`) and Effect's `cause` are indented blocks: stack frames, `caused by:`
+ * for each cause, `[i]` for an `AggregateError`'s errors. Enrichment and sampling fields are
+ * hidden unless `metadata` says otherwise (see {@link PrettyOptions}).
+ *
+ * Gotchas: an event can take several lines, but every line after its first starts with spaces,
+ * and control characters (C0, DEL, C1), line and paragraph separators and bidirectional
+ * overrides anywhere in it are escaped (`\n`, `\u001b`, ...), so a logged value can neither
+ * forge a line of its own nor drive the terminal. ANSI colours only with `colors: true`.
  *
  * @example
  * ```ts
@@ -269,14 +290,15 @@ export const json: Encoder = make()
  */
 export const pretty = (options?: PrettyOptions): Encoder => {
   const limits = resolveLimits(options)
-  const palette = options?.colors === true ? COLORS : NO_COLORS
-  const line = (st: State, event: LogEvent.LogEvent, newline: boolean): string => {
+  const rendering = Pretty.resolve(options)
+  const json = make(options)
+  const line = (_st: State, event: LogEvent.LogEvent, newline: boolean): string => {
+    const text = json.encode(event)
     let out: string
     try {
-      reset(st)
-      out = prettyLine(st, event, palette)
-    } catch (e) {
-      out = clean(fallbackLine(event, e))
+      out = Pretty.render(JSON.parse(text) as Record<string, unknown>, rendering)
+    } catch {
+      out = Pretty.clean(text) // unreachable: the JSON encoder's lines always parse
     }
     return newline ? out + "\n" : out
   }
@@ -474,17 +496,7 @@ const LEVEL_JSON: Readonly<Record<string, string>> = {
   Fatal: "\",\"level\":\"FATAL\",\"logger\":"
 }
 
-const RESERVED: ReadonlySet<string> = new Set([
-  "time",
-  "level",
-  "logger",
-  "msg",
-  "correlation_id",
-  "trace_id",
-  "span_id",
-  "spans",
-  "cause"
-])
+const RESERVED: ReadonlySet<string> = LineFormat.RESERVED_KEYS
 
 /** The line after its head (`{"time":..,"level":..,"logger":..,"msg":`). */
 const jsonLine = (st: State, event: LogEvent.LogEvent, head: string, end: string): string => {
@@ -1109,147 +1121,4 @@ const secondPrefix = (second: number): string => {
     ? String(y).padStart(4, "0")
     : (y < 0 ? "-" : "+") + String(Math.abs(y)).padStart(6, "0")
   return year + "-" + two(m) + "-" + two(d) + "T" + two(hh) + ":" + two(mm) + ":" + two(ss) + "."
-}
-
-// -----------------------------------------------------------------------------
-// internal: pretty lines
-// -----------------------------------------------------------------------------
-
-interface Palette {
-  readonly time: string
-  readonly levels: Readonly<Record<string, string>>
-  readonly logger: string
-  readonly key: string
-  readonly reset: string
-}
-
-const NO_COLORS: Palette = {
-  time: "",
-  levels: {},
-  logger: "",
-  key: "",
-  reset: ""
-}
-
-const COLORS: Palette = {
-  time: "\u001b[90m",
-  levels: {
-    Trace: "\u001b[90m",
-    Debug: "\u001b[34m",
-    Info: "\u001b[32m",
-    Warn: "\u001b[33m",
-    Error: "\u001b[31m",
-    Fatal: "\u001b[1;35m"
-  },
-  logger: "\u001b[36m",
-  key: "\u001b[2m",
-  reset: "\u001b[0m"
-}
-
-const LEVEL_TEXT: Readonly<Record<string, string>> = {
-  Trace: "TRACE",
-  Debug: "DEBUG",
-  Info: "INFO ",
-  Warn: "WARN ",
-  Error: "ERROR",
-  Fatal: "FATAL"
-}
-
-// C0 controls, DEL, C1 controls, line/paragraph separators, bidirectional embeddings/overrides
-// and isolates: anything that could break a console line, forge one or drive the terminal.
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/
-const UNSAFE_G = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g
-
-const clean = (s: string): string => UNSAFE.test(s) ? s.replace(UNSAFE_G, cleanChar) : s
-
-const cleanChar = (c: string): string =>
-  c === "\n" ? "\\n" : c === "\r" ? "\\r" : c === "\t" ? "\\t" : unicodeEscape(c)
-
-// printable ASCII except space, `"`, `=` and `\`
-const BARE = /^[!#-<>-[\]-~]+$/
-
-const prettyText = (st: State, s: string): string => {
-  st.budget -= s.length
-  return clean(truncate(s, st.limits.maxStringLength))
-}
-
-const prettyValue = (st: State, v: unknown): string | undefined => {
-  if (typeof v === "string") {
-    if (v.length <= st.limits.maxStringLength && BARE.test(v)) {
-      st.budget -= v.length
-      return v
-    }
-    return clean(str(st, v))
-  }
-  const enc = val(st, v)
-  return enc === undefined ? undefined : clean(enc)
-}
-
-const prettyKey = (st: State, k: string): string => {
-  const t = truncate(k, st.limits.maxStringLength)
-  return BARE.test(t) ? t : clean(quote(t))
-}
-
-const prettyLine = (st: State, event: LogEvent.LogEvent, p: Palette): string => {
-  const level = String(event.level)
-  const iso = isoTime(event.timestamp)
-  const t = iso.indexOf("T")
-  const time = t < 0 ? "??:??:??.???" : iso.slice(t + 1, t + 13)
-  const levelText = Object.hasOwn(LEVEL_TEXT, level) ? LEVEL_TEXT[level]! : clean(level.toUpperCase().padEnd(5))
-  const levelColor = Object.hasOwn(p.levels, level) ? p.levels[level]! : ""
-  let out = p.time + time + p.reset + " " + levelColor + levelText + (levelColor === "" ? "" : p.reset) + " " +
-    p.logger + "[" + prettyText(st, String(event.logger)) + "]" + p.reset + " " +
-    prettyText(st, typeof event.message === "string" ? event.message : rootValue(st, event.message))
-  const annotations = event.annotations
-  const fields = event.fields
-  if (annotations !== undefined) out += prettyEntries(st, annotations, fields, p)
-  if (fields !== undefined) out += prettyEntries(st, fields, undefined, p)
-  const spans = event.spans
-  if (spans !== undefined) {
-    const n = spans.length < st.limits.maxKeys ? spans.length : st.limits.maxKeys
-    for (let i = 0; i < n; i++) {
-      const span = spans[i]!
-      if (seenBefore(spans, i)) continue
-      out += " " + p.key + prettyKey(st, String(span[0])) + "=" + p.reset + num(event.timestamp - span[1]) + "ms"
-    }
-  }
-  const cause = event.cause
-  if (cause !== undefined) out += " " + p.key + "cause=" + p.reset + clean(str(st, causeText(cause)))
-  let context = ""
-  if (event.correlationId !== undefined) context += "correlation_id=" + prettyValue(st, String(event.correlationId))
-  if (event.traceId !== undefined) context += (context === "" ? "" : " ") + "trace_id=" + prettyValue(st, String(event.traceId))
-  if (event.spanId !== undefined) context += (context === "" ? "" : " ") + "span_id=" + prettyValue(st, String(event.spanId))
-  if (context !== "") out += " " + p.key + "(" + context + ")" + p.reset
-  return out
-}
-
-const prettyEntries = (
-  st: State,
-  record: Readonly<Record<string, unknown>>,
-  shadow: Readonly<Record<string, unknown>> | undefined,
-  p: Palette
-): string => {
-  let keys: Array<string>
-  try {
-    keys = Object.keys(record)
-  } catch (e) {
-    return " " + p.key + "fields=" + p.reset + clean(str(st, throwsText(e)))
-  }
-  const n = keys.length < st.limits.maxKeys ? keys.length : st.limits.maxKeys
-  let out = ""
-  for (let i = 0; i < n; i++) {
-    const k = keys[i]!
-    if (shadow !== undefined && hasOwn(shadow, k)) continue
-    let enc: string | undefined
-    try {
-      enc = prettyValue(st, (record as Record<string, unknown>)[k])
-    } catch (e) {
-      enc = clean(str(st, throwsText(e)))
-    }
-    if (enc === undefined) continue
-    out += " " + p.key + prettyKey(st, k) + "=" + p.reset + enc
-    if (st.budget <= 0) return out + " …[line limit]"
-  }
-  if (keys.length > n) out += " …[" + (keys.length - n) + " more keys]"
-  return out
 }

@@ -8,16 +8,19 @@
  *
  * @since 0.1.0
  */
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as EffectLogger from "effect/Logger"
 import * as References from "effect/References"
+import type * as Runtime from "effect/Runtime"
 import * as Config from "./Config.ts"
 import * as LogEvent from "./LogEvent.ts"
 import * as Logger from "./Logger.ts"
 import type * as Sink from "./Sink.ts"
-import type * as EffectConfig from "effect/Config"
+import * as EffectConfig from "effect/Config"
 
 /**
  * Installs effect-fapilog from explicit options.
@@ -80,3 +83,109 @@ export const layer = (
  */
 export const live: Layer.Layer<Logger.Loggers, Sink.SinkError | Config.InvalidOptions | EffectConfig.ConfigError> = Layer
   .unwrap(Effect.map(Config.fromEnv, layer))
+
+/**
+ * Options of {@link runMain}.
+ *
+ * - `layer`: the logging layer (default {@link live}, options from the environment).
+ * - `teardown`: Effect's exit-code logic (default `Runtime.defaultTeardown`: 0, 1 on failure, 130
+ *   after an interruption).
+ *
+ * @example
+ * ```ts
+ * import { Fapilog, Sink } from "effect-fapilog"
+ *
+ * const options: Fapilog.RunMainOptions = { layer: Fapilog.layer({ sinks: [Sink.file("logs/app.jsonl")] }) }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RunMainOptions {
+  readonly layer?: Layer.Layer<Logger.Loggers, unknown> | undefined
+  readonly teardown?: Runtime.Teardown | undefined
+}
+
+/**
+ * Runs `program` as the process's main fiber under `NodeRuntime.runMain` (from
+ * `@effect/platform-node`) with the logging layer provided.
+ *
+ * - A failure of `program` is logged through the pipeline as one `Error` line, a defect as one
+ *   `Fatal` line — message `main program failed`, the error structured under `err` (name,
+ *   message, stack, cause chain) — *before* the layer drains, so it reaches every sink. Effect's
+ *   own plain-text report is turned off (it would come after the layer closed, on stdout, as text).
+ * - The exit code is Effect's: 0, 1 after a failure or defect, 130 after SIGINT/SIGTERM (an
+ *   interruption is not logged as an error).
+ * - If the layer itself cannot start (a bad `FAPILOG_*` variable, a sink that cannot open), one
+ *   line `effect-fapilog: the logging layer could not start: …` goes to stderr and the exit code
+ *   is 1. If the configured level filters out Error/Fatal, a failure is one stderr line too.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Fapilog, Logger } from "effect-fapilog"
+ *
+ * const main = Effect.gen(function*() {
+ *   const log = yield* Logger.named("app")
+ *   yield* log.info("started")
+ *   return yield* Effect.fail(new Error("database unreachable")) // logged as one JSON Error line, exit code 1
+ * })
+ *
+ * Fapilog.runMain(main)
+ * ```
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const runMain = <A, E>(program: Effect.Effect<A, E, Logger.Loggers>, options?: RunMainOptions): void =>
+  NodeRuntime.runMain(mainEffect(program, options?.layer ?? live), {
+    disableErrorReporting: true,
+    teardown: options?.teardown
+  })
+
+/** The effect {@link runMain} runs: the layer built in the main fiber's scope, then the program. */
+const mainEffect = <A, E>(
+  program: Effect.Effect<A, E, Logger.Loggers>,
+  layer: Layer.Layer<Logger.Loggers, unknown>
+): Effect.Effect<A, unknown> =>
+  Effect.scoped(Effect.gen(function*() {
+    const context = yield* Layer.build(layer).pipe(
+      Effect.tapCause((cause) =>
+        Effect.sync(() => {
+          if (!Cause.hasInterruptsOnly(cause)) process.stderr.write(layerFailureLine(cause))
+        })
+      )
+    )
+    return yield* program.pipe(
+      Effect.tapCause((cause) => Cause.hasInterruptsOnly(cause) ? Effect.void : logMainFailure(cause)),
+      Effect.provideContext(context)
+    )
+  }))
+
+/**
+ * The main fiber's failure through the root logger, or — when the configured level filters out
+ * Error/Fatal — as one line on stderr, so that a failed main is never silent.
+ */
+const logMainFailure = (cause: Cause.Cause<unknown>) =>
+  Effect.flatMap(Logger.Loggers, (loggers) => {
+    const level = Cause.hasDies(cause) ? "Fatal" : "Error"
+    if (loggers.root.isEnabled(level)) return loggers.root.log(level, "main program failed", cause)
+    return Effect.sync(() => {
+      process.stderr.write(`effect-fapilog: main program failed: ${oneLine(messageOf(Cause.squash(cause)))}\n`)
+    })
+  })
+
+const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, "; ")
+
+/** One line for a layer that failed to build: its error's message, not Effect's multi-line report. */
+const layerFailureLine = (cause: Cause.Cause<unknown>): string => {
+  return `effect-fapilog: the logging layer could not start: ${oneLine(messageOf(Cause.squash(cause)))}\n`
+}
+
+// a ConfigError's message is its cause's `toString()` ("SourceError: …"): the cause's message is the news
+const messageOf = (error: unknown): string => {
+  if (error instanceof EffectConfig.ConfigError && typeof error.cause.message === "string") return error.cause.message
+  return error instanceof Error || (typeof error === "object" && error !== null && typeof (error as Error).message === "string")
+    ? (error as Error).message
+    : String(error)
+}

@@ -8,6 +8,7 @@
  *
  * @since 0.1.0
  */
+import type * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
@@ -23,6 +24,7 @@ import * as Pipeline from "./Pipeline.ts"
 import * as Redactor from "./Redactor.ts"
 import * as Sink from "./Sink.ts"
 import * as Worker from "./Worker.ts"
+import * as ErrorFields from "./internal/errorFields.ts"
 import * as Event from "./internal/event.ts"
 
 /**
@@ -48,6 +50,31 @@ import * as Event from "./internal/event.ts"
  * @category models
  */
 export type Fields = Readonly<Record<string, unknown>> | (() => Readonly<Record<string, unknown>>)
+
+/**
+ * The second argument of a level method: {@link Fields}, or an `Error` or a `Cause` (the pino
+ * habit, `log.error("payment failed", err)`), logged structured under `err` — `name`, `message`,
+ * `stack`, the `cause` chain, and for a `Cause` Effect's cleaned stacks with span locations (several
+ * failures become one `AggregateError` whose `errors` list them). To log an error beside other
+ * fields, put it in them: `{ order_id, err }`.
+ *
+ * @example
+ * ```ts
+ * import { Cause, Effect } from "effect"
+ * import { Logger } from "effect-fapilog"
+ *
+ * const program = Effect.gen(function*() {
+ *   const log = yield* Logger.named("payments")
+ *   yield* log.error("payment failed", new Error("card declined")) // {"msg":"payment failed","err":{"name":"Error",...}}
+ *   yield* log.error("charge failed", Cause.fail(new Error("timeout")))
+ *   yield* log.warn("retrying", { attempt: 2 })
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Details = Fields | Error | Cause.Cause<unknown>
 
 /**
  * One entry of {@link NamedLogger.batch}.
@@ -100,13 +127,13 @@ export interface Entry {
  */
 export interface NamedLogger {
   readonly name: string
-  readonly trace: (message: string, fields?: Fields) => Effect.Effect<void>
-  readonly debug: (message: string, fields?: Fields) => Effect.Effect<void>
-  readonly info: (message: string, fields?: Fields) => Effect.Effect<void>
-  readonly warn: (message: string, fields?: Fields) => Effect.Effect<void>
-  readonly error: (message: string, fields?: Fields) => Effect.Effect<void>
-  readonly fatal: (message: string, fields?: Fields) => Effect.Effect<void>
-  readonly log: (level: LogLevel.Severity, message: string, fields?: Fields) => Effect.Effect<void>
+  readonly trace: (message: string, details?: Details) => Effect.Effect<void>
+  readonly debug: (message: string, details?: Details) => Effect.Effect<void>
+  readonly info: (message: string, details?: Details) => Effect.Effect<void>
+  readonly warn: (message: string, details?: Details) => Effect.Effect<void>
+  readonly error: (message: string, details?: Details) => Effect.Effect<void>
+  readonly fatal: (message: string, details?: Details) => Effect.Effect<void>
+  readonly log: (level: LogLevel.Severity, message: string, details?: Details) => Effect.Effect<void>
   /** Several events in one offer. */
   readonly batch: (entries: ReadonlyArray<Entry>) => Effect.Effect<void>
   /** A child binding `fields`; it shares this facade's worker (no new fiber). */
@@ -651,7 +678,7 @@ export const makeFacade = (
 
 class Facade extends Context.Service<Facade, NamedLogger>()("effect-fapilog/Logger/Facade") {}
 
-type LevelMethod = (message: string, fields?: Fields) => Effect.Effect<void>
+type LevelMethod = (message: string, details?: Details) => Effect.Effect<void>
 
 const disabled: LevelMethod = () => Effect.void
 
@@ -701,7 +728,7 @@ class FacadeImpl implements NamedLogger {
   get fatal(): LevelMethod {
     return this.at("Fatal")
   }
-  get log(): (level: LogLevel.Severity, message: string, fields?: Fields) => Effect.Effect<void> {
+  get log(): (level: LogLevel.Severity, message: string, details?: Details) => Effect.Effect<void> {
     return (l, message, fields) => this.at(l)(message, fields)
   }
   get batch(): (entries: ReadonlyArray<Entry>) => Effect.Effect<void> {
@@ -744,9 +771,9 @@ class FacadeImpl implements NamedLogger {
     fiber: Parameters<Parameters<typeof Effect.withFiber>[0]>[0],
     l: LogLevel.Severity,
     message: string,
-    fields: Fields | undefined
+    fields: Details | undefined
   ): LogEvent.LogEvent {
-    let f = typeof fields === "function" ? safeThunk(fields) : fields
+    let f = typeof fields === "function" ? safeThunk(fields) : ErrorFields.toFields(fields)
     const bound = this.bound
     if (bound !== undefined) f = f === undefined ? bound : LogEvent.mergeFields(bound, f)
     let template: string | undefined

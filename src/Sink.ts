@@ -19,6 +19,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import type * as tls from "node:tls"
 import * as Encoder from "./Encoder.ts"
+import * as Pretty from "./internal/pretty.ts"
 import * as Otlp from "./internal/otlp.ts"
 import * as OtlpExport from "./internal/otlpExport.ts"
 import * as Rotate from "./internal/rotate.ts"
@@ -444,8 +445,10 @@ export const stderr = (options?: { readonly format?: Format | undefined; readonl
   stream("stderr", () => process.stderr, options)
 
 /**
- * The human-readable development format on standard output; colours only on a TTY (unless
- * `colors` says otherwise). Control characters are escaped so a line cannot forge another.
+ * The human-readable development format (see `Encoder.pretty`) on standard output. Colours,
+ * unless `colors` says otherwise, are decided when the sink opens: `FORCE_COLOR` when set, else
+ * none when `NO_COLOR` is set, else on a TTY. The other {@link Encoder.PrettyOptions} (`width`,
+ * `metadata`) pass through. Control characters are escaped so a line cannot forge another.
  *
  * @example
  * ```ts
@@ -457,11 +460,11 @@ export const stderr = (options?: { readonly format?: Format | undefined; readonl
  * @since 0.1.0
  * @category constructors
  */
-export const pretty = (options?: { readonly colors?: boolean | undefined; readonly stream?: "stdout" | "stderr" }): Sink =>
+export const pretty = (options?: Encoder.PrettyOptions & { readonly stream?: "stdout" | "stderr" }): Sink =>
   stream(
     options?.stream ?? "stdout",
     () => options?.stream === "stderr" ? process.stderr : process.stdout,
-    { format: "pretty", colors: options?.colors }
+    { ...options, format: "pretty" }
   )
 
 /**
@@ -1292,14 +1295,14 @@ const writeAll = (fd: number, buffer: Buffer, cb: (err: NodeJS.ErrnoException | 
 const stream = (
   name: string,
   target: () => NodeJS.WriteStream,
-  options?: { readonly format?: Format | undefined; readonly colors?: boolean | undefined }
+  options?: Encoder.PrettyOptions & { readonly format?: Format | undefined }
 ): Sink =>
   make(
     name,
     Effect.sync((): Writer => {
       const out = target()
       const format = options?.format ?? "json"
-      const encoder = format === "pretty" ? Encoder.pretty({ colors: options?.colors ?? out.isTTY === true }) : undefined
+      const encoder = format === "pretty" ? Encoder.pretty({ ...options, colors: options?.colors ?? Pretty.colorsFor(out) }) : undefined
       const text = (batch: Batch) => encoder === undefined ? batch.ndjson : encoder.encodeBatch(batch.events)
       return {
         write: (batch) => {

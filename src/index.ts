@@ -16,6 +16,8 @@ export * as Enricher from "./Enricher.ts"
 /** @since 0.1.0 */
 export * as Fapilog from "./Fapilog.ts"
 /** @since 0.1.0 */
+export * as Handle from "./Handle.ts"
+/** @since 0.1.0 */
 export * as Http from "./Http.ts"
 /** @since 0.1.0 */
 export * as LogEvent from "./LogEvent.ts"

@@ -26,6 +26,12 @@ const assertOneLine = (line: string): void => {
   assert.isFalse(/[\n\r\u2028\u2029]/.test(line), `raw line break in ${JSON.stringify(line)}`)
 }
 
+/** A pretty event: several lines, but only `\n` breaks and every line after the first indented. */
+const assertNoForgedLine = (text: string): void => {
+  assert.isFalse(/[\r\u2028\u2029]/.test(text), `raw line break in ${JSON.stringify(text)}`)
+  for (const l of text.split("\n").slice(1)) assert.isTrue(l.startsWith("    "), `not indented: ${JSON.stringify(l)}`)
+}
+
 const occurrences = (haystack: string, needle: string): number => haystack.split(needle).length - 1
 
 describe("Encoder", () => {
@@ -747,7 +753,7 @@ describe("Encoder", () => {
       fc.assert(
         fc.property(fields, fc.string({ unit: "binary" }), fc.string({ unit: "binary" }), (f, message, logger) => {
           const line = plain.encode(event({ message, logger, fields: f, correlationId: message }))
-          assertOneLine(line)
+          assertNoForgedLine(line)
           expect(line).not.toContain("\u001b")
         }),
         { numRuns: 500 }
@@ -772,8 +778,8 @@ describe("Encoder", () => {
     it("escapes control characters so a line cannot forge another", () => {
       const forged = "ok\n03:04:05.678 ERROR [svc] forged\u001b[2J\u0085\u202e"
       const line = Encoder.pretty().encode(event({ message: forged, fields: { [forged]: forged } }))
-      assertOneLine(line)
-      expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e]/)
+      assertNoForgedLine(line)
+      expect(line).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/)
       expect(line).toContain("ok\\n03:04:05.678 ERROR")
       expect(line).toContain("\\u001b[2J")
     })
@@ -794,10 +800,10 @@ describe("Encoder", () => {
       expect(parsed.foreign.cause).toBe("c")
     })
 
-    it("writes the cause on the same line", () => {
+    it("writes the cause as an indented block", () => {
       const line = Encoder.pretty().encode(event({ level: "Error", cause: Cause.fail(new Error("boom")) }))
-      assertOneLine(line)
-      expect(line).toMatch(/ cause="Error: boom/)
+      assertNoForgedLine(line)
+      expect(line).toMatch(/\n    cause: Error: boom\n        at /)
     })
   })
 
