@@ -255,7 +255,17 @@ export const svg = (cells: ReadonlyArray<Cell>, subtitle: string): string => {
   ].join("\n") + "\n"
 }
 
-const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
+/**
+ * A Markdown table, first column left-aligned, the others right-aligned, padded to line up on a
+ * terminal too.
+ *
+ * @example
+ * ```ts
+ * import * as MatrixReport from "./MatrixReport.ts"
+ * MatrixReport.table(["system", "events/s"], [["pino", "1,000"]])
+ * ```
+ */
+export const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length)))
   const line = (cells: ReadonlyArray<string>) =>
     `| ${cells.map((cell, i) => i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)).join(" | ")} |`

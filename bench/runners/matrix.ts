@@ -15,14 +15,13 @@ import { NodeFileSystem } from "@effect/platform-node"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as EffectLogger from "effect/Logger"
-import type * as LogLevel from "effect/LogLevel"
-import * as References from "effect/References"
 import { once } from "node:events"
 import * as Fs from "node:fs"
 import { createRequire } from "node:module"
 import { pino } from "pino"
 import winston from "winston"
 import { Fapilog, Logger, Sink } from "../../src/index.ts"
+import * as Bridge from "../lib/Bridge.ts"
 import * as Matrix from "../lib/Matrix.ts"
 import * as Runner from "../lib/Runner.ts"
 import * as Workload from "../lib/Workload.ts"
@@ -150,54 +149,6 @@ const runEffect = async <E>(layer: Layer.Layer<never, E>, program: (onStart: () 
   let t0 = 0
   await Effect.runPromise(Effect.provide(program(() => (t0 = now())), layer) as Effect.Effect<void, E>)
   return now() - t0
-}
-
-const pinoLevel: Record<LogLevel.LogLevel, "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent"> = {
-  All: "trace",
-  Fatal: "fatal",
-  Error: "error",
-  Warn: "warn",
-  Info: "info",
-  Debug: "debug",
-  Trace: "trace",
-  None: "silent"
-}
-
-/**
- * What Effect users write today to log through pino: a `Logger.make` that forwards the message
- * (strings joined, objects merged as fields), the annotations and the log spans (as
- * `spans: { label: ms }`) to a pino logger.
- */
-const bridgeLogger = (logger: pino.Logger) =>
-  EffectLogger.make(({ date, fiber, logLevel, message }) => {
-    const fields: Record<string, unknown> = {}
-    const annotations = fiber.getRef(References.CurrentLogAnnotations)
-    for (const key in annotations) fields[key] = annotations[key]
-    const spans = fiber.getRef(References.CurrentLogSpans)
-    if (spans.length > 0) {
-      const at = date.getTime()
-      const out: Record<string, number> = {}
-      for (const [label, start] of spans) out[label] = at - start
-      fields["spans"] = out
-    }
-    let text = ""
-    for (const part of Array.isArray(message) ? message : [message]) {
-      if (typeof part === "object" && part !== null) Object.assign(fields, part)
-      else text = text === "" ? String(part) : `${text} ${String(part)}`
-    }
-    logger[pinoLevel[logLevel]](fields, text)
-  })
-
-const pinoDestination = async (file: string) => {
-  const dest = pino.destination({ dest: file, sync: false, minLength: 4096 })
-  await once(dest, "ready")
-  return dest
-}
-
-const closePino = async (dest: ReturnType<typeof pino.destination>) => {
-  const closed = once(dest, "close")
-  dest.end()
-  await closed
 }
 
 const fapilogLayer = (file: string) => Fapilog.layer({ sinks: [Sink.file(file)], queue: { capacity: 10_000, policy: "block" } })
@@ -330,13 +281,13 @@ Runner.main(`${workload.id}/${system.id}`, async ({ events, file }, latency): Pr
         wallMs: await runEffect(EffectLogger.layer([EffectLogger.make(() => {})]), (onStart) => effectProgram(events, latency, onStart))
       }
     case "bridge": {
-      const dest = await pinoDestination(file)
+      const dest = await Bridge.destination(file)
       const logger = pino(dest)
       let t0 = 0
       await Effect.runPromise(
-        Effect.provide(effectProgram(events, latency, () => (t0 = now())), EffectLogger.layer([bridgeLogger(logger)]))
+        Effect.provide(effectProgram(events, latency, () => (t0 = now())), EffectLogger.layer([Bridge.logger(logger)]))
       )
-      await closePino(dest)
+      await Bridge.close(dest)
       return { wallMs: now() - t0 }
     }
     case "effect-builtin": {
@@ -348,11 +299,11 @@ Runner.main(`${workload.id}/${system.id}`, async ({ events, file }, latency): Pr
     case "fapilog":
       return runFapilog(events, file, latency)
     case "pino": {
-      const dest = await pinoDestination(file)
+      const dest = await Bridge.destination(file)
       const logger = pino(dest)
       const t0 = now()
       directLoop(events, latency, pinoDirect(logger))
-      await closePino(dest)
+      await Bridge.close(dest)
       return { wallMs: now() - t0 }
     }
     case "winston": {
