@@ -122,7 +122,7 @@ export const workloads: ReadonlyArray<Workload> = [
     label: "deep object",
     effectCall: "Effect.logInfo(\"deep object\").pipe(Effect.annotateLogs({ deep }))  (pino's deep-object shape: its package.json nested 4 levels)",
     directCall: "logger.info({ deep }, \"deep object\")",
-    scale: 0.05,
+    scale: 0.025,
     linesFor: all,
     systems: every
   },
