@@ -52,6 +52,8 @@ interface Options {
   readonly flatOnly: string | undefined
   readonly named: "only" | "also" | "skip"
   readonly extras: "only" | "also" | "skip"
+  /** Also run the floor and effect-fapilog with V8's allocation-site pretenuring off (`--pretenuring`). */
+  readonly pretenuring: boolean
   /** The service-level benchmark only (`--service`). */
   readonly service: boolean
   /** Seconds per service cell (`--seconds`). */
@@ -89,7 +91,7 @@ const main = async (): Promise<void> => {
   )
 
   const matrix = workloads.length === 0 ? undefined : await runMatrix(options)
-  const cells = matrix === undefined ? [] : MatrixReport.summarize(workloads, matrix.entries)
+  const cells = matrix === undefined ? [] : MatrixReport.summarize(workloads, matrix.entries, options.pretenuring)
   const matrixTargets = MatrixReport.targets(cells)
 
   const entries: Array<Report.RoundEntry> = []
@@ -238,6 +240,7 @@ const runChild = async (cell: {
   readonly lines: number
   readonly writesFile: boolean
   readonly timeoutMs: number
+  readonly nodeArgs?: ReadonlyArray<string>
 }): Promise<{
   readonly ok: boolean
   readonly result?: Runner.Result
@@ -251,7 +254,7 @@ const runChild = async (cell: {
     const outcome = await Child.run(
       Path.join(BENCH_DIR, cell.runner),
       [...cell.args, "--file", file],
-      { timeoutMs: cell.timeoutMs, label: cell.label }
+      { timeoutMs: cell.timeoutMs, label: cell.label, nodeArgs: cell.nodeArgs ?? [] }
     )
     if (outcome._tag === "Failed") {
       log(`${prefix} FAILED: ${outcome.reason}`)
@@ -305,14 +308,16 @@ const runMatrix = async (options: Options): Promise<{
   for (let round = 1; round <= options.rounds; round++) {
     for (const workload of workloads) {
       const events = Math.max(1, Math.round(options.events * workload.scale))
-      const offset = (round - 1) % workload.systems.length
-      const order = [...workload.systems.slice(offset), ...workload.systems.slice(0, offset)]
+      const ids = Matrix.systemsOf(workload, options.pretenuring)
+      const offset = (round - 1) % ids.length
+      const order = [...ids.slice(offset), ...ids.slice(0, offset)]
       for (const systemId of order) {
         const system = Matrix.system(systemId)
         const label = `${workload.id}/${system.id}`
         const outcome = await runChild({
           runner: "runners/matrix.ts",
-          args: ["--workload", workload.id, "--system", system.id, "--events", String(events)],
+          args: ["--workload", workload.id, "--system", system.runs, "--events", String(events)],
+          nodeArgs: system.nodeArgs,
           label,
           prefix: `[round ${round}/${options.rounds}] ${label.padEnd(24)}`,
           events,
@@ -485,6 +490,7 @@ const parseOptions = (argv: ReadonlyArray<string>): Options => {
   let named: Options["named"] | undefined
   let extras: Options["extras"] | undefined
   let service = false
+  let pretenuring = false
   let seconds: number | undefined
   let timeoutMs = 180_000
   let list = false
@@ -531,6 +537,9 @@ const parseOptions = (argv: ReadonlyArray<string>): Options => {
       case "--no-extras":
         extras = "skip"
         break
+      case "--pretenuring":
+        pretenuring = true
+        break
       case "--service":
         service = true
         break
@@ -561,6 +570,7 @@ const parseOptions = (argv: ReadonlyArray<string>): Options => {
     named: named ?? (quick || only !== undefined || flatOnly !== undefined ? "skip" : "also"),
     // The extra figures run by default, shortened with --quick; --only skips them unless asked.
     extras: extras ?? (only !== undefined || flatOnly !== undefined ? "skip" : "also"),
+    pretenuring,
     service,
     seconds: seconds ?? (quick ? 3 : 10),
     timeoutMs,

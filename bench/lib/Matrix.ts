@@ -12,7 +12,7 @@
  */
 
 /** A matrix system id. */
-export type SystemId = "floor" | "pino" | "bridge" | "effect-builtin" | "winston" | "fapilog"
+export type SystemId = "floor" | "pino" | "bridge" | "effect-builtin" | "winston" | "fapilog" | "floor-np" | "fapilog-np"
 
 /** A matrix workload id. */
 export type WorkloadId =
@@ -32,6 +32,10 @@ export interface System {
   readonly label: string
   /** Whether it writes a JSON-lines file the parent must check line by line. */
   readonly writesFile: boolean
+  /** The system the runner runs (a variant runs its base system with other Node flags). */
+  readonly runs: SystemId
+  /** Flags for the Node process of this system's cells. */
+  readonly nodeArgs: ReadonlyArray<string>
 }
 
 /** One workload of the matrix. */
@@ -52,13 +56,54 @@ export interface Workload {
 
 /** Every system, in table order. */
 export const systems: ReadonlyArray<System> = [
-  { id: "floor", label: "floor: same Effect program → no-op Logger.make", writesFile: false },
-  { id: "pino", label: "pino 10 direct (async destination)", writesFile: true },
-  { id: "bridge", label: "Effect → pino bridge (Logger.make → pino async destination)", writesFile: true },
-  { id: "effect-builtin", label: "Effect Logger.toFile(Logger.formatJson)", writesFile: true },
-  { id: "winston", label: "winston 3 (File transport)", writesFile: true },
-  { id: "fapilog", label: "effect-fapilog (defaults, redaction on)", writesFile: true }
+  { id: "floor", label: "floor: same Effect program → no-op Logger.make", writesFile: false, runs: "floor", nodeArgs: [] },
+  { id: "pino", label: "pino 10 direct (async destination)", writesFile: true, runs: "pino", nodeArgs: [] },
+  {
+    id: "bridge",
+    label: "Effect → pino bridge (Logger.make → pino async destination)",
+    writesFile: true,
+    runs: "bridge",
+    nodeArgs: []
+  },
+  { id: "effect-builtin", label: "Effect Logger.toFile(Logger.formatJson)", writesFile: true, runs: "effect-builtin", nodeArgs: [] },
+  { id: "winston", label: "winston 3 (File transport)", writesFile: true, runs: "winston", nodeArgs: [] },
+  { id: "fapilog", label: "effect-fapilog (defaults, redaction on)", writesFile: true, runs: "fapilog", nodeArgs: [] },
+  {
+    id: "floor-np",
+    label: "floor, node --no-allocation-site-pretenuring",
+    writesFile: false,
+    runs: "floor",
+    nodeArgs: ["--no-allocation-site-pretenuring"]
+  },
+  {
+    id: "fapilog-np",
+    label: "effect-fapilog, node --no-allocation-site-pretenuring",
+    writesFile: true,
+    runs: "fapilog",
+    nodeArgs: ["--no-allocation-site-pretenuring"]
+  }
 ]
+
+/**
+ * The systems of `workload` in table order; with `pretenuring`, also the floor and effect-fapilog
+ * run with V8's allocation-site pretenuring off (`--pretenuring`): the figures without the slow GC
+ * mode that pretenuring Effect's `SingleShotGen` result literal causes (docs/benchmarks.md). A
+ * V8 flag of the benchmark's child processes, not a patch of the runtime.
+ *
+ * @example
+ * ```ts
+ * import * as Matrix from "./Matrix.ts"
+ * Matrix.systemsOf(Matrix.workload("basic"), true).length // 8
+ * ```
+ */
+export const systemsOf = (workload: Workload, pretenuring: boolean): ReadonlyArray<SystemId> =>
+  pretenuring
+    ? [
+      ...workload.systems,
+      ...(workload.systems.includes("floor") ? ["floor-np" as const] : []),
+      ...(workload.systems.includes("fapilog") ? ["fapilog-np" as const] : [])
+    ]
+    : workload.systems
 
 /** The baselines the ratio columns divide by. */
 export const baselines = ["pino", "bridge", "effect-builtin", "floor"] as const

@@ -60,10 +60,11 @@ export interface Disk {
  */
 export const summarize = (
   workloads: ReadonlyArray<Matrix.Workload>,
-  entries: ReadonlyArray<Entry>
+  entries: ReadonlyArray<Entry>,
+  pretenuring = false
 ): ReadonlyArray<Cell> =>
   workloads.flatMap((workload) => {
-    const partial = workload.systems.map((systemId) => {
+    const partial = Matrix.systemsOf(workload, pretenuring).map((systemId) => {
       const mine = entries.filter((e) => e.workload === workload.id && e.system === systemId)
       const ok = mine.filter((e) => e.ok && e.result !== undefined)
       const rates = ok.map((e) => e.result!.eventsPerSec)
@@ -233,7 +234,7 @@ export const svg = (cells: ReadonlyArray<Cell>, subtitle: string): string => {
     for (const row of rows) {
       const rate = row.eventsPerSec ?? 0
       const w = Math.max(1, Math.round((rate / max) * barWidth))
-      const fill = row.system === "fapilog" ? "#2f855a" : row.system === "floor" ? "#a0aec0" : "#4a5568"
+      const fill = row.system.startsWith("fapilog") ? "#2f855a" : row.system.startsWith("floor") ? "#a0aec0" : "#4a5568"
       const bridge = row.ratios.bridge === null || row.system === "bridge" ? "" : ` (${row.ratios.bridge.toFixed(2)}× bridge)`
       parts.push(
         `<text x="${labelWidth - 8}" y="${y + 14}" text-anchor="end">${escape(row.label)}</text>` +

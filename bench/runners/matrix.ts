@@ -324,5 +324,7 @@ Runner.main(`${workload.id}/${system.id}`, async ({ events, file }, latency): Pr
       if (!Fs.existsSync(file)) Fs.writeFileSync(file, "")
       return { wallMs: now() - t0 }
     }
+    default:
+      throw new Error(`${system.id} is a variant of ${system.runs}: the parent runs it as --system ${system.runs}`)
   }
 })
