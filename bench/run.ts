@@ -151,7 +151,8 @@ const main = async (): Promise<void> => {
   const extrasText = Sections.markdown(extras ?? {}, checked)
   const matrixText = cells.length === 0
     ? ""
-    : `${MatrixReport.markdown(cells, matrix?.disk)}\n\n#### Targets (issue 17) in this run\n\n${MatrixReport.targetsMarkdown(matrixTargets)}`
+    : `#### effect-fapilog on every workload\n\n${MatrixReport.summaryMarkdown(cells, matrix?.disk)}\n\n` +
+      `${MatrixReport.markdown(cells, matrix?.disk)}\n\n#### Targets (issue 17) in this run\n\n${MatrixReport.targetsMarkdown(matrixTargets)}`
   const header = `<!-- ${document.command} · ${document.finishedAt} · ${machine.cpus}× ${machine.cpuModel}, ` +
     `Node ${machine.node} · base ${options.events.toLocaleString("en-US")} events, median of ${options.rounds} rounds -->`
   const body = [

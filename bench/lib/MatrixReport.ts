@@ -161,6 +161,37 @@ export const markdown = (cells: ReadonlyArray<Cell>, disk: Disk | undefined): st
     ].join("\n")]
   }).join("\n\n")
 
+/**
+ * effect-fapilog's ratios on every workload in one table (the shape of issue 17's opening table):
+ * workload, events/s, × pino direct, × bridge, × Effect built-in, × same-workload floor; MB/s
+ * against the disk for the long string, cost ÷ Effect's own for the disabled path.
+ *
+ * @example
+ * ```ts
+ * import * as MatrixReport from "./MatrixReport.ts"
+ * console.log(MatrixReport.summaryMarkdown([], undefined))
+ * ```
+ */
+export const summaryMarkdown = (cells: ReadonlyArray<Cell>, disk: Disk | undefined): string => {
+  const rows = Matrix.workloads.flatMap((workload) => {
+    const f = cells.find((c) => c.workload === workload.id && c.system === "fapilog")
+    if (f === undefined) return []
+    const floor = cells.find((c) => c.workload === workload.id && c.system === "floor")?.eventsPerSec ?? null
+    const note = workload.id === "long" && f.mbPerSec !== null
+      ? `${f.mbPerSec.toFixed(0)} MB/s${disk === undefined ? "" : ` (disk ${disk.mbPerSec.toFixed(0)} MB/s)`}`
+      : workload.id === "disabled" && floor !== null && f.eventsPerSec !== null
+      ? `${(floor / f.eventsPerSec).toFixed(2)}× Effect's own cost`
+      : ""
+    return [[
+      `${workload.label}: \`${workload.effectCall.length > 70 ? `${workload.effectCall.slice(0, 67)}...` : workload.effectCall}\``,
+      f.eventsPerSec === null ? "failed" : int(f.eventsPerSec),
+      ...Matrix.baselines.map((b) => fixed(f.ratios[b], 2)),
+      note
+    ]]
+  })
+  return table(["workload (effect-fapilog)", "events/s", "× pino direct", "× bridge", "× Effect built-in", "× floor", ""], rows)
+}
+
 /** One issue-17 target and whether this run met it (`null`: a figure is missing). */
 export interface Target {
   readonly figure: string
