@@ -214,7 +214,48 @@ const markdown = (cells: ReadonlyArray<CellResult>, seconds: number): string => 
       ""
     )
   }
+  out.push("#### Targets (issue 17, service level) in this run", "", table(["figure (effect-fapilog)", "this run", "target", "met"], targets(cells)))
   return out.join("\n").trimEnd()
+}
+
+/** The service-level targets of issue 17 (seed 001), checked against this run's cells. */
+const targets = (cells: ReadonlyArray<CellResult>): Array<Array<string>> => {
+  const at = (rate: number, system: string) => cells.find((c) => c.linesPerSec === rate && c.system === system)
+  const cpu = (c: CellResult | undefined) => c?.cpuSecPer1000
+  const p99 = (c: CellResult | undefined) => ((c?.load?.["latencyMs"] ?? {}) as Record<string, number>)["p99"]
+  const verdict = (ok: boolean | undefined) => ok === undefined ? "no figure" : ok ? "yes" : "**NO**"
+  const rows: Array<Array<string>> = []
+  const none10 = at(10_000, "none")
+  const f10 = at(10_000, "fapilog")
+  const added = cpu(f10) !== undefined && cpu(none10) !== undefined ? (cpu(f10)! / cpu(none10)! - 1) * 100 : undefined
+  rows.push(["added CPU at 10,000 lines/s", added === undefined ? "?" : `${added.toFixed(1)} %`, "≤ 5 %", verdict(added === undefined ? undefined : added <= 5)])
+  const addedP99 = p99(f10) !== undefined && p99(none10) !== undefined ? p99(f10)! - p99(none10)! : undefined
+  rows.push(["added p99 request latency at 10,000 lines/s", addedP99 === undefined ? "?" : `${addedP99.toFixed(2)} ms`, "≤ 0.3 ms", verdict(addedP99 === undefined ? undefined : addedP99 <= 0.3)])
+  const f100 = at(100_000, "fapilog")
+  const none100 = at(100_000, "none")
+  const achieved = Number(f100?.load?.["achievedRps"])
+  const baseline = Number(none100?.load?.["achievedRps"])
+  rows.push([
+    "request rate kept at 100,000 lines/s (achieved ÷ no logging's achieved)",
+    Number.isFinite(achieved) && Number.isFinite(baseline) ? `${(achieved / baseline).toFixed(2)}× (${int(achieved)} of ${int(f100?.load?.["rps"])} asked)` : "?",
+    "≈ 1× and the asked rate",
+    verdict(Number.isFinite(achieved) && Number.isFinite(baseline) ? achieved >= 0.95 * baseline && achieved >= 0.95 * Number(f100?.load?.["rps"]) : undefined)
+  ])
+  rows.push([
+    "lines lost at 100,000 lines/s (policy block)",
+    f100?.linesExpected === undefined ? "?" : int((f100.linesExpected ?? 0) - (f100.linesWritten ?? 0)),
+    "0",
+    verdict(f100?.linesExpected === undefined ? undefined : f100.linesExpected === f100.linesWritten)
+  ])
+  for (const rate of [10_000, 100_000]) {
+    const f = at(rate, "fapilog")
+    const peers = ["builtin", "bridge"].map((id) => at(rate, id))
+    const ahead = (get: (c: CellResult | undefined) => number | undefined) =>
+      get(f) === undefined || peers.some((p) => get(p) === undefined) ? undefined : peers.every((p) => get(f)! < get(p)!)
+    rows.push([`ahead of both peers on CPU per request at ${int(rate)} lines/s`, fixed(cpu(f), 3), `< ${peers.map((p) => fixed(cpu(p), 3)).join(", ")}`, verdict(ahead(cpu))])
+    rows.push([`ahead of both peers on p99 at ${int(rate)} lines/s`, `${fixed(p99(f), 2)} ms`, `< ${peers.map((p) => fixed(p99(p), 2)).join(", ")} ms`, verdict(ahead(p99))])
+  }
+  return rows
 }
 
 const int = (value: unknown): string => typeof value === "number" && Number.isFinite(value) ? Math.round(value).toLocaleString("en-US") : "?"
