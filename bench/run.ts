@@ -1,25 +1,34 @@
 /**
- * `npm run bench`: the throughput / latency / memory benchmark of effect-fapilog against pino,
- * winston, Effect's built-in file logger and the `Effect.log` no-op floor.
+ * `npm run bench`: the throughput benchmark of effect-fapilog on the shapes Effect programs really
+ * log (issue 17), against the same Effect program into a no-op logger (the floor), pino direct,
+ * the Effect → pino bridge, Effect's built-in file logger and winston.
  *
- * Each system runs in a fresh child process, in alternating rounds (the order rotates every
- * round), on the same workload: N `info` events with a message and two fields, written as JSON
- * lines to a file in a fresh temp dir. After each run this process checks the file has exactly N
- * lines that each parse as JSON. It prints per-system medians and ratios, and writes
- * `bench/results/latest.json`, `bench/results/latest.md` (the table) and `bench/results/latest.svg`
- * (a bar chart of events/s). A `--quick` or `--only` run writes `latest-partial.*` instead, a
- * `--named` run `latest-named.*`, an `--extras` run `latest-extras.*`: only a full run replaces the
- * figures docs/benchmarks.md quotes.
+ * The workload × system matrix (`bench/lib/Matrix.ts`): for every round, every workload, each of
+ * its systems in a fresh child process (`bench/runners/matrix.ts`), in an order that rotates every
+ * round; after each run this process checks the output file line by line (exactly the expected
+ * lines, each a JSON object). Before the long-string workload it measures the disk's own
+ * sequential write rate. It prints effect-fapilog's ratios on every workload, one table per
+ * workload (events/s, × pino, × bridge, × Effect built-in, × floor) and the issue-17 targets, and
+ * writes `bench/results/latest.json`, `latest.md` and `latest.svg` (bars per workload). A
+ * `--quick`, `--only` or `--flat-only` run writes `latest-partial.*` instead, a `--named` run
+ * `latest-named.*`, an `--extras` run `latest-extras.*`: only a full run replaces the figures
+ * docs/benchmarks.md quotes.
  *
- * Then (unless skipped) the extra figures of issues 4, 5 and 7, each from fresh child processes:
- * the pipeline alone with and without sampler / aggregator (`bench/pipeline.ts`), the aggregator
- * on the realistic mix and its heap (`bench/aggregation.ts`), the event-loop delay at a paced
- * 100,000 events/s (`bench/eventloop.ts`), and memory over many events (`bench/memory.ts`); every
- * issue target is checked against the figures of the same run.
+ * `--flat` adds the previous one-workload table of every system of `bench/lib/Systems.ts`
+ * (pino's worker transport, the facade and `Effect.logInfo` variants). Then (unless skipped) the
+ * named-logger figures of issue 3 and the extra figures of issues 4, 5 and 7, each from fresh child
+ * processes: the pipeline alone with and without sampler / aggregator (`bench/pipeline.ts`), the
+ * aggregator on the realistic mix and its heap (`bench/aggregation.ts`), the event-loop delay at a
+ * paced 100,000 events/s (`bench/eventloop.ts`), and memory over many events (`bench/memory.ts`);
+ * every issue target is checked against the figures of the same run.
  *
- * Flags: `--quick` (200,000 events, 3 rounds, shortened extras), `--rounds N`, `--events N`,
- * `--only a,b`, `--named` (only the named-logger figures), `--no-named`, `--extras` (only the
- * extra figures), `--no-extras`, `--timeout SECONDS` (per child), `--list`. See docs/benchmarks.md.
+ * `--service` runs the service-level benchmark instead (`bench/lib/Service.ts`).
+ *
+ * Flags: `--quick` (base 20,000 events, 1 round, shortened extras), `--rounds N`, `--events N`
+ * (base count, scaled per workload), `--only w1,w2` (workloads), `--pretenuring`, `--flat`,
+ * `--flat-only a,b`, `--no-matrix`, `--named`, `--no-named`, `--extras`, `--no-extras`,
+ * `--service`, `--seconds N` (per service cell), `--timeout SECONDS` (per child), `--list`. See
+ * docs/benchmarks.md.
  *
  * @module
  */
