@@ -126,6 +126,9 @@ const window = {
   eld: monitorEventLoopDelay({ resolution: 1 })
 }
 
+// the parent is gone (killed, crashed): never outlive it
+process.on("disconnect", () => process.exit(1))
+
 process.on("message", (message: { type: string }) => {
   switch (message.type) {
     case "start":
