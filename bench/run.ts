@@ -1,33 +1,45 @@
 /**
- * `npm run bench`: the throughput / latency / memory benchmark of effect-fapilog against pino,
- * winston, Effect's built-in file logger and the `Effect.log` no-op floor.
+ * `npm run bench`: the throughput benchmark of effect-fapilog on the shapes Effect programs really
+ * log (issue 17), against the same Effect program into a no-op logger (the floor), pino direct,
+ * the Effect → pino bridge, Effect's built-in file logger and winston.
  *
- * Each system runs in a fresh child process, in alternating rounds (the order rotates every
- * round), on the same workload: N `info` events with a message and two fields, written as JSON
- * lines to a file in a fresh temp dir. After each run this process checks the file has exactly N
- * lines that each parse as JSON. It prints per-system medians and ratios, and writes
- * `bench/results/latest.json`, `bench/results/latest.md` (the table) and `bench/results/latest.svg`
- * (a bar chart of events/s). A `--quick` or `--only` run writes `latest-partial.*` instead, a
- * `--named` run `latest-named.*`, an `--extras` run `latest-extras.*`: only a full run replaces the
- * figures docs/benchmarks.md quotes.
+ * The workload × system matrix (`bench/lib/Matrix.ts`): for every round, every workload, each of
+ * its systems in a fresh child process (`bench/runners/matrix.ts`), in an order that rotates every
+ * round; after each run this process checks the output file line by line (exactly the expected
+ * lines, each a JSON object). Before the long-string workload it measures the disk's own
+ * sequential write rate. It prints effect-fapilog's ratios on every workload, one table per
+ * workload (events/s, × pino, × bridge, × Effect built-in, × floor) and the issue-17 targets, and
+ * writes `bench/results/latest.json`, `latest.md` and `latest.svg` (bars per workload). A
+ * `--quick`, `--only` or `--flat-only` run writes `latest-partial.*` instead, a `--named` run
+ * `latest-named.*`, an `--extras` run `latest-extras.*`: only a full run replaces the figures
+ * docs/benchmarks.md quotes.
  *
- * Then (unless skipped) the extra figures of issues 4, 5 and 7, each from fresh child processes:
- * the pipeline alone with and without sampler / aggregator (`bench/pipeline.ts`), the aggregator
- * on the realistic mix and its heap (`bench/aggregation.ts`), the event-loop delay at a paced
- * 100,000 events/s (`bench/eventloop.ts`), and memory over many events (`bench/memory.ts`); every
- * issue target is checked against the figures of the same run.
+ * `--flat` adds the previous one-workload table of every system of `bench/lib/Systems.ts`
+ * (pino's worker transport, the facade and `Effect.logInfo` variants). Then (unless skipped) the
+ * named-logger figures of issue 3 and the extra figures of issues 4, 5 and 7, each from fresh child
+ * processes: the pipeline alone with and without sampler / aggregator (`bench/pipeline.ts`), the
+ * aggregator on the realistic mix and its heap (`bench/aggregation.ts`), the event-loop delay at a
+ * paced 100,000 events/s (`bench/eventloop.ts`), and memory over many events (`bench/memory.ts`);
+ * every issue target is checked against the figures of the same run.
  *
- * Flags: `--quick` (200,000 events, 3 rounds, shortened extras), `--rounds N`, `--events N`,
- * `--only a,b`, `--named` (only the named-logger figures), `--no-named`, `--extras` (only the
- * extra figures), `--no-extras`, `--timeout SECONDS` (per child), `--list`. See docs/benchmarks.md.
+ * `--service` runs the service-level benchmark instead (`bench/lib/Service.ts`).
+ *
+ * Flags: `--quick` (base 20,000 events, 1 round, shortened extras), `--rounds N`, `--events N`
+ * (base count, scaled per workload), `--only w1,w2` (workloads), `--pretenuring`, `--flat`,
+ * `--flat-only a,b`, `--no-matrix`, `--named`, `--no-named`, `--extras`, `--no-extras`,
+ * `--service`, `--seconds N` (per service cell), `--timeout SECONDS` (per child), `--list`. See
+ * docs/benchmarks.md.
  *
  * @module
  */
+import * as FsSync from "node:fs"
 import * as Fs from "node:fs/promises"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import * as Chart from "./lib/Chart.ts"
 import * as Child from "./lib/Child.ts"
+import * as Matrix from "./lib/Matrix.ts"
+import * as MatrixReport from "./lib/MatrixReport.ts"
 import * as Report from "./lib/Report.ts"
 import type * as Runner from "./lib/Runner.ts"
 import * as Sections from "./lib/Sections.ts"
@@ -35,12 +47,26 @@ import * as Systems from "./lib/Systems.ts"
 import * as Verify from "./lib/Verify.ts"
 
 interface Options {
+  /** Base events per matrix run (a workload scales it) and events per flat-table run. */
   readonly events: number
   readonly rounds: number
+  /** Matrix workloads (`--only`), comma-separated; all when undefined. */
   readonly only: string | undefined
   readonly quick: boolean
+  /** The issue-17 workload × system matrix. */
+  readonly matrix: boolean
+  /** The previous one-workload table of every system (`--flat`, ids from `--list`). */
+  readonly flat: boolean
+  /** Systems of the flat table (`--flat-only`). */
+  readonly flatOnly: string | undefined
   readonly named: "only" | "also" | "skip"
   readonly extras: "only" | "also" | "skip"
+  /** Also run the floor and effect-fapilog with V8's allocation-site pretenuring off (`--pretenuring`). */
+  readonly pretenuring: boolean
+  /** The service-level benchmark only (`--service`). */
+  readonly service: boolean
+  /** Seconds per service cell (`--seconds`). */
+  readonly seconds: number
   readonly timeoutMs: number
   readonly list: boolean
 }
@@ -51,18 +77,31 @@ const RESULTS_DIR = Path.join(BENCH_DIR, "results")
 const main = async (): Promise<void> => {
   const options = parseOptions(process.argv.slice(2))
   if (options.list) {
-    for (const system of Systems.all) process.stdout.write(`${system.id.padEnd(24)} ${system.label}\n`)
+    for (const workload of Matrix.workloads) process.stdout.write(`workload ${workload.id.padEnd(16)} ${workload.effectCall}\n`)
+    for (const system of Matrix.systems) process.stdout.write(`system   ${system.id.padEnd(16)} ${system.label}\n`)
+    for (const system of Systems.all) process.stdout.write(`flat     ${system.id.padEnd(24)} ${system.label}\n`)
     return
   }
-  const systems = options.named === "only" || options.extras === "only" ? [] : Systems.select(options.only)
+  if (options.service) {
+    const Service = await import("./lib/Service.ts")
+    await Service.run({ seconds: options.seconds, quick: options.quick, resultsDir: RESULTS_DIR, timeoutMs: options.timeoutMs })
+    return
+  }
+  const systems = options.flat ? Systems.select(options.flatOnly) : []
   const startedAt = new Date()
   const machine = describeMachine()
+  const workloads = options.matrix ? Matrix.select(options.only) : []
   log(
-    `effect-fapilog bench: ${options.events.toLocaleString("en-US")} events × ${options.rounds} rounds × ` +
-      `${systems.length} systems${options.named === "skip" ? "" : " + named-logger figures"}` +
+    `effect-fapilog bench: ${workloads.length} workloads (base ${options.events.toLocaleString("en-US")} events) × ` +
+      `${options.rounds} rounds${systems.length === 0 ? "" : ` + flat table of ${systems.length} systems`}` +
+      `${options.named === "skip" ? "" : " + named-logger figures"}` +
       `${options.extras === "skip" ? "" : " + sampler/aggregator/event-loop/memory figures"}` +
       ` on ${machine.cpus}× ${machine.cpuModel}, Node ${machine.node}`
   )
+
+  const matrix = workloads.length === 0 ? undefined : await runMatrix(options)
+  const cells = matrix === undefined ? [] : MatrixReport.summarize(workloads, matrix.entries, options.pretenuring)
+  const matrixTargets = MatrixReport.targets(cells)
 
   const entries: Array<Report.RoundEntry> = []
   for (let round = 1; round <= (systems.length === 0 ? 0 : options.rounds); round++) {
@@ -81,7 +120,9 @@ const main = async (): Promise<void> => {
 
   const summaries = Report.summarize(systems, entries)
   const table = Report.markdown(summaries)
-  const checked = extras === undefined && systems.length === 0 ? [] : Sections.targets(summaries, extras ?? {})
+  // the issue-7 targets read the flat table's full-pipeline row, or else the matrix's full-pipeline cell
+  const targetRows = summaries.length > 0 ? summaries : fullPipelineAsSummary(cells)
+  const checked = extras === undefined && targetRows.length === 0 ? [] : Sections.targets(targetRows, extras ?? {})
   const finishedAt = new Date()
   const document = {
     startedAt: startedAt.toISOString(),
@@ -91,9 +132,11 @@ const main = async (): Promise<void> => {
     config: {
       events: options.events,
       rounds: options.rounds,
-      systems: systems.map((system) => system.id),
+      workloads: workloads.map((w) => ({ id: w.id, events: Math.max(1, Math.round(options.events * w.scale)) })),
+      flatSystems: systems.map((system) => system.id),
       latencySampling: "1 call in 61 (i % 61 === 0), performance.now() around the single call"
     },
+    ...(matrix === undefined ? {} : { matrix: { disk: matrix.disk, cells, targets: matrixTargets, rounds: matrix.entries } }),
     summaries,
     rounds: entries,
     ...(named === undefined ? {} : { named }),
@@ -102,7 +145,7 @@ const main = async (): Promise<void> => {
   }
   // A named-only, extras-only, `--quick` or `--only` run must not overwrite the tables of the last
   // full run (docs/benchmarks.md quotes them)
-  const partial = options.quick || options.only !== undefined
+  const partial = options.quick || options.only !== undefined || options.flatOnly !== undefined
   const base = options.named === "only"
     ? "latest-named"
     : options.extras === "only"
@@ -115,34 +158,37 @@ const main = async (): Promise<void> => {
   await Fs.writeFile(jsonPath, JSON.stringify(document, null, 2) + "\n")
   const namedText = named === undefined ? "" : Report.namedMarkdown(named)
   const extrasText = Sections.markdown(extras ?? {}, checked)
-  if (systems.length > 0 || named !== undefined || extras !== undefined) {
-    const workload = systems.length > 0
-      ? ` · ${options.events.toLocaleString("en-US")} events, median of ${options.rounds} rounds`
-      : ""
-    const header = `<!-- ${document.command} · ${document.finishedAt} · ${machine.cpus}× ${machine.cpuModel}, ` +
-      `Node ${machine.node}${workload} -->`
-    const body = [
-      systems.length > 0 ? table : "",
-      namedText === "" ? "" : `Named loggers:\n\n${namedText}`,
-      extrasText
-    ]
-      .filter((part) => part !== "")
-      .join("\n\n")
-    await Fs.writeFile(Path.join(RESULTS_DIR, `${base}.md`), `${header}\n\n${body}\n`)
-  }
-  if (systems.length > 0) {
-    const subtitle = `${options.events.toLocaleString("en-US")} events, median of ${options.rounds} rounds · ` +
-      `${machine.cpus}× ${machine.cpuModel} · Node ${machine.node} · ${document.finishedAt.slice(0, 10)}`
-    await Fs.writeFile(Path.join(RESULTS_DIR, `${base}.svg`), Chart.svg(summaries, subtitle))
-  }
+  const matrixText = cells.length === 0
+    ? ""
+    : `#### effect-fapilog on every workload\n\n${MatrixReport.summaryMarkdown(cells, matrix?.disk)}\n\n` +
+      `${MatrixReport.markdown(cells, matrix?.disk)}\n\n#### Targets (issue 17) in this run\n\n${MatrixReport.targetsMarkdown(matrixTargets)}`
+  const header = `<!-- ${document.command} · ${document.finishedAt} · ${machine.cpus}× ${machine.cpuModel}, ` +
+    `Node ${machine.node} · base ${options.events.toLocaleString("en-US")} events, median of ${options.rounds} rounds -->`
+  const body = [
+    matrixText,
+    systems.length > 0 ? `#### Flat table (every system, one workload)\n\n${table}` : "",
+    namedText === "" ? "" : `Named loggers:\n\n${namedText}`,
+    extrasText
+  ]
+    .filter((part) => part !== "")
+    .join("\n\n")
+  if (body !== "") await Fs.writeFile(Path.join(RESULTS_DIR, `${base}.md`), `${header}\n\n${body}\n`)
+  const subtitle = `base ${options.events.toLocaleString("en-US")} events, median of ${options.rounds} rounds · ` +
+    `${machine.cpus}× ${machine.cpuModel} · Node ${machine.node} · ${document.finishedAt.slice(0, 10)}`
+  if (cells.length > 0) await Fs.writeFile(Path.join(RESULTS_DIR, `${base}.svg`), MatrixReport.svg(cells, subtitle))
+  if (systems.length > 0) await Fs.writeFile(Path.join(RESULTS_DIR, `${base}-flat.svg`), Chart.svg(summaries, subtitle))
 
+  if (matrixText !== "") process.stdout.write(`\n${matrixText}\n`)
   if (systems.length > 0) {
-    process.stdout.write(`\n${options.events.toLocaleString("en-US")} events, median of ${options.rounds} rounds\n\n`)
+    process.stdout.write(`\nflat table: ${options.events.toLocaleString("en-US")} events, median of ${options.rounds} rounds\n\n`)
     process.stdout.write(`${table}\n`)
   }
   if (named !== undefined) process.stdout.write(`\nnamed loggers (details in ${base}.json):\n${namedText}\n`)
   if (extrasText !== "") process.stdout.write(`\n${extrasText}\n`)
-  const failures = summaries.flatMap((summary) => summary.failures.map((failure) => `${summary.id} ${failure}`))
+  const failures = [
+    ...cells.flatMap((cell) => cell.failures.map((failure) => `${cell.workload}/${cell.system} ${failure}`)),
+    ...summaries.flatMap((summary) => summary.failures.map((failure) => `${summary.id} ${failure}`))
+  ]
   const namedFailures = named === undefined
     ? []
     : Object.entries(named).flatMap(([part, value]) =>
@@ -155,51 +201,162 @@ const main = async (): Promise<void> => {
   if (failures.length + namedFailures.length + extraFailures.length > 0) process.exitCode = 1
 }
 
+/**
+ * The matrix's full-pipeline cell of effect-fapilog as the flat table's `fapilog-full` row, so
+ * that the issue-7 targets (`Sections.targets`) read it when the flat table did not run.
+ */
+const fullPipelineAsSummary = (cells: ReadonlyArray<MatrixReport.Cell>): ReadonlyArray<Report.Summary> => {
+  const cell = cells.find((c) => c.workload === "full" && c.system === "fapilog")
+  if (cell === undefined) return []
+  return [{
+    id: "fapilog-full",
+    label: "effect-fapilog full pipeline (facade), matrix",
+    rounds: cell.rounds,
+    failures: cell.failures,
+    eventsPerSec: cell.eventsPerSec,
+    eventsPerSecByRound: cell.eventsPerSecByRound,
+    ratios: { pino: cell.ratios.pino, pinoTransport: null, effectBuiltin: cell.ratios["effect-builtin"], floor: cell.ratios.floor },
+    latencyUs: cell.latencyUs,
+    maxRssMb: cell.maxRssMb,
+    medianRssMb: null
+  }]
+}
+
 const runOne = async (
   system: Systems.System,
   round: number,
   options: Options
 ): Promise<Report.RoundEntry> => {
-  const dir = await Fs.mkdtemp(Path.join(Os.tmpdir(), `fapilog-bench-${system.id}-`))
+  const outcome = await runChild({
+    runner: system.runner,
+    args: ["--events", String(options.events)],
+    label: system.id,
+    prefix: `[round ${round}/${options.rounds}] ${system.id.padEnd(18)}`,
+    events: options.events,
+    lines: options.events,
+    writesFile: system.writesFile,
+    timeoutMs: options.timeoutMs
+  })
+  return { round, system: system.id, ...outcome }
+}
+
+/** One runner child: the result line checked, then (if it writes one) its file checked line by line. */
+const runChild = async (cell: {
+  readonly runner: string
+  readonly args: ReadonlyArray<string>
+  readonly label: string
+  readonly prefix: string
+  readonly events: number
+  readonly lines: number
+  readonly writesFile: boolean
+  readonly timeoutMs: number
+  readonly nodeArgs?: ReadonlyArray<string>
+}): Promise<{
+  readonly ok: boolean
+  readonly result?: Runner.Result
+  readonly verified?: { readonly lines: number; readonly bytes: number }
+  readonly failure?: string
+}> => {
+  const dir = await Fs.mkdtemp(Path.join(Os.tmpdir(), `fapilog-bench-${cell.label.replace(/\W+/g, "-")}-`))
   const file = Path.join(dir, "out.jsonl")
-  const prefix = `[round ${round}/${options.rounds}] ${system.id.padEnd(18)}`
+  const prefix = cell.prefix
   try {
     const outcome = await Child.run(
-      Path.join(BENCH_DIR, system.runner),
-      ["--events", String(options.events), "--file", file],
-      { timeoutMs: options.timeoutMs, label: system.id }
+      Path.join(BENCH_DIR, cell.runner),
+      [...cell.args, "--file", file],
+      { timeoutMs: cell.timeoutMs, label: cell.label, nodeArgs: cell.nodeArgs ?? [] }
     )
     if (outcome._tag === "Failed") {
       log(`${prefix} FAILED: ${outcome.reason}`)
-      return { round, system: system.id, ok: false, failure: outcome.reason }
+      return { ok: false, failure: outcome.reason }
     }
     const result = outcome.result
-    if (!isResult(result) || result.events !== options.events) {
+    if (!isResult(result) || result.events !== cell.events) {
       const reason = `unexpected result line: ${JSON.stringify(result).slice(0, 200)}`
       log(`${prefix} FAILED: ${reason}`)
-      return { round, system: system.id, ok: false, failure: reason }
+      return { ok: false, failure: reason }
     }
     const figures = `${fmtInt(result.eventsPerSec).padStart(10)} ev/s  wall ${(result.wallMs / 1000).toFixed(2)} s` +
       `  p99 ${result.latencyUs.p99.toFixed(1)} µs  rss ${result.maxRssMb.toFixed(0)} MiB`
-    if (!system.writesFile) {
+    if (!cell.writesFile) {
       log(`${prefix} ${figures}  (writes no file)`)
-      return { round, system: system.id, ok: true, result }
+      return { ok: true, result }
     }
     const verifyStart = performance.now()
-    const verdict = await Verify.jsonLines(file, options.events)
+    const verdict = await Verify.jsonLines(file, cell.lines)
     const verifySec = ((performance.now() - verifyStart) / 1000).toFixed(1)
     if (!verdict.ok) {
       const reason = `output check failed: ${verdict.problem ?? "?"} (${fmtInt(verdict.lines)} lines, ` +
         `${fmtInt(verdict.invalid)} invalid)`
       log(`${prefix} ${figures}  FAILED ${reason}`)
-      return { round, system: system.id, ok: false, result, failure: reason }
+      return { ok: false, result, failure: reason }
     }
     log(`${prefix} ${figures}  ✓ ${fmtInt(verdict.lines)} valid lines, ${(verdict.bytes / 2 ** 20).toFixed(0)} MiB (checked in ${verifySec} s)`)
-    return { round, system: system.id, ok: true, result, verified: { lines: verdict.lines, bytes: verdict.bytes } }
+    return { ok: true, result, verified: { lines: verdict.lines, bytes: verdict.bytes } }
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error)
     log(`${prefix} FAILED: ${reason}`)
-    return { round, system: system.id, ok: false, failure: reason }
+    return { ok: false, failure: reason }
+  } finally {
+    await Fs.rm(dir, { recursive: true, force: true })
+  }
+}
+
+/**
+ * The workload × system matrix (issue 17): per round, every selected workload, its systems in an
+ * order that rotates every round; the disk's own write rate is measured first when the
+ * long-string workload runs.
+ */
+const runMatrix = async (options: Options): Promise<{
+  readonly entries: ReadonlyArray<MatrixReport.Entry>
+  readonly disk: MatrixReport.Disk | undefined
+}> => {
+  const workloads = Matrix.select(options.only)
+  const disk = workloads.some((w) => w.id === "long") ? await measureDisk(options.quick ? 50 : 200) : undefined
+  if (disk !== undefined) log(`[disk] ${disk.mb} MB sequential write + fsync in ${disk.seconds.toFixed(2)} s: ${disk.mbPerSec.toFixed(0)} MB/s`)
+  const entries: Array<MatrixReport.Entry> = []
+  for (let round = 1; round <= options.rounds; round++) {
+    for (const workload of workloads) {
+      const events = Math.max(1, Math.round(options.events * workload.scale))
+      const ids = Matrix.systemsOf(workload, options.pretenuring)
+      const offset = (round - 1) % ids.length
+      const order = [...ids.slice(offset), ...ids.slice(0, offset)]
+      for (const systemId of order) {
+        const system = Matrix.system(systemId)
+        const label = `${workload.id}/${system.id}`
+        const outcome = await runChild({
+          runner: "runners/matrix.ts",
+          args: ["--workload", workload.id, "--system", system.runs, "--events", String(events)],
+          nodeArgs: system.nodeArgs,
+          label,
+          prefix: `[round ${round}/${options.rounds}] ${label.padEnd(24)}`,
+          events,
+          lines: workload.linesFor(events),
+          writesFile: system.writesFile,
+          timeoutMs: options.timeoutMs
+        })
+        entries.push({ round, workload: workload.id, system: system.id, events, ...outcome })
+      }
+    }
+  }
+  return { entries, disk }
+}
+
+/**
+ * The disk's own sequential write rate: `mb` MB written with `fs.writeSync` in 1 MB chunks to a
+ * fresh dir under `os.tmpdir()` (where every runner writes), then `fsync`.
+ */
+const measureDisk = async (mb: number): Promise<MatrixReport.Disk> => {
+  const dir = await Fs.mkdtemp(Path.join(Os.tmpdir(), "fapilog-bench-disk-"))
+  const chunk = Buffer.alloc(1 << 20, 0x61)
+  try {
+    const fd = FsSync.openSync(Path.join(dir, "disk.bin"), "w")
+    const t0 = performance.now()
+    for (let i = 0; i < mb; i++) FsSync.writeSync(fd, chunk)
+    FsSync.fsyncSync(fd)
+    const seconds = (performance.now() - t0) / 1000
+    FsSync.closeSync(fd)
+    return { mb: Math.round(mb * 1.048576), seconds, mbPerSec: (mb * chunk.length) / 1e6 / seconds, dir: Os.tmpdir() }
   } finally {
     await Fs.rm(dir, { recursive: true, force: true })
   }
@@ -337,8 +494,14 @@ const parseOptions = (argv: ReadonlyArray<string>): Options => {
   let rounds: number | undefined
   let only: string | undefined
   let quick = false
+  let flat = false
+  let flatOnly: string | undefined
+  let matrix = true
   let named: Options["named"] | undefined
   let extras: Options["extras"] | undefined
+  let service = false
+  let pretenuring = false
+  let seconds: number | undefined
   let timeoutMs = 180_000
   let list = false
   for (let i = 0; i < argv.length; i++) {
@@ -361,6 +524,17 @@ const parseOptions = (argv: ReadonlyArray<string>): Options => {
       case "--only":
         only = value()
         break
+      case "--flat":
+        flat = true
+        break
+      case "--flat-only":
+        flat = true
+        matrix = false
+        flatOnly = value()
+        break
+      case "--no-matrix":
+        matrix = false
+        break
       case "--named":
         named = "only"
         break
@@ -373,6 +547,15 @@ const parseOptions = (argv: ReadonlyArray<string>): Options => {
       case "--no-extras":
         extras = "skip"
         break
+      case "--pretenuring":
+        pretenuring = true
+        break
+      case "--service":
+        service = true
+        break
+      case "--seconds":
+        seconds = positiveInt(flag, value())
+        break
       case "--timeout":
         timeoutMs = positiveInt(flag, value()) * 1000
         break
@@ -383,15 +566,23 @@ const parseOptions = (argv: ReadonlyArray<string>): Options => {
         throw new Error(`unknown flag ${flag}; see docs/benchmarks.md`)
     }
   }
+  if (only !== undefined) Matrix.select(only) // fail early on an unknown workload
+  const onlyMode = named === "only" || extras === "only"
   return {
-    events: events ?? (quick ? 200_000 : 1_000_000),
-    rounds: Math.max(rounds ?? 3, 1),
+    events: events ?? (quick ? 20_000 : 200_000),
+    rounds: Math.max(rounds ?? (quick ? 1 : 3), 1),
     only,
     quick,
+    matrix: matrix && !onlyMode,
+    flat: flat && !onlyMode,
+    flatOnly,
     // The named-logger figures belong to the full run; --quick and --only skip them unless asked.
-    named: named ?? (quick || only !== undefined ? "skip" : "also"),
+    named: named ?? (quick || only !== undefined || flatOnly !== undefined ? "skip" : "also"),
     // The extra figures run by default, shortened with --quick; --only skips them unless asked.
-    extras: extras ?? (only !== undefined ? "skip" : "also"),
+    extras: extras ?? (only !== undefined || flatOnly !== undefined ? "skip" : "also"),
+    pretenuring,
+    service,
+    seconds: seconds ?? (quick ? 3 : 10),
     timeoutMs,
     list
   }
