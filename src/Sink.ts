@@ -47,11 +47,36 @@ export interface Batch {
 }
 
 /**
- * An opened sink.
+ * An opened sink: the contract between the engine and every sink, built-in or combined.
  *
- * `writeUnsafe`, when present, writes synchronously; it serves `mode: "sync"` and the `block`
- * policy's inline path for `Effect.log` (which cannot suspend). Sinks without it are written
- * through `write` on a detached fiber in those paths.
+ * **Who calls, in what order.** One engine (the worker of a logger) owns a writer between its
+ * `open` and the close of its scope. It calls `write` (or `writeUnsafe`) with one batch at a
+ * time, in log order, never two writes of the same writer concurrently; `takeLost` right after
+ * every write and every flush; `flush` at every flush barrier (`log.flush`, the layer's drain),
+ * after the writes that precede it.
+ *
+ * - `write(batch)` accepts a batch. It may return before the bytes reach the OS (write-behind),
+ *   but then the writer must have `flush` and `takeLost`. A failure means the batch was not
+ *   accepted: the engine counts all of its events as lost to this sink.
+ * - `writeUnsafe(batch)`, when present, does the same synchronously; it serves `mode: "sync"`
+ *   and the `block` policy's inline path (`Effect.log` cannot suspend). A throw means the batch
+ *   was not accepted. Sinks without it are written through `write` on a detached fiber there.
+ * - `flush` completes once every event accepted before it started is in the OS (or delivered,
+ *   for a network sink), and fails if some of it could not be; a writer without `flush` writes
+ *   through (its `write` returns only once the bytes are out).
+ * - `takeLost()` returns how many events accepted by an earlier `write` were lost since the last
+ *   call, and resets the count.
+ *
+ * **Invariant.** Every event of an accepted batch is, by the time the next `flush` completes,
+ * either in the OS (delivered) or counted exactly once by `takeLost`. Nothing is lost silently.
+ *
+ * **Must never.** `write` and `flush` must never die or hang forever (wrap a sink that can hang
+ * in {@link timeout}); no member may reorder the batches it accepted.
+ *
+ * **Composition.** Combinators keep the contract: {@link fanOut} flushes every child and sums
+ * their losses, {@link retry} and {@link timeout} keep `flush`, `takeLost` and `writeUnsafe`
+ * (a `timeout` bounds `flush` too), and a {@link mapWriter} function should spread the writer it
+ * is given (`{ ...w, write }`) so that they survive.
  *
  * @example
  * ```ts
@@ -74,7 +99,8 @@ export interface Writer {
   readonly writeUnsafe: ((batch: Batch) => void) | undefined
   /**
    * For writers that accept a batch before it reaches the OS (write-behind): completes once
-   * everything accepted so far is written, failing if some of it could not be.
+   * everything accepted so far is written, failing if some of it could not be (the lost events
+   * are then counted by `takeLost`).
    */
   readonly flush?: Effect.Effect<void, SinkError> | undefined
   /**
@@ -549,7 +575,7 @@ export const file = (path: string, options?: FileOptions): FileSink => {
           Effect.andThen(Effect.callback<void>((resume) => fs.close(wb.fd, () => resume(Effect.void))))
         )
     ).pipe(Effect.map(({ wb }): Writer => ({
-      write: (batch) => wb.write(batch),
+      write: (batch) => Effect.suspend(() => wb.write(batch)),
       writeUnsafe: (batch) => wb.writeUnsafe(batch),
       flush: wb.flush,
       takeLost: () => wb.takeLost()
@@ -873,6 +899,11 @@ export const memory = (name = "memory"): MemorySink => {
  * the fan-out fails (with the first error) only after every sink has had its turn. A fan-out of
  * one sink is that sink.
  *
+ * The fan-out keeps the {@link Writer} contract of its children: its `flush` flushes every child
+ * (and fails if one of them failed), its `takeLost` is the sum of theirs, and it has a
+ * synchronous `writeUnsafe` when every child has one. So `log.flush` through a fan-out of
+ * write-behind file sinks returns only when every file has every line.
+ *
  * @example
  * ```ts
  * import { Sink } from "effect-fapilog"
@@ -885,32 +916,44 @@ export const memory = (name = "memory"): MemorySink => {
  */
 export const fanOut = (sinks: ReadonlyArray<Sink>): Sink => {
   if (sinks.length === 1) return sinks[0]!
-  return make(
-    sinks.map((s) => s.name).join("+"),
-    Effect.map(Effect.forEach(sinks, (s) => s.open), (writers): Writer => ({
-      write: (batch) =>
-        Effect.forEach(writers, (w) => Effect.result(w.write(batch)), { concurrency: "unbounded" }).pipe(
-          Effect.flatMap((results) => {
-            for (const r of results) if (r._tag === "Failure") return Effect.fail(r.failure)
-            return Effect.void
-          })
-        ),
-      writeUnsafe: writers.every((w) => w.writeUnsafe !== undefined)
-        ? (batch) => {
-          let error: unknown
-          for (const w of writers) {
-            try {
-              w.writeUnsafe!(batch)
-            } catch (e) {
-              error ??= e
-            }
-          }
-          if (error !== undefined) throw error
-        }
-        : undefined
-    }))
-  )
+  return make(sinks.map((s) => s.name).join("+"), Effect.map(Effect.forEach(sinks, (s) => s.open), fanOutWriter))
 }
+
+/** The writer of a fan-out: every member of the {@link Writer} contract applied to every child. */
+const fanOutWriter = (writers: ReadonlyArray<Writer>): Writer => {
+  const flushing = writers.flatMap((w) => w.flush === undefined ? [] : [w.flush])
+  const counting = writers.flatMap((w) => w.takeLost === undefined ? [] : [w.takeLost])
+  return {
+    write: (batch) => Effect.suspend(() => allOf(writers.map((w) => w.write(batch)))),
+    writeUnsafe: writers.every((w) => w.writeUnsafe !== undefined)
+      ? (batch) => {
+        let error: unknown
+        for (const w of writers) {
+          try {
+            w.writeUnsafe!(batch)
+          } catch (e) {
+            error ??= e
+          }
+        }
+        if (error !== undefined) throw error
+      }
+      : undefined,
+    // flushes every child, even when one of them fails; what they lost is in takeLost
+    flush: flushing.length === 0 ? undefined : allOf(flushing),
+    takeLost: counting.length === 0 ? undefined : () => {
+      let n = 0
+      for (const take of counting) n += take()
+      return n
+    }
+  }
+}
+
+/** Runs every effect concurrently, each to its end; fails with the first failure, if any. */
+const allOf = (effects: ReadonlyArray<Effect.Effect<void, SinkError>>): Effect.Effect<void, SinkError> =>
+  Effect.flatMap(Effect.forEach(effects, Effect.result, { concurrency: "unbounded" }), (results) => {
+    for (const r of results) if (r._tag === "Failure") return Effect.fail(r.failure)
+    return Effect.void
+  })
 
 /**
  * Fails a write that takes longer than `duration` (a hanging sink cannot hold the worker).

@@ -3,7 +3,9 @@ import { Effect, Exit, Scope } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import * as Fapilog from "../src/Fapilog.ts"
 import * as LogEvent from "../src/LogEvent.ts"
+import * as Logger from "../src/Logger.ts"
 import * as Sink from "../src/Sink.ts"
 
 const event = (message: string) => LogEvent.make({ timestamp: 0, level: "Info", message, logger: "t" })
@@ -75,6 +77,61 @@ describe("Sink", () => {
       assert.deepStrictEqual(lines.map((l) => JSON.parse(l).msg), ["a", "b"])
       yield* memory.clear
       assert.deepStrictEqual(yield* memory.events, [])
+    }).pipe(Effect.scoped))
+
+  it.live("fanOut of write-behind file sinks: after flush both files are complete on disk", () =>
+    Effect.gen(function*() {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fapilog-fanout-"))
+      const a = path.join(dir, "a.jsonl")
+      const b = path.join(dir, "b.jsonl")
+      const lines = (file: string) => fs.readFileSync(file, "utf8").split("\n").filter((l) => l !== "")
+      yield* Effect.gen(function*() {
+        const log = yield* Logger.named("app")
+        for (let i = 0; i < 5_000; i++) yield* log.info(`line ${i}`, { i })
+        yield* log.flush
+        // read before the layer closes: flush alone must have made every line durable
+        for (const file of [a, b]) {
+          const written = lines(file)
+          assert.strictEqual(written.length, 5_000, file)
+          assert.strictEqual(JSON.parse(written[4_999]!).i, 4_999)
+        }
+      }).pipe(Effect.provide(Fapilog.layer({ sinks: [Sink.fanOut([Sink.file(a), Sink.file(b)])] })))
+      fs.rmSync(dir, { recursive: true, force: true })
+    }))
+
+  it.live("fanOut, retry and timeout keep flush and takeLost: a loss behind them is reported and counted once", () =>
+    Effect.gen(function*() {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fapilog-fanout-"))
+      const ok = path.join(dir, "ok.jsonl")
+      if (!fs.existsSync("/dev/full")) return
+      const full = Sink.retry(Sink.timeout(Sink.file("/dev/full"), "5 seconds"), { times: 1 })
+      yield* Effect.scoped(Effect.gen(function*() {
+        const writer = yield* Sink.fanOut([full, Sink.file(ok)]).open
+        assert.isDefined(writer.writeUnsafe)
+        yield* writer.write(Sink.makeBatch([event("x"), event("y")]))
+        writer.writeUnsafe!(Sink.makeBatch([event("z")]))
+        const error = yield* Effect.flip(writer.flush!)
+        assert.include(error.message, "ENOSPC")
+        assert.strictEqual(writer.takeLost!(), 3)
+        assert.strictEqual(writer.takeLost!(), 0)
+        // the healthy child was flushed too, before the fan-out's flush returned
+        assert.deepStrictEqual(fs.readFileSync(ok, "utf8").trim().split("\n").map((l) => JSON.parse(l).msg), ["x", "y", "z"])
+      }))
+      fs.rmSync(dir, { recursive: true, force: true })
+    }))
+
+  it.effect("fanOut acts when run, not when built", () =>
+    Effect.gen(function*() {
+      const a = Sink.memory("a")
+      const b = Sink.memory("b")
+      const writer = yield* Sink.fanOut([a, b]).open
+      const write = writer.write(Sink.makeBatch([event("x")]))
+      assert.strictEqual(a.eventsUnsafe().length, 0)
+      yield* write
+      yield* write
+      assert.strictEqual(a.eventsUnsafe().length, 2)
+      assert.strictEqual(b.eventsUnsafe().length, 2)
+      assert.isUndefined(writer.flush)
     }).pipe(Effect.scoped))
 
   it("fanOut of one sink is that sink", () => {
