@@ -375,6 +375,50 @@ describe("Sink.syslog", () => {
       })
     }).pipe(Effect.scoped))
 
+  it.live("node:net: reconnect while a drain is pending — frames buffered on the new connection still go out", () =>
+    Effect.gen(function*() {
+      // connection 1 is never read, so frames pile up in the sink's buffer waiting for its
+      // 'drain'; the server then drops it. Connection 2 is read normally, but the sink's buffer
+      // is handed to it at once (several MB), so frames sent right after the reconnection are
+      // buffered again and must go out when connection 2 drains.
+      const received: Array<Buffer> = []
+      const sockets: Array<net.Socket> = []
+      const server = net.createServer((socket) => {
+        sockets.push(socket)
+        if (sockets.length === 1) socket.pause()
+        else socket.on("data", (c: Buffer) => received.push(c))
+      })
+      const port = yield* Effect.callback<number>((resume) => {
+        server.listen(0, "127.0.0.1", () => resume(Effect.succeed((server.address() as net.AddressInfo).port)))
+      })
+      const { onConnection, q } = yield* connectionEvents
+      const writer = yield* Sink.syslog({ port, maxBuffered: 2_000, reconnectBase: "20 millis", reconnectMax: "50 millis", onConnection }).open
+      yield* awaitConnection(q, true)
+      const payload = "x".repeat(4000)
+      for (let b = 0; b < 50; b++) {
+        yield* writer.write(Sink.makeBatch(Array.from({ length: 100 }, (_, i) => event(b * 100 + i, "Info", { fields: { payload } }))))
+      }
+      sockets[0]!.destroy()
+      yield* awaitConnection(q, false)
+      yield* awaitConnection(q, true)
+      const marked = Array.from({ length: 100 }, (_, i) => event(1_000_000 + i, "Info", { fields: { i: 1_000_000 + i, payload } }))
+      yield* writer.write(Sink.makeBatch(marked))
+      // the first flush reports what connection 1 lost; the next one must find everything out
+      yield* Effect.ignore(writer.flush!)
+      yield* writer.flush!
+      const ids = yield* eventually(() => {
+        const all = Buffer.concat(received)
+        const text = all.toString("latin1")
+        const n = text.split("\"i\":100").length - 1
+        return n >= 100 ? text : undefined
+      }, "the 100 frames sent after the reconnection")
+      assert.include(ids, "\"i\":1000099")
+      for (const socket of sockets) socket.destroy()
+      yield* Effect.callback<void>((resume) => {
+        server.close(() => resume(Effect.void))
+      })
+    }).pipe(Effect.scoped))
+
   it.live("TCP: the layer does not wait for an absent receiver; flush reports what is buffered", () =>
     Effect.gen(function*() {
       const port = yield* freePort("tcp")
