@@ -11,6 +11,7 @@
 import * as EffectConfig from "effect/Config"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Data from "effect/Data"
+import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
@@ -19,6 +20,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import type * as tls from "node:tls"
 import * as Encoder from "./Encoder.ts"
+import * as Condition from "./internal/condition.ts"
 import * as Otlp from "./internal/otlp.ts"
 import * as OtlpExport from "./internal/otlpExport.ts"
 import * as Rotate from "./internal/rotate.ts"
@@ -582,14 +584,9 @@ export const file = (path: string, options?: FileOptions): FileSink => {
     }))),
     reopen: Effect.suspend(() =>
       Effect.forEach(Array.from(open), (wb) =>
-        Effect.callback<void, SinkError>((resume) =>
-          wb.requestReopen((error) =>
-            resume(
-              error === undefined
-                ? Effect.void
-                : Effect.fail(new SinkError({ sink: name, message: `cannot reopen ${path}: ${error.message}`, cause: error }))
-            )
-          )
+        Effect.mapError(
+          Deferred.await(wb.requestReopen()),
+          (error) => new SinkError({ sink: name, message: `cannot reopen ${path}: ${error.message}`, cause: error })
         ), { discard: true })
     )
   }
@@ -1099,10 +1096,13 @@ class WriteBehind {
   private inflight = false
   private lost = 0
   private error: NodeJS.ErrnoException | undefined = undefined
-  private idleWaiters: Array<() => void> = []
-  private roomWaiters: Array<() => void> = []
+  /** Nothing buffered or in flight: what `flush` waits for. */
+  private readonly idle = new Condition.Condition(() => !this.inflight && this.isEmpty(), true)
+  /** Below `highWaterMark`: what a `write` past it waits for. */
+  private readonly room = new Condition.Condition(() => this.pendingChars < this.highWaterMark, true)
   private reopenRequested = false
-  private reopenWaiters: Array<(error: NodeJS.ErrnoException | undefined) => void> = []
+  /** Completed by the next reopen (shared by every request made before it). */
+  private reopened: Deferred.Deferred<void, NodeJS.ErrnoException> | undefined = undefined
 
   constructor(fd: number, name: string, highWaterMark: number, target: FileTarget) {
     this.fd = fd
@@ -1118,10 +1118,8 @@ class WriteBehind {
     if (data.length === 0) return Effect.void
     this.append(data)
     if (this.pendingChars < this.highWaterMark) return Effect.void
-    return Effect.callback<void>((resume) => {
-      if (this.pendingChars < this.highWaterMark) return resume(Effect.void)
-      this.roomWaiters.push(() => resume(Effect.void))
-    })
+    this.room.update()
+    return this.room.await
   }
 
   writeUnsafe(batch: Batch): void {
@@ -1147,15 +1145,12 @@ class WriteBehind {
   }
 
   get flush(): Effect.Effect<void, SinkError> {
-    return Effect.callback<void, SinkError>((resume) => {
-      const done = () => {
-        const error = this.error
-        this.error = undefined
-        if (error === undefined) resume(Effect.void)
-        else resume(Effect.fail(new SinkError({ sink: this.name, message: `write failed: ${error.message}`, cause: error })))
-      }
-      if (!this.inflight && this.isEmpty()) done()
-      else this.idleWaiters.push(done)
+    return Effect.flatMap(this.idle.await, () => {
+      const error = this.error
+      this.error = undefined
+      return error === undefined
+        ? Effect.void
+        : Effect.fail(new SinkError({ sink: this.name, message: `write failed: ${error.message}`, cause: error }))
     })
   }
 
@@ -1167,20 +1162,25 @@ class WriteBehind {
 
   /**
    * Reopens the path (after logrotate moved the file): at once when idle, else right after the
-   * write in flight; `done` learns whether the new file could be opened.
+   * write in flight. The result completes once the new file is open, or fails if it could not be.
    */
-  requestReopen(done?: (error: NodeJS.ErrnoException | undefined) => void): void {
+  requestReopen(): Deferred.Deferred<void, NodeJS.ErrnoException> {
     this.reopenRequested = true
-    if (done !== undefined) this.reopenWaiters.push(done)
+    const done = this.reopened ??= Deferred.makeUnsafe()
     if (!this.inflight) this.reopenSync()
+    return done
   }
 
   /** Ends pending reopen requests (the sink is closing). */
   cancelReopen(): void {
     this.reopenRequested = false
-    const waiters = this.reopenWaiters
-    this.reopenWaiters = []
-    for (const w of waiters) w(undefined)
+    this.settleReopen(undefined)
+  }
+
+  private settleReopen(error: NodeJS.ErrnoException | undefined): void {
+    const done = this.reopened
+    this.reopened = undefined
+    if (done !== undefined) Deferred.doneUnsafe(done, error === undefined ? Effect.void : Effect.fail(error))
   }
 
   private isEmpty(): boolean {
@@ -1202,9 +1202,7 @@ class WriteBehind {
     if (this.reopenRequested) this.reopenSync()
     if (this.isEmpty()) {
       this.inflight = false
-      const waiters = this.idleWaiters
-      this.idleWaiters = []
-      for (const w of waiters) w()
+      this.idle.update()
       return
     }
     let bytes: Buffer
@@ -1221,7 +1219,8 @@ class WriteBehind {
     this.filled = 0
     this.pendingChars = 0
     this.inflight = true
-    this.wakeRoom()
+    this.idle.update()
+    this.room.update()
     this.writeSegments(bytes)
   }
 
@@ -1276,8 +1275,6 @@ class WriteBehind {
 
   private reopenSync(): boolean {
     this.reopenRequested = false
-    const waiters = this.reopenWaiters
-    this.reopenWaiters = []
     let error: NodeJS.ErrnoException | undefined
     try {
       const fd = fs.openSync(this.target.path, "a", this.target.mode)
@@ -1295,15 +1292,8 @@ class WriteBehind {
       error = cause as NodeJS.ErrnoException
       this.error ??= error
     }
-    for (const w of waiters) w(error)
+    this.settleReopen(error)
     return error === undefined
-  }
-
-  private wakeRoom(): void {
-    if (this.roomWaiters.length === 0) return
-    const waiters = this.roomWaiters
-    this.roomWaiters = []
-    for (const w of waiters) w()
   }
 }
 
