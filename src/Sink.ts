@@ -18,6 +18,7 @@ import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as fs from "node:fs"
 import * as os from "node:os"
+import * as nodePath from "node:path"
 import type * as tls from "node:tls"
 import * as Encoder from "./Encoder.ts"
 import * as Condition from "./internal/condition.ts"
@@ -496,9 +497,10 @@ export const pretty = (options?: { readonly colors?: boolean | undefined; readon
  * Appends JSON lines to a file, optionally rotating it by size and/or time, and reopening it on
  * `SIGHUP` (logrotate's move-then-signal) or through {@link FileSink.reopen}.
  *
- * The file is opened (created if missing, `O_APPEND`) when the sink is acquired — a missing
- * directory or a permission problem is a `SinkError` at layer build time, not a crash later —
- * and closed when the scope closes, after the worker's final drain. Writes are write-behind:
+ * The file is opened (created if missing, with its parent directories, `O_APPEND`) when the
+ * sink is acquired — a directory that cannot be created or a permission problem is a
+ * `SinkError` at layer build time, not a crash later — and closed when the scope closes, after
+ * the worker's final drain. Writes are write-behind:
  * the worker hands a batch over and moves on while one `fs.write` at a time drains the buffer.
  *
  * Rotation (`rotate`) and reopening happen between two writes, never during one: a line is
@@ -539,8 +541,12 @@ export const file = (path: string, options?: FileOptions): FileSink => {
   const mode = options?.mode ?? 0o644
   const acquire = Effect.flatMap(Effect.clockWith(Effect.succeed), (clock) =>
     Effect.callback<WriteBehind, SinkError>((resume) => {
-      fs.open(path, "a", mode, (err, fd) => {
-        if (err) return resume(Effect.fail(new SinkError({ sink: name, message: `cannot open ${path}: ${err.message}`, cause: err })))
+      // mkdir -p of the parent directory (nothing to do when it exists), then the file
+      fs.mkdir(nodePath.dirname(path), { recursive: true }, (dirErr) => fs.open(path, "a", mode, (err, fd) => {
+        if (err) {
+          const cause = dirErr ?? err
+          return resume(Effect.fail(new SinkError({ sink: name, message: `cannot open ${path}: ${cause.message}`, cause })))
+        }
         const target: FileTarget = {
           path,
           mode,
@@ -550,7 +556,7 @@ export const file = (path: string, options?: FileOptions): FileSink => {
           now: () => clock.currentTimeMillisUnsafe()
         }
         resume(Effect.succeed(new WriteBehind(fd, name, options?.highWaterMark ?? 8 * 1024 * 1024, target)))
-      })
+      }))
     }))
   return {
     name,

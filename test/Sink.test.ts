@@ -52,6 +52,23 @@ describe("Sink", () => {
       fs.rmSync(dir, { recursive: true, force: true })
     }))
 
+  it.live("file: creates missing parent directories; a parent that cannot be a directory is a SinkError at open", () =>
+    Effect.gen(function*() {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fapilog-sink-"))
+      const file = path.join(dir, "logs", "deep", "app.jsonl")
+      yield* Effect.scoped(Effect.gen(function*() {
+        const writer = yield* Sink.file(file).open
+        yield* writer.write(Sink.makeBatch([event("first")]))
+        yield* writer.flush!
+      }))
+      assert.strictEqual(JSON.parse(fs.readFileSync(file, "utf8")).msg, "first")
+      fs.writeFileSync(path.join(dir, "plain"), "")
+      const error = yield* Effect.flip(Effect.scoped(Sink.file(path.join(dir, "plain", "app.jsonl")).open))
+      assert.strictEqual(error._tag, "SinkError")
+      assert.match(error.message, /cannot open .*plain\/app\.jsonl: .*(EEXIST|ENOTDIR)/)
+      fs.rmSync(dir, { recursive: true, force: true })
+    }))
+
   it.live("file: /dev/full gives a real ENOSPC as a typed SinkError", () =>
     Effect.gen(function*() {
       if (!fs.existsSync("/dev/full")) return
