@@ -25,6 +25,7 @@ import * as Condition from "./internal/condition.ts"
 import * as Otlp from "./internal/otlp.ts"
 import * as OtlpExport from "./internal/otlpExport.ts"
 import * as Rotate from "./internal/rotate.ts"
+import * as Signals from "./internal/signals.ts"
 import * as Syslog from "./internal/syslog.ts"
 import type { LogEvent } from "./LogEvent.ts"
 
@@ -512,7 +513,8 @@ export const pretty = (options?: { readonly colors?: boolean | undefined; readon
  *
  * Gotcha: while a file sink with `reopenOnSignal` (default `"SIGHUP"`) is open, the process
  * has a listener for that signal, so the signal no longer terminates it. Pass `false` to keep
- * the default behaviour.
+ * the default behaviour. However many file sinks are open, the library installs one listener
+ * per signal (no `MaxListenersExceededWarning`), removed when the last of them closes.
  *
  * @example
  * ```ts
@@ -561,33 +563,27 @@ export const file = (path: string, options?: FileOptions): FileSink => {
   return {
     name,
     path,
-    open: Effect.acquireRelease(
-      Effect.map(acquire, (wb) => {
-        const onSignal = () => wb.requestReopen()
-        if (signal !== false) process.on(signal, onSignal)
-        open.add(wb)
-        return { wb, onSignal }
-      }),
-      ({ onSignal, wb }) =>
-        Effect.sync(() => {
-          if (signal !== false) process.off(signal, onSignal)
-          open.delete(wb)
-        }).pipe(
-          // the worker flushed at its drain; what still fails here can only be reported, not counted
-          Effect.andThen(Effect.catch(wb.flush, (error) =>
-            Effect.sync(() => {
-              const lost = wb.takeLost()
-              process.stderr.write(`effect-fapilog: sink ${name} closed with ${lost} events not written: ${error.message}\n`)
-            }))),
-          Effect.andThen(Effect.sync(() => wb.cancelReopen())),
-          Effect.andThen(Effect.callback<void>((resume) => fs.close(wb.fd, () => resume(Effect.void))))
-        )
-    ).pipe(Effect.map(({ wb }): Writer => ({
-      write: (batch) => Effect.suspend(() => wb.write(batch)),
-      writeUnsafe: (batch) => wb.writeUnsafe(batch),
-      flush: wb.flush,
-      takeLost: () => wb.takeLost()
-    }))),
+    // released in reverse: off the signal and the reopen list first, then the final flush and close
+    open: Effect.gen(function*() {
+      const wb = yield* Effect.acquireRelease(acquire, (wb) =>
+        // the worker flushed at its drain; what still fails here can only be reported, not counted
+        Effect.catch(wb.flush, (error) =>
+          Effect.sync(() => {
+            const lost = wb.takeLost()
+            process.stderr.write(`effect-fapilog: sink ${name} closed with ${lost} events not written: ${error.message}\n`)
+          })).pipe(
+            Effect.andThen(Effect.sync(() => wb.cancelReopen())),
+            Effect.andThen(Effect.callback<void>((resume) => fs.close(wb.fd, () => resume(Effect.void))))
+          ))
+      if (signal !== false) yield* Signals.on(signal, () => void wb.requestReopen())
+      yield* Effect.acquireRelease(Effect.sync(() => open.add(wb)), () => Effect.sync(() => open.delete(wb)))
+      return {
+        write: (batch) => Effect.suspend(() => wb.write(batch)),
+        writeUnsafe: (batch) => wb.writeUnsafe(batch),
+        flush: wb.flush,
+        takeLost: () => wb.takeLost()
+      } satisfies Writer
+    }),
     reopen: Effect.suspend(() =>
       Effect.forEach(Array.from(open), (wb) =>
         Effect.mapError(
