@@ -1336,20 +1336,41 @@ const stream = (
       const format = options?.format ?? "json"
       const encoder = format === "pretty" ? Encoder.pretty({ colors: options?.colors ?? out.isTTY === true }) : undefined
       const text = (batch: Batch) => encoder === undefined ? batch.ndjson : encoder.encodeBatch(batch.events)
+      // what the synchronous path handed to the stream and the stream then failed to write
+      let lost = 0
+      let error: Error | undefined
+      const failure = (err: Error) => new SinkError({ sink: name, message: err.message, cause: err })
       return {
-        write: (batch) => {
-          const data = text(batch)
-          if (data.length === 0) return Effect.void
-          return Effect.callback<void, SinkError>((resume) => {
-            out.write(data, (err) => {
-              if (err) resume(Effect.fail(new SinkError({ sink: name, message: err.message, cause: err })))
-              else resume(Effect.void)
+        write: (batch) =>
+          Effect.suspend(() => {
+            const data = text(batch)
+            if (data.length === 0) return Effect.void
+            return Effect.callback<void, SinkError>((resume) => {
+              out.write(data, (err) => resume(err ? Effect.fail(failure(err)) : Effect.void))
             })
-          })
-        },
+          }),
         writeUnsafe: (batch) => {
           const data = text(batch)
-          if (data.length > 0) out.write(data)
+          if (data.length === 0) return
+          const n = batch.events.length
+          out.write(data, (err) => {
+            if (!err) return
+            lost += n
+            error = err
+          })
+        },
+        // an empty write completes after every write before it (a stream writes in order)
+        flush: Effect.callback<void, SinkError>((resume) => {
+          out.write("", (err) => {
+            const e = err ?? error
+            error = undefined
+            resume(e ? Effect.fail(failure(e)) : Effect.void)
+          })
+        }),
+        takeLost: () => {
+          const n = lost
+          lost = 0
+          return n
         }
       }
     })
