@@ -9,24 +9,18 @@
  * @since 0.1.0
  */
 import * as EffectConfig from "effect/Config"
-import * as ConfigProvider from "effect/ConfigProvider"
-import * as Data from "effect/Data"
-import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
-import * as fs from "node:fs"
-import * as os from "node:os"
-import * as nodePath from "node:path"
 import type * as tls from "node:tls"
 import * as Encoder from "./Encoder.ts"
-import * as Condition from "./internal/condition.ts"
+import * as InternalFile from "./internal/fileSink.ts"
 import * as Otlp from "./internal/otlp.ts"
-import * as OtlpExport from "./internal/otlpExport.ts"
-import * as Rotate from "./internal/rotate.ts"
-import * as Signals from "./internal/signals.ts"
+import * as InternalOtlp from "./internal/otlpSink.ts"
+import * as InternalSink from "./internal/sink.ts"
 import * as Syslog from "./internal/syslog.ts"
+import * as InternalSyslog from "./internal/syslogSink.ts"
 import type { LogEvent } from "./LogEvent.ts"
 
 /**
@@ -66,8 +60,9 @@ export interface Batch {
  *   and the `block` policy's inline path (`Effect.log` cannot suspend). A throw means the batch
  *   was not accepted. Sinks without it are written through `write` on a detached fiber there.
  * - `flush` completes once every event accepted before it started is in the OS (or delivered,
- *   for a network sink), and fails if some of it could not be; a writer without `flush` writes
- *   through (its `write` returns only once the bytes are out).
+ *   for a network sink), and fails if some of it is not: lost (counted by `takeLost`) or still
+ *   held (a network sink waiting for its receiver; counted later if it is dropped). A writer
+ *   without `flush` writes through (its `write` returns only once the bytes are out).
  * - `takeLost()` returns how many events accepted by an earlier `write` were lost since the last
  *   call, and resets the count.
  *
@@ -140,7 +135,8 @@ export interface Sink {
 }
 
 /**
- * A sink failed to open or to write.
+ * A sink failed to open or to write: `_tag: "SinkError"`, `sink` (the sink's name), `message`,
+ * and the underlying `cause` when there is one. Constructed with `new Sink.SinkError({ ... })`.
  *
  * @example
  * ```ts
@@ -156,11 +152,16 @@ export interface Sink {
  * @since 0.1.0
  * @category errors
  */
-export class SinkError extends Data.TaggedError("SinkError")<{
-  readonly sink: string
-  readonly message: string
-  readonly cause?: unknown
-}> {}
+export const SinkError: typeof InternalSink.SinkError = InternalSink.SinkError
+
+/**
+ * The type of {@link SinkError}: `_tag: "SinkError"`, the sink's `name`, a `message`, and the
+ * underlying `cause` when there is one.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type SinkError = InternalSink.SinkError
 
 /**
  * A sink whose contents can be read back, for tests.
@@ -435,7 +436,7 @@ export const writer = (f: (batch: Batch) => void, name = "sink"): Writer => ({
   write: (batch) =>
     Effect.try({
       try: () => f(batch),
-      catch: (cause) => new SinkError({ sink: name, message: errorMessage(cause), cause })
+      catch: (cause) => new SinkError({ sink: name, message: InternalSink.errorMessage(cause), cause })
     }),
   writeUnsafe: f
 })
@@ -532,66 +533,19 @@ export const pretty = (options?: { readonly colors?: boolean | undefined; readon
  * @category constructors
  */
 export const file = (path: string, options?: FileOptions): FileSink => {
-  const name = `file:${path}`
-  const open = new Set<WriteBehind>()
   const rotate = options?.rotate
   const maxBytes = rotate === undefined
     ? undefined
     : rotate.maxBytes ?? (rotate.interval === undefined ? 10 * 1024 * 1024 : undefined)
-  const maxFiles = Math.max(0, Math.floor(rotate?.maxFiles ?? 5))
-  const signal = options?.reopenOnSignal ?? "SIGHUP"
-  const mode = options?.mode ?? 0o644
-  const acquire = Effect.flatMap(Effect.clockWith(Effect.succeed), (clock) =>
-    Effect.callback<WriteBehind, SinkError>((resume) => {
-      // mkdir -p of the parent directory (nothing to do when it exists), then the file
-      fs.mkdir(nodePath.dirname(path), { recursive: true }, (dirErr) => fs.open(path, "a", mode, (err, fd) => {
-        if (err) {
-          const cause = dirErr ?? err
-          return resume(Effect.fail(new SinkError({ sink: name, message: `cannot open ${path}: ${cause.message}`, cause })))
-        }
-        const target: FileTarget = {
-          path,
-          mode,
-          maxBytes: maxBytes !== undefined && maxBytes > 0 ? maxBytes : undefined,
-          maxFiles,
-          interval: rotate?.interval,
-          now: () => clock.currentTimeMillisUnsafe()
-        }
-        resume(Effect.succeed(new WriteBehind(fd, name, options?.highWaterMark ?? 8 * 1024 * 1024, target)))
-      }))
-    }))
-  return {
-    name,
+  return InternalFile.make({
     path,
-    // released in reverse: off the signal and the reopen list first, then the final flush and close
-    open: Effect.gen(function*() {
-      const wb = yield* Effect.acquireRelease(acquire, (wb) =>
-        // the worker flushed at its drain; what still fails here can only be reported, not counted
-        Effect.catch(wb.flush, (error) =>
-          Effect.sync(() => {
-            const lost = wb.takeLost()
-            process.stderr.write(`effect-fapilog: sink ${name} closed with ${lost} events not written: ${error.message}\n`)
-          })).pipe(
-            Effect.andThen(Effect.sync(() => wb.cancelReopen())),
-            Effect.andThen(Effect.callback<void>((resume) => fs.close(wb.fd, () => resume(Effect.void))))
-          ))
-      if (signal !== false) yield* Signals.on(signal, () => void wb.requestReopen())
-      yield* Effect.acquireRelease(Effect.sync(() => open.add(wb)), () => Effect.sync(() => open.delete(wb)))
-      return {
-        write: (batch) => Effect.suspend(() => wb.write(batch)),
-        writeUnsafe: (batch) => wb.writeUnsafe(batch),
-        flush: wb.flush,
-        takeLost: () => wb.takeLost()
-      } satisfies Writer
-    }),
-    reopen: Effect.suspend(() =>
-      Effect.forEach(Array.from(open), (wb) =>
-        Effect.mapError(
-          Deferred.await(wb.requestReopen()),
-          (error) => new SinkError({ sink: name, message: `cannot reopen ${path}: ${error.message}`, cause: error })
-        ), { discard: true })
-    )
-  }
+    mode: options?.mode ?? 0o644,
+    highWaterMark: options?.highWaterMark ?? 8 * 1024 * 1024,
+    maxBytes: maxBytes !== undefined && maxBytes > 0 ? maxBytes : undefined,
+    maxFiles: Math.max(0, Math.floor(rotate?.maxFiles ?? 5)),
+    interval: rotate?.interval,
+    reopenOnSignal: options?.reopenOnSignal ?? "SIGHUP"
+  })
 }
 
 /**
@@ -625,10 +579,9 @@ export const file = (path: string, options?: FileOptions): FileSink => {
  * @since 0.1.0
  * @category constructors
  */
-export const otlp = (options: OtlpOptions): Sink => {
-  const name = `otlp:${options.url}`
-  const config: OtlpExport.Config = {
-    name,
+export const otlp = (options: OtlpOptions): Sink =>
+  InternalOtlp.make({
+    name: `otlp:${options.url}`,
     url: options.url,
     headers: options.headers ?? {},
     resource: Otlp.resourceAttributes(options.serviceName, options.resource),
@@ -641,26 +594,7 @@ export const otlp = (options: OtlpOptions): Sink => {
     maxBatchSize: Math.max(1, Math.floor(options.maxBatchSize ?? 512)),
     maxQueueSize: Math.max(1, Math.floor(options.maxQueueSize ?? 20_000)),
     shutdownTimeout: Duration.fromInputUnsafe(options.shutdownTimeout ?? "5 seconds")
-  }
-  return make(
-    name,
-    Effect.suspend(() => {
-      try {
-        const url = new URL(options.url)
-        if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error(`unsupported protocol ${url.protocol}`)
-      } catch (cause) {
-        return Effect.fail(new SinkError({ sink: name, message: `invalid OTLP url ${options.url}: ${errorMessage(cause)}`, cause }))
-      }
-      return Effect.map(OtlpExport.start(config), (exporter): Writer => ({
-        write: (batch) => Effect.sync(() => exporter.enqueue(batch.events)),
-        writeUnsafe: (batch) => exporter.enqueue(batch.events),
-        flush: Effect.flatMap(exporter.awaitIdle, (error) =>
-          error === undefined ? Effect.void : Effect.fail(new SinkError({ sink: name, message: error }))),
-        takeLost: exporter.takeLost
-      }))
-    })
-  )
-}
+  })
 
 /**
  * {@link OtlpOptions} from the standard OpenTelemetry environment variables, or `undefined` when
@@ -693,42 +627,7 @@ export const otlp = (options: OtlpOptions): Sink => {
  * @since 0.1.0
  * @category constructors
  */
-export const otlpConfig: EffectConfig.Config<OtlpOptions | undefined> = EffectConfig.all({
-  logsEndpoint: optionalString("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT"),
-  endpoint: optionalString("OTEL_EXPORTER_OTLP_ENDPOINT"),
-  logsHeaders: keyValues("OTEL_EXPORTER_OTLP_LOGS_HEADERS"),
-  headers: keyValues("OTEL_EXPORTER_OTLP_HEADERS"),
-  serviceName: optionalString("OTEL_SERVICE_NAME"),
-  resource: keyValues("OTEL_RESOURCE_ATTRIBUTES"),
-  protocol: EffectConfig.Literals(["http/protobuf", "http/json"], "OTEL_EXPORTER_OTLP_LOGS_PROTOCOL").pipe(
-    EffectConfig.orElse(() => EffectConfig.Literals(["http/protobuf", "http/json"], "OTEL_EXPORTER_OTLP_PROTOCOL")),
-    EffectConfig.withDefault<"http/protobuf" | "http/json">("http/protobuf")
-  ),
-  compression: EffectConfig.Literals(["gzip", "none"], "OTEL_EXPORTER_OTLP_LOGS_COMPRESSION").pipe(
-    EffectConfig.orElse(() => EffectConfig.Literals(["gzip", "none"], "OTEL_EXPORTER_OTLP_COMPRESSION")),
-    EffectConfig.withDefault<"gzip" | "none">("none")
-  ),
-  timeout: EffectConfig.Int("OTEL_EXPORTER_OTLP_LOGS_TIMEOUT").pipe(
-    EffectConfig.orElse(() => EffectConfig.Int("OTEL_EXPORTER_OTLP_TIMEOUT")),
-    EffectConfig.withDefault(10_000)
-  )
-}).pipe(EffectConfig.map((env): OtlpOptions | undefined => {
-  let url = env.logsEndpoint
-  if (url === undefined && env.endpoint !== undefined) {
-    url = env.endpoint.endsWith("/") ? env.endpoint + "v1/logs" : env.endpoint + "/v1/logs"
-  }
-  if (url === undefined) return undefined
-  const headers = { ...env.headers, ...env.logsHeaders }
-  return {
-    url,
-    headers,
-    ...(env.serviceName !== undefined ? { serviceName: env.serviceName } : {}),
-    ...(Object.keys(env.resource).length > 0 ? { resource: env.resource } : {}),
-    encoding: env.protocol === "http/json" ? "json" : "protobuf",
-    gzip: env.compression === "gzip",
-    timeout: Duration.millis(Math.max(1, env.timeout))
-  }
-}))
+export const otlpConfig: EffectConfig.Config<OtlpOptions | undefined> = InternalOtlp.fromEnv
 
 /**
  * The OTLP sink configured from the environment (see {@link otlpConfig}), or `undefined` when no
@@ -788,62 +687,31 @@ export const syslog = (options: SyslogOptions = {}): Sink => {
   const host = options.host ?? "127.0.0.1"
   const port = options.port ?? (transport === "tls" ? 6514 : 514)
   const name = `syslog:${transport}://${host}:${port}`
-  const facilityOption = options.facility ?? "user"
-  const facility = typeof facilityOption === "number" ? facilityOption : Syslog.facilities[facilityOption]
-  const framing = options.framing ?? "octet-counting"
-  const maxMessageBytes = Math.max(64, Math.floor(options.maxMessageBytes ?? (transport === "udp" ? 2048 : 8192)))
-  return make(
+  const facility = options.facility ?? "user"
+  return InternalSyslog.make({
     name,
-    Effect.suspend(() => {
-      if (facility === undefined || !Number.isInteger(facility) || facility < 0 || facility > 23) {
-        return Effect.fail(new SinkError({ sink: name, message: `invalid syslog facility ${String(facilityOption)}` }))
-      }
-      if (!Number.isInteger(port) || port < 1 || port > 65535) {
-        return Effect.fail(new SinkError({ sink: name, message: `invalid port ${port}` }))
-      }
-      const format: Syslog.Format = {
-        facility,
-        hostname: Syslog.headerField(options.hostname ?? os.hostname(), 255),
-        appName: Syslog.headerField(options.appName ?? process.title, 48),
-        procId: Syslog.headerField(String(process.pid), 128),
-        sdId: options.structuredData === false ? undefined : Syslog.sdName(options.structuredData ?? "fapilog@32473"),
-        body: options.body ?? "json"
-      }
-      const open: Effect.Effect<Syslog.Transport, never, Scope.Scope> = transport === "udp"
-        ? Syslog.datagram({ name, host, port })
-        : Syslog.stream({
-          name,
-          host,
-          port,
-          tls: transport === "tls" ? options.tls ?? {} : undefined,
-          maxBuffered: Math.max(1, Math.floor(options.maxBuffered ?? 10_000)),
-          reconnectBase: Duration.fromInputUnsafe(options.reconnectBase ?? "100 millis"),
-          reconnectMax: Duration.fromInputUnsafe(options.reconnectMax ?? "30 seconds"),
-          connectTimeout: Duration.fromInputUnsafe(options.connectTimeout ?? "10 seconds"),
-          closeTimeout: Duration.fromInputUnsafe(options.closeTimeout ?? "2 seconds"),
-          onConnection: options.onConnection
-        })
-      const frames = (batch: Batch): Array<Buffer> => {
-        const out: Array<Buffer> = []
-        const json = format.body === "json"
-        const lines = json ? batch.ndjson.split("\n") : undefined
-        let i = 0
-        for (const event of batch.events) {
-          if (event.control !== undefined) continue
-          const msg = Syslog.truncateUtf8(Syslog.formatMessage(event, json ? lines![i++] ?? "" : "", format), maxMessageBytes)
-          out.push(transport === "udp" ? msg : Syslog.frame(msg, framing))
-        }
-        return out
-      }
-      return Effect.map(open, (t): Writer => ({
-        write: (batch) => Effect.sync(() => t.send(frames(batch))),
-        writeUnsafe: (batch) => t.send(frames(batch)),
-        flush: Effect.flatMap(t.flush, (error) =>
-          error === undefined ? Effect.void : Effect.fail(new SinkError({ sink: name, message: error }))),
-        takeLost: t.takeLost
-      }))
-    })
-  )
+    transport,
+    stream: {
+      name,
+      host,
+      port,
+      tls: transport === "tls" ? options.tls ?? {} : undefined,
+      maxBuffered: Math.max(1, Math.floor(options.maxBuffered ?? 10_000)),
+      reconnectBase: Duration.fromInputUnsafe(options.reconnectBase ?? "100 millis"),
+      reconnectMax: Duration.fromInputUnsafe(options.reconnectMax ?? "30 seconds"),
+      connectTimeout: Duration.fromInputUnsafe(options.connectTimeout ?? "10 seconds"),
+      closeTimeout: Duration.fromInputUnsafe(options.closeTimeout ?? "2 seconds"),
+      onConnection: options.onConnection
+    },
+    facility: typeof facility === "number" ? facility : Syslog.facilities[facility],
+    facilityLabel: String(facility),
+    framing: options.framing ?? "octet-counting",
+    maxMessageBytes: Math.max(64, Math.floor(options.maxMessageBytes ?? (transport === "udp" ? 2048 : 8192))),
+    hostname: options.hostname,
+    appName: options.appName,
+    sdId: options.structuredData === false ? undefined : Syslog.sdName(options.structuredData ?? "fapilog@32473"),
+    body: options.body ?? "json"
+  })
 }
 
 /**
@@ -1052,278 +920,6 @@ class LazyBatch implements Batch {
   }
 }
 
-/** Where a write-behind writes, and how it rotates. */
-interface FileTarget {
-  readonly path: string
-  readonly mode: number
-  readonly maxBytes: number | undefined
-  readonly maxFiles: number
-  readonly interval: Rotate.Interval | undefined
-  readonly now: () => number
-}
-
-/**
- * Write-behind for a file (what sonic-boom does for pino): `write` appends the batch's text to a
- * buffer and returns at once while one `fs.write` at a time drains the buffer, so batches that
- * arrive during a write are coalesced into the next one and the worker never waits for the disk.
- * The text is encoded to UTF-8 as it arrives, into one of two reused buffers (the other one is
- * being written): a batch's string, a tree of every line's pieces, then dies young instead of
- * staying alive (and being copied by every young-generation collection) until its write.
- * Order is kept: the synchronous path writes directly only when nothing is buffered or in flight.
- * Memory is bounded by `highWaterMark` (characters): past it `write` waits for room. A failed
- * write is retried twice, then its events are counted as lost and the error is reported by the
- * next `flush`.
- *
- * Rotation and reopening happen only between two writes (nothing in flight), synchronously, so a
- * line is never split, lost or written twice: a chunk is cut at the last newline that fits.
- */
-/** Size of each of a file sink's two reused write buffers (allocated when first needed). */
-const POOL_BYTES = 1024 * 1024
-
-class WriteBehind {
-  fd: number
-  readonly name: string
-  readonly highWaterMark: number
-  readonly target: FileTarget
-  private size: number
-  private period: number
-  /** Bytes accepted and not yet handed to `fs.write`: `fill[0, filled)`, then `overflow`. */
-  private fill: Buffer | undefined = undefined
-  private filled = 0
-  /** What did not fit in `fill` (a huge batch, a slow disk); empty almost always. */
-  private overflow: Array<Buffer> = []
-  /** The other buffer: the one being written, free again whenever `next` runs. */
-  private spare: Buffer | undefined = undefined
-  private pendingChars = 0
-  private inflight = false
-  private lost = 0
-  private error: NodeJS.ErrnoException | undefined = undefined
-  /** Nothing buffered or in flight: what `flush` waits for. */
-  private readonly idle = new Condition.Condition(() => !this.inflight && this.isEmpty(), true)
-  /** Below `highWaterMark`: what a `write` past it waits for. */
-  private readonly room = new Condition.Condition(() => this.pendingChars < this.highWaterMark, true)
-  private reopenRequested = false
-  /** Completed by the next reopen (shared by every request made before it). */
-  private reopened: Deferred.Deferred<void, NodeJS.ErrnoException> | undefined = undefined
-
-  constructor(fd: number, name: string, highWaterMark: number, target: FileTarget) {
-    this.fd = fd
-    this.name = name
-    this.highWaterMark = highWaterMark
-    this.target = target
-    this.size = fileSize(fd)
-    this.period = Rotate.periodOf(target.now(), target.interval)
-  }
-
-  write(batch: Batch): Effect.Effect<void, SinkError> {
-    const data = batch.ndjson
-    if (data.length === 0) return Effect.void
-    this.append(data)
-    if (this.pendingChars < this.highWaterMark) return Effect.void
-    this.room.update()
-    return this.room.await
-  }
-
-  writeUnsafe(batch: Batch): void {
-    const data = batch.ndjson
-    if (data.length === 0) return
-    if (!this.inflight && this.isEmpty()) {
-      if (this.reopenRequested) this.reopenSync()
-      let buffer = Buffer.from(data, "utf8")
-      while (buffer.length > 0) {
-        const head = this.segment(buffer)
-        try {
-          fs.writeFileSync(this.fd, head)
-          this.size += head.length
-        } catch (cause) {
-          this.lost += Rotate.countLines(head)
-          this.error = cause as NodeJS.ErrnoException
-        }
-        buffer = buffer.subarray(head.length)
-      }
-      return
-    }
-    this.append(data)
-  }
-
-  get flush(): Effect.Effect<void, SinkError> {
-    return Effect.flatMap(this.idle.await, () => {
-      const error = this.error
-      this.error = undefined
-      return error === undefined
-        ? Effect.void
-        : Effect.fail(new SinkError({ sink: this.name, message: `write failed: ${error.message}`, cause: error }))
-    })
-  }
-
-  takeLost(): number {
-    const n = this.lost
-    this.lost = 0
-    return n
-  }
-
-  /**
-   * Reopens the path (after logrotate moved the file): at once when idle, else right after the
-   * write in flight. The result completes once the new file is open, or fails if it could not be.
-   */
-  requestReopen(): Deferred.Deferred<void, NodeJS.ErrnoException> {
-    this.reopenRequested = true
-    const done = this.reopened ??= Deferred.makeUnsafe()
-    if (!this.inflight) this.reopenSync()
-    return done
-  }
-
-  /** Ends pending reopen requests (the sink is closing). */
-  cancelReopen(): void {
-    this.reopenRequested = false
-    this.settleReopen(undefined)
-  }
-
-  private settleReopen(error: NodeJS.ErrnoException | undefined): void {
-    const done = this.reopened
-    this.reopened = undefined
-    if (done !== undefined) Deferred.doneUnsafe(done, error === undefined ? Effect.void : Effect.fail(error))
-  }
-
-  private isEmpty(): boolean {
-    return this.filled === 0 && this.overflow.length === 0
-  }
-
-  private append(data: string): void {
-    if (this.overflow.length === 0 && data.length * 3 <= POOL_BYTES - this.filled) {
-      const fill = this.fill ??= Buffer.allocUnsafe(POOL_BYTES)
-      this.filled += fill.write(data, this.filled, "utf8")
-    } else {
-      this.overflow.push(Buffer.from(data, "utf8"))
-    }
-    this.pendingChars += data.length
-    if (!this.inflight) this.next()
-  }
-
-  private next(): void {
-    if (this.reopenRequested) this.reopenSync()
-    if (this.isEmpty()) {
-      this.inflight = false
-      this.idle.update()
-      return
-    }
-    let bytes: Buffer
-    if (this.overflow.length === 0) {
-      // write this buffer; the other one (its write is done) takes what arrives meanwhile
-      const writing = this.fill!
-      bytes = writing.subarray(0, this.filled)
-      this.fill = this.spare
-      this.spare = writing
-    } else {
-      bytes = Buffer.concat(this.fill === undefined ? this.overflow : [this.fill.subarray(0, this.filled), ...this.overflow])
-      this.overflow = []
-    }
-    this.filled = 0
-    this.pendingChars = 0
-    this.inflight = true
-    this.idle.update()
-    this.room.update()
-    this.writeSegments(bytes)
-  }
-
-  /** Writes `buffer` segment by segment (rotating between segments), then moves on. */
-  private writeSegments(buffer: Buffer): void {
-    if (buffer.length === 0) return this.next()
-    const head = this.segment(buffer)
-    const attempt = (tries: number) =>
-      writeAll(this.fd, head, (err) => {
-        if (err) {
-          if (tries < 2) return attempt(tries + 1)
-          this.lost += Rotate.countLines(head)
-          this.error = err
-        } else {
-          this.size += head.length
-        }
-        this.writeSegments(buffer.subarray(head.length))
-      })
-    attempt(0)
-  }
-
-  /** The part of `buffer` that goes into the current file, rotating first when needed. */
-  private segment(buffer: Buffer): Buffer {
-    const t = this.target
-    if (t.interval !== undefined) {
-      const period = Rotate.periodOf(t.now(), t.interval)
-      // an empty file simply belongs to the current period (rotating it would move its first line away)
-      if (this.size === 0) this.period = period
-      else if (period !== this.period) this.rotateSync()
-    }
-    if (t.maxBytes === undefined) return buffer
-    let n = Rotate.fitting(buffer, this.size, t.maxBytes)
-    if (n === 0) {
-      if (!this.rotateSync()) return buffer
-      n = Rotate.fitting(buffer, this.size, t.maxBytes)
-    }
-    return n === buffer.length ? buffer : buffer.subarray(0, n)
-  }
-
-  /** Moves the current file aside and opens a fresh one; false when that failed. */
-  private rotateSync(): boolean {
-    try {
-      Rotate.shiftFiles(this.target.path, this.target.maxFiles)
-    } catch (cause) {
-      this.error ??= cause as NodeJS.ErrnoException
-      // keep writing to the current file rather than lose anything; try again next period
-      this.period = Rotate.periodOf(this.target.now(), this.target.interval)
-      return false
-    }
-    return this.reopenSync()
-  }
-
-  private reopenSync(): boolean {
-    this.reopenRequested = false
-    let error: NodeJS.ErrnoException | undefined
-    try {
-      const fd = fs.openSync(this.target.path, "a", this.target.mode)
-      const old = this.fd
-      this.fd = fd
-      this.size = fileSize(fd)
-      this.period = Rotate.periodOf(this.target.now(), this.target.interval)
-      try {
-        fs.closeSync(old)
-      } catch {
-        // already closed: nothing to lose
-      }
-    } catch (cause) {
-      // keep the old descriptor: lines keep going to the moved file instead of being lost
-      error = cause as NodeJS.ErrnoException
-      this.error ??= error
-    }
-    this.settleReopen(error)
-    return error === undefined
-  }
-}
-
-const fileSize = (fd: number): number => {
-  try {
-    return fs.fstatSync(fd).size
-  } catch {
-    return 0
-  }
-}
-
-const errorMessage = (cause: unknown): string => {
-  if (cause instanceof Error) return cause.message
-  try {
-    return String(cause)
-  } catch {
-    return "unknown error"
-  }
-}
-
-const writeAll = (fd: number, buffer: Buffer, cb: (err: NodeJS.ErrnoException | null) => void): void => {
-  fs.write(fd, buffer, 0, buffer.length, null, (err, written) => {
-    if (err) return cb(err)
-    if (written < buffer.length) return writeAll(fd, buffer.subarray(written), cb)
-    cb(null)
-  })
-}
-
 const stream = (
   name: string,
   target: () => NodeJS.WriteStream,
@@ -1375,25 +971,3 @@ const stream = (
       }
     })
   )
-
-function optionalString(name: string): EffectConfig.Config<string | undefined> {
-  return EffectConfig.String(name).pipe(
-    EffectConfig.map((v): string | undefined => v.trim() === "" ? undefined : v.trim()),
-    EffectConfig.withDefault<string | undefined>(undefined)
-  )
-}
-
-function keyValues(name: string): EffectConfig.Config<Record<string, string>> {
-  return EffectConfig.String(name).pipe(
-    EffectConfig.withDefault(""),
-    EffectConfig.mapEffect((text) => {
-      try {
-        return Effect.succeed(Otlp.parseKeyValueList(text))
-      } catch (e) {
-        return Effect.fail(
-          new EffectConfig.ConfigError(new ConfigProvider.SourceError({ message: `${name}: ${errorMessage(e)}` }))
-        )
-      }
-    })
-  )
-}
