@@ -11,6 +11,7 @@
 import * as EffectConfig from "effect/Config"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import type * as tls from "node:tls"
@@ -836,8 +837,11 @@ const allOf = (effects: ReadonlyArray<Effect.Effect<void, SinkError>>): Effect.E
  * @since 0.1.0
  * @category combinators
  */
-export const timeout = (sink: Sink, duration: Duration.Input): Sink =>
-  mapWriter(sink, (w) => {
+export const timeout: {
+  (duration: Duration.Input): (sink: Sink) => Sink
+  (sink: Sink, duration: Duration.Input): Sink
+} = dual(2, (sink: Sink, duration: Duration.Input): Sink =>
+  mapWriter(sink, (w: Writer): Writer => {
     const timedOut = (what: string) => () =>
       Effect.fail(
         new SinkError({ sink: sink.name, message: `${what} timed out after ${Duration.format(Duration.fromInputUnsafe(duration))}` })
@@ -849,7 +853,7 @@ export const timeout = (sink: Sink, duration: Duration.Input): Sink =>
       // a write-behind sink that stalls must not hold a flush (and the worker) forever either
       flush: flush === undefined ? undefined : Effect.timeoutOrElse(flush, { duration, orElse: timedOut("flush") })
     }
-  })
+  }))
 
 /**
  * Retries a failed write with exponential backoff (`base`, doubling, at most `times` retries).
@@ -857,7 +861,7 @@ export const timeout = (sink: Sink, duration: Duration.Input): Sink =>
  *
  * @example
  * ```ts
- * import { Effect } from "effect"
+ * import { Effect, pipe } from "effect"
  * import * as Sink from "effect-fapilog/Sink"
  *
  * const post = (body: string) =>
@@ -867,21 +871,59 @@ export const timeout = (sink: Sink, duration: Duration.Input): Sink =>
  *   })
  * const collector = Sink.make("collector", Effect.succeed<Sink.Writer>({ write: (b) => Effect.asVoid(post(b.ndjson)), writeUnsafe: undefined }))
  * const resilient = Sink.retry(Sink.timeout(collector, "2 seconds"), { times: 5, base: "100 millis" })
+ * // the same, data-last
+ * const piped = pipe(collector, Sink.timeout("2 seconds"), Sink.retry({ times: 5, base: "100 millis" }))
  * ```
  *
  * @since 0.1.0
  * @category combinators
  */
-export const retry = (
-  sink: Sink,
-  options?: { readonly times?: number | undefined; readonly base?: Duration.Input | undefined }
-): Sink => {
+export const retry: {
+  (options?: RetryOptions): (sink: Sink) => Sink
+  (sink: Sink, options?: RetryOptions): Sink
+} = dual((args) => isSink(args[0]), (sink: Sink, options?: RetryOptions): Sink => {
   const retryOptions = { schedule: Schedule.exponential(options?.base ?? "50 millis"), times: options?.times ?? 3 }
-  return mapWriter(sink, (w) => ({
+  return mapWriter(sink, (w: Writer): Writer => ({
     ...w,
     write: (batch) => Effect.retry(w.write(batch), retryOptions)
   }))
+})
+
+/**
+ * Options of {@link retry}: at most `times` retries (default 3), the first after `base`
+ * (default 50 ms), doubling.
+ *
+ * @example
+ * ```ts
+ * import type * as Sink from "effect-fapilog/Sink"
+ *
+ * const patient: Sink.RetryOptions = { times: 5, base: "200 millis" }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RetryOptions {
+  readonly times?: number | undefined
+  readonly base?: Duration.Input | undefined
 }
+
+/**
+ * Whether `u` is a {@link Sink} (a name and an `open` effect).
+ *
+ * @example
+ * ```ts
+ * import * as Sink from "effect-fapilog/Sink"
+ *
+ * const yes = Sink.isSink(Sink.memory()) // true
+ * const no = Sink.isSink({ times: 3 }) // false
+ * ```
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isSink = (u: unknown): u is Sink =>
+  typeof u === "object" && u !== null && typeof (u as Sink).name === "string" && Effect.isEffect((u as Sink).open)
 
 /**
  * Transforms the writer of a sink, keeping its name.
@@ -903,7 +945,10 @@ export const retry = (
  * @since 0.1.0
  * @category combinators
  */
-export const mapWriter = (sink: Sink, f: (writer: Writer) => Writer): Sink => make(sink.name, Effect.map(sink.open, f))
+export const mapWriter: {
+  (f: (writer: Writer) => Writer): (sink: Sink) => Sink
+  (sink: Sink, f: (writer: Writer) => Writer): Sink
+} = dual(2, (sink: Sink, f: (writer: Writer) => Writer): Sink => make(sink.name, Effect.map(sink.open, f)))
 
 // -----------------------------------------------------------------------------
 // internal

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Scope } from "effect"
+import { Effect, Exit, pipe, Scope } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -149,6 +149,29 @@ describe("Sink", () => {
       assert.strictEqual(a.eventsUnsafe().length, 2)
       assert.strictEqual(b.eventsUnsafe().length, 2)
       assert.isUndefined(writer.flush)
+    }).pipe(Effect.scoped))
+
+  it.live("retry, timeout and mapWriter are dual: the data-last forms pipe", () =>
+    Effect.gen(function*() {
+      let attempts = 0
+      const flaky = Sink.make("flaky", Effect.succeed(Sink.writer(() => {
+        if (++attempts < 3) throw new Error("not yet")
+      }, "flaky")))
+      let mapped = 0
+      const sink = pipe(
+        flaky,
+        Sink.retry({ times: 3, base: "1 millis" }),
+        Sink.timeout("5 seconds"),
+        Sink.mapWriter((w) => ({ ...w, write: (batch) => Effect.andThen(Effect.sync(() => mapped++), w.write(batch)) }))
+      )
+      assert.strictEqual(sink.name, "flaky")
+      assert.isTrue(Sink.isSink(sink))
+      assert.isFalse(Sink.isSink({ times: 3 }))
+      const writer = yield* sink.open
+      yield* writer.write(Sink.makeBatch([event("x")]))
+      assert.strictEqual(attempts, 3)
+      assert.strictEqual(mapped, 1)
+      assert.strictEqual(Sink.retry(flaky).name, "flaky")
     }).pipe(Effect.scoped))
 
   it("fanOut of one sink is that sink", () => {
