@@ -66,6 +66,8 @@ export interface Batch {
  *   without `flush` writes through (its `write` returns only once the bytes are out).
  * - `takeLost()` returns how many events accepted by an earlier `write` were lost since the last
  *   call, and resets the count.
+ * - `flushUnsafe()`, when present, is the synchronous last resort of an exiting process: what
+ *   the writer holds is written before `process.exit` completes (file sinks have it).
  *
  * **Invariant.** Every event of an accepted batch is, by the time the next `flush` completes,
  * either in the OS (delivered) or counted exactly once by `takeLost`. Nothing is lost silently.
@@ -73,10 +75,11 @@ export interface Batch {
  * **Must never.** `write` and `flush` must never die or hang forever (wrap a sink that can hang
  * in {@link timeout}); no member may reorder the batches it accepted.
  *
- * **Composition.** Combinators keep the contract: {@link fanOut} flushes every child and sums
- * their losses, {@link retry} and {@link timeout} keep `flush`, `takeLost` and `writeUnsafe`
- * (a `timeout` bounds `flush` too), and a {@link mapWriter} function should spread the writer it
- * is given (`{ ...w, write }`) so that they survive.
+ * **Composition.** Combinators keep the contract: {@link fanOut} flushes every child (both
+ * `flush` and `flushUnsafe`) and sums their losses, {@link retry} and {@link timeout} keep
+ * `flush`, `flushUnsafe`, `takeLost` and `writeUnsafe` (a `timeout` bounds `flush` too), and a
+ * {@link mapWriter} function should spread the writer it is given (`{ ...w, write }`) so that
+ * they survive.
  *
  * @example
  * ```ts
@@ -108,6 +111,12 @@ export interface Writer {
    * read), so the worker can count them as sink failures.
    */
   readonly takeLost?: (() => number) | undefined
+  /**
+   * For write-behind writers that can write synchronously: writes what they hold, at once, on
+   * the process's `exit` (when no callback will run again). Never throws; what fails is counted
+   * by `takeLost`. Only for an exiting process: a write already in flight is left to the OS.
+   */
+  readonly flushUnsafe?: (() => void) | undefined
 }
 
 /**
@@ -791,6 +800,7 @@ export const fanOut = (sinks: ReadonlyArray<Sink>): Sink => {
 const fanOutWriter = (writers: ReadonlyArray<Writer>): Writer => {
   const flushing = writers.flatMap((w) => w.flush === undefined ? [] : [w.flush])
   const counting = writers.flatMap((w) => w.takeLost === undefined ? [] : [w.takeLost])
+  const flushingUnsafe = writers.flatMap((w) => w.flushUnsafe === undefined ? [] : [w.flushUnsafe])
   return {
     write: (batch) => Effect.suspend(() => allOf(writers.map((w) => w.write(batch)))),
     writeUnsafe: writers.every((w) => w.writeUnsafe !== undefined)
@@ -808,6 +818,9 @@ const fanOutWriter = (writers: ReadonlyArray<Writer>): Writer => {
       : undefined,
     // flushes every child, even when one of them fails; what they lost is in takeLost
     flush: flushing.length === 0 ? undefined : allOf(flushing),
+    flushUnsafe: flushingUnsafe.length === 0 ? undefined : () => {
+      for (const flushUnsafe of flushingUnsafe) flushUnsafe()
+    },
     takeLost: counting.length === 0 ? undefined : () => {
       let n = 0
       for (const take of counting) n += take()

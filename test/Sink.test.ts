@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, pipe, Scope } from "effect"
+import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -68,6 +69,51 @@ describe("Sink", () => {
       assert.match(error.message, /cannot open .*plain\/app\.jsonl: .*(EEXIST|ENOTDIR)/)
       fs.rmSync(dir, { recursive: true, force: true })
     }))
+
+  it("file: flushUnsafe writes what the write-behind buffer holds before process.exit (child process, through a fan-out)", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fapilog-exit-"))
+    const script = path.join(dir, "exit.ts")
+    const files = [path.join(dir, "a.jsonl"), path.join(dir, "b.jsonl")]
+    const src = path.resolve("src")
+    fs.writeFileSync(script, `
+import { Effect } from ${JSON.stringify(path.join(src, "..", "node_modules", "effect", "dist", "index.js"))}
+import * as fs from "node:fs"
+import * as LogEvent from ${JSON.stringify(path.join(src, "LogEvent.ts"))}
+import * as Sink from ${JSON.stringify(path.join(src, "Sink.ts"))}
+const files = ${JSON.stringify(files)}
+const withFlush = process.argv[2] === "flush"
+const batch = (b: number) =>
+  Sink.makeBatch(Array.from({ length: 100 }, (_, i) => LogEvent.make({ timestamp: 0, level: "Info", message: "m" + (b * 100 + i), logger: "t" })))
+Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+  const writers = yield* Effect.forEach(files, (f) => Sink.file(f, { reopenOnSignal: false }).open)
+  const fan = yield* Sink.fanOut(writers.map((w, i) => Sink.make(String(i), Effect.succeed(w)))).open
+  // the first batch goes out through an fs.write in flight; wait (without an event-loop turn, so
+  // its callback cannot run) until the OS has it, so that the rest stays in the buffer
+  for (const w of writers) Effect.runSync(w.write(batch(0)))
+  const first = Buffer.byteLength(batch(0).ndjson)
+  const start = Date.now()
+  while (files.some((f) => fs.statSync(f).size < first)) if (Date.now() - start > 10_000) process.exit(2)
+  for (let b = 1; b < 50; b++) for (const w of writers) Effect.runSync(w.write(batch(b)))
+  if (withFlush) fan.flushUnsafe!()
+  process.exit(0)
+})))
+`)
+    const count = (f: string) => fs.readFileSync(f, "utf8").split("\n").filter((l) => l !== "").length
+    const run = (arg: string) => {
+      for (const f of files) fs.rmSync(f, { force: true })
+      const r = spawnSync(process.execPath, [script, arg], { encoding: "utf8", timeout: 30_000 })
+      assert.strictEqual(r.status, 0, r.stderr)
+      return files.map(count)
+    }
+    // without it the buffer dies with the process (the check that this test can fail)
+    assert.deepStrictEqual(run("none"), [100, 100])
+    assert.deepStrictEqual(run("flush"), [5_000, 5_000])
+    const expected = Array.from({ length: 5_000 }, (_, i) => "m" + i)
+    for (const f of files) {
+      assert.deepStrictEqual(fs.readFileSync(f, "utf8").trim().split("\n").map((l) => JSON.parse(l).msg), expected)
+    }
+    fs.rmSync(dir, { recursive: true, force: true })
+  })
 
   it.live("file: /dev/full gives a real ENOSPC as a typed SinkError", () =>
     Effect.gen(function*() {

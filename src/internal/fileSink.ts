@@ -69,6 +69,7 @@ export const make = (config: Config) => {
       return {
         write: (batch: Sink.Encoded) => Effect.suspend(() => wb.write(batch)),
         writeUnsafe: (batch: Sink.Encoded) => wb.writeUnsafe(batch),
+        flushUnsafe: () => wb.flushUnsafe(),
         flush: wb.flush,
         takeLost: () => wb.takeLost()
       }
@@ -160,21 +161,41 @@ class WriteBehind {
     if (data.length === 0) return
     if (!this.inflight && this.isEmpty()) {
       if (this.reopenRequested) this.reopenSync()
-      let buffer = Buffer.from(data, "utf8")
-      while (buffer.length > 0) {
-        const head = this.segment(buffer)
-        try {
-          fs.writeFileSync(this.fd, head)
-          this.size += head.length
-        } catch (cause) {
-          this.lost += Rotate.countLines(head)
-          this.error = cause as NodeJS.ErrnoException
-        }
-        buffer = buffer.subarray(head.length)
-      }
-      return
+      return this.writeSync(Buffer.from(data, "utf8"))
     }
     this.append(data)
+  }
+
+  /**
+   * Writes what is buffered, synchronously: for the process's `exit`, when no callback will run
+   * again. A write already in flight is left to the OS (its bytes may land after these), so this
+   * is not for a process that keeps running.
+   */
+  flushUnsafe(): void {
+    if (this.isEmpty()) return
+    const bytes = this.fill === undefined
+      ? Buffer.concat(this.overflow)
+      : Buffer.concat([this.fill.subarray(0, this.filled), ...this.overflow])
+    this.filled = 0
+    this.overflow = []
+    this.pendingChars = 0
+    this.writeSync(bytes)
+    this.room.update()
+  }
+
+  /** Writes `buffer` with `fs.writeFileSync`, segment by segment (rotating between them). */
+  private writeSync(buffer: Buffer): void {
+    while (buffer.length > 0) {
+      const head = this.segment(buffer)
+      try {
+        fs.writeFileSync(this.fd, head)
+        this.size += head.length
+      } catch (cause) {
+        this.lost += Rotate.countLines(head)
+        this.error = cause as NodeJS.ErrnoException
+      }
+      buffer = buffer.subarray(head.length)
+    }
   }
 
   get flush(): Effect.Effect<void, Sink.SinkError> {
