@@ -3,8 +3,13 @@
  *
  * A `Sink` is a description; `open` acquires it in a `Scope` (a file is opened once per scope and
  * closed after the final drain, because the worker's drain finalizer runs before the sink's close
- * finalizer). The opened `Writer` receives whole batches. Combinators wrap a sink and return a
- * sink: `retry`, `timeout`, `fanOut` (a fan-out of one sink is that sink).
+ * finalizer). The opened `Writer` receives whole batches under the contract written on
+ * {@link Writer}. Combinators wrap a sink and return a sink that keeps that contract: `retry`,
+ * `timeout`, `mapWriter`, `fanOut` (a fan-out of one sink is that sink).
+ *
+ * This module holds the interfaces, the memory and console sinks and the combinators; the file,
+ * OTLP and syslog sinks are implemented in `internal/fileSink.ts`, `internal/otlpSink.ts` and
+ * `internal/syslogSink.ts`, and their constructors here resolve the documented defaults.
  *
  * @since 0.1.0
  */
