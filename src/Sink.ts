@@ -3,27 +3,31 @@
  *
  * A `Sink` is a description; `open` acquires it in a `Scope` (a file is opened once per scope and
  * closed after the final drain, because the worker's drain finalizer runs before the sink's close
- * finalizer). The opened `Writer` receives whole batches. Combinators wrap a sink and return a
- * sink: `retry`, `timeout`, `fanOut` (a fan-out of one sink is that sink).
+ * finalizer). The opened `Writer` receives whole batches under the contract written on
+ * {@link Writer}. Combinators wrap a sink and return a sink that keeps that contract: `retry`,
+ * `timeout`, `mapWriter`, `fanOut` (a fan-out of one sink is that sink).
+ *
+ * This module holds the interfaces, the memory and console sinks and the combinators; the file,
+ * OTLP and syslog sinks are implemented in `internal/fileSink.ts`, `internal/otlpSink.ts` and
+ * `internal/syslogSink.ts`, and their constructors here resolve the documented defaults.
  *
  * @since 0.1.0
  */
 import * as EffectConfig from "effect/Config"
-import * as ConfigProvider from "effect/ConfigProvider"
-import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
-import * as fs from "node:fs"
-import * as os from "node:os"
 import type * as tls from "node:tls"
 import * as Encoder from "./Encoder.ts"
+import * as InternalFile from "./internal/fileSink.ts"
 import * as Pretty from "./internal/pretty.ts"
 import * as Otlp from "./internal/otlp.ts"
-import * as OtlpExport from "./internal/otlpExport.ts"
-import * as Rotate from "./internal/rotate.ts"
+import * as InternalOtlp from "./internal/otlpSink.ts"
+import * as InternalSink from "./internal/sink.ts"
 import * as Syslog from "./internal/syslog.ts"
+import * as InternalSyslog from "./internal/syslogSink.ts"
 import type { LogEvent } from "./LogEvent.ts"
 
 /**
@@ -48,11 +52,40 @@ export interface Batch {
 }
 
 /**
- * An opened sink.
+ * An opened sink: the contract between the engine and every sink, built-in or combined.
  *
- * `writeUnsafe`, when present, writes synchronously; it serves `mode: "sync"` and the `block`
- * policy's inline path for `Effect.log` (which cannot suspend). Sinks without it are written
- * through `write` on a detached fiber in those paths.
+ * **Who calls, in what order.** One engine (the worker of a logger) owns a writer between its
+ * `open` and the close of its scope. It calls `write` (or `writeUnsafe`) with one batch at a
+ * time, in log order, never two writes of the same writer concurrently; `takeLost` right after
+ * every write and every flush; `flush` at every flush barrier (`log.flush`, the layer's drain),
+ * after the writes that precede it.
+ *
+ * - `write(batch)` accepts a batch. It may return before the bytes reach the OS (write-behind),
+ *   but then the writer must have `flush` and `takeLost`. A failure means the batch was not
+ *   accepted: the engine counts all of its events as lost to this sink.
+ * - `writeUnsafe(batch)`, when present, does the same synchronously; it serves `mode: "sync"`
+ *   and the `block` policy's inline path (`Effect.log` cannot suspend). A throw means the batch
+ *   was not accepted. Sinks without it are written through `write` on a detached fiber there.
+ * - `flush` completes once every event accepted before it started is in the OS (or delivered,
+ *   for a network sink), and fails if some of it is not: lost (counted by `takeLost`) or still
+ *   held (a network sink waiting for its receiver; counted later if it is dropped). A writer
+ *   without `flush` writes through (its `write` returns only once the bytes are out).
+ * - `takeLost()` returns how many events accepted by an earlier `write` were lost since the last
+ *   call, and resets the count.
+ * - `flushUnsafe()`, when present, is the synchronous last resort of an exiting process: what
+ *   the writer holds is written before `process.exit` completes (file sinks have it).
+ *
+ * **Invariant.** Every event of an accepted batch is, by the time the next `flush` completes,
+ * either in the OS (delivered) or counted exactly once by `takeLost`. Nothing is lost silently.
+ *
+ * **Must never.** `write` and `flush` must never die or hang forever (wrap a sink that can hang
+ * in {@link timeout}); no member may reorder the batches it accepted.
+ *
+ * **Composition.** Combinators keep the contract: {@link fanOut} flushes every child (both
+ * `flush` and `flushUnsafe`) and sums their losses, {@link retry} and {@link timeout} keep
+ * `flush`, `flushUnsafe`, `takeLost` and `writeUnsafe` (a `timeout` bounds `flush` too), and a
+ * {@link mapWriter} function should spread the writer it is given (`{ ...w, write }`) so that
+ * they survive.
  *
  * @example
  * ```ts
@@ -75,7 +108,8 @@ export interface Writer {
   readonly writeUnsafe: ((batch: Batch) => void) | undefined
   /**
    * For writers that accept a batch before it reaches the OS (write-behind): completes once
-   * everything accepted so far is written, failing if some of it could not be.
+   * everything accepted so far is written, failing if some of it could not be (the lost events
+   * are then counted by `takeLost`).
    */
   readonly flush?: Effect.Effect<void, SinkError> | undefined
   /**
@@ -83,6 +117,12 @@ export interface Writer {
    * read), so the worker can count them as sink failures.
    */
   readonly takeLost?: (() => number) | undefined
+  /**
+   * For write-behind writers that can write synchronously: writes what they hold, at once, on
+   * the process's `exit` (when no callback will run again). Never throws; what fails is counted
+   * by `takeLost`. Only for an exiting process: a write already in flight is left to the OS.
+   */
+  readonly flushUnsafe?: (() => void) | undefined
 }
 
 /**
@@ -111,7 +151,8 @@ export interface Sink {
 }
 
 /**
- * A sink failed to open or to write.
+ * A sink failed to open or to write: `_tag: "SinkError"`, `sink` (the sink's name), `message`,
+ * and the underlying `cause` when there is one. Constructed with `new Sink.SinkError({ ... })`.
  *
  * @example
  * ```ts
@@ -127,11 +168,16 @@ export interface Sink {
  * @since 0.1.0
  * @category errors
  */
-export class SinkError extends Data.TaggedError("SinkError")<{
-  readonly sink: string
-  readonly message: string
-  readonly cause?: unknown
-}> {}
+export const SinkError: typeof InternalSink.SinkError = InternalSink.SinkError
+
+/**
+ * The type of {@link SinkError}: `_tag: "SinkError"`, the sink's `name`, a `message`, and the
+ * underlying `cause` when there is one.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type SinkError = InternalSink.SinkError
 
 /**
  * A sink whose contents can be read back, for tests.
@@ -406,7 +452,7 @@ export const writer = (f: (batch: Batch) => void, name = "sink"): Writer => ({
   write: (batch) =>
     Effect.try({
       try: () => f(batch),
-      catch: (cause) => new SinkError({ sink: name, message: errorMessage(cause), cause })
+      catch: (cause) => new SinkError({ sink: name, message: InternalSink.errorMessage(cause), cause })
     }),
   writeUnsafe: f
 })
@@ -471,9 +517,10 @@ export const pretty = (options?: Encoder.PrettyOptions & { readonly stream?: "st
  * Appends JSON lines to a file, optionally rotating it by size and/or time, and reopening it on
  * `SIGHUP` (logrotate's move-then-signal) or through {@link FileSink.reopen}.
  *
- * The file is opened (created if missing, `O_APPEND`) when the sink is acquired — a missing
- * directory or a permission problem is a `SinkError` at layer build time, not a crash later —
- * and closed when the scope closes, after the worker's final drain. Writes are write-behind:
+ * The file is opened (created if missing, with its parent directories, `O_APPEND`) when the
+ * sink is acquired — a directory that cannot be created or a permission problem is a
+ * `SinkError` at layer build time, not a crash later — and closed when the scope closes, after
+ * the worker's final drain. Writes are write-behind:
  * the worker hands a batch over and moves on while one `fs.write` at a time drains the buffer.
  *
  * Rotation (`rotate`) and reopening happen between two writes, never during one: a line is
@@ -485,7 +532,8 @@ export const pretty = (options?: Encoder.PrettyOptions & { readonly stream?: "st
  *
  * Gotcha: while a file sink with `reopenOnSignal` (default `"SIGHUP"`) is open, the process
  * has a listener for that signal, so the signal no longer terminates it. Pass `false` to keep
- * the default behaviour.
+ * the default behaviour. However many file sinks are open, the library installs one listener
+ * per signal (no `MaxListenersExceededWarning`), removed when the last of them closes.
  *
  * @example
  * ```ts
@@ -503,73 +551,19 @@ export const pretty = (options?: Encoder.PrettyOptions & { readonly stream?: "st
  * @category constructors
  */
 export const file = (path: string, options?: FileOptions): FileSink => {
-  const name = `file:${path}`
-  const open = new Set<WriteBehind>()
   const rotate = options?.rotate
   const maxBytes = rotate === undefined
     ? undefined
     : rotate.maxBytes ?? (rotate.interval === undefined ? 10 * 1024 * 1024 : undefined)
-  const maxFiles = Math.max(0, Math.floor(rotate?.maxFiles ?? 5))
-  const signal = options?.reopenOnSignal ?? "SIGHUP"
-  const mode = options?.mode ?? 0o644
-  const acquire = Effect.flatMap(Effect.clockWith(Effect.succeed), (clock) =>
-    Effect.callback<WriteBehind, SinkError>((resume) => {
-      fs.open(path, "a", mode, (err, fd) => {
-        if (err) return resume(Effect.fail(new SinkError({ sink: name, message: `cannot open ${path}: ${err.message}`, cause: err })))
-        const target: FileTarget = {
-          path,
-          mode,
-          maxBytes: maxBytes !== undefined && maxBytes > 0 ? maxBytes : undefined,
-          maxFiles,
-          interval: rotate?.interval,
-          now: () => clock.currentTimeMillisUnsafe()
-        }
-        resume(Effect.succeed(new WriteBehind(fd, name, options?.highWaterMark ?? 8 * 1024 * 1024, target)))
-      })
-    }))
-  return {
-    name,
+  return InternalFile.make({
     path,
-    open: Effect.acquireRelease(
-      Effect.map(acquire, (wb) => {
-        const onSignal = () => wb.requestReopen()
-        if (signal !== false) process.on(signal, onSignal)
-        open.add(wb)
-        return { wb, onSignal }
-      }),
-      ({ onSignal, wb }) =>
-        Effect.sync(() => {
-          if (signal !== false) process.off(signal, onSignal)
-          open.delete(wb)
-        }).pipe(
-          // the worker flushed at its drain; what still fails here can only be reported, not counted
-          Effect.andThen(Effect.catch(wb.flush, (error) =>
-            Effect.sync(() => {
-              const lost = wb.takeLost()
-              process.stderr.write(`effect-fapilog: sink ${name} closed with ${lost} events not written: ${error.message}\n`)
-            }))),
-          Effect.andThen(Effect.sync(() => wb.cancelReopen())),
-          Effect.andThen(Effect.callback<void>((resume) => fs.close(wb.fd, () => resume(Effect.void))))
-        )
-    ).pipe(Effect.map(({ wb }): Writer => ({
-      write: (batch) => wb.write(batch),
-      writeUnsafe: (batch) => wb.writeUnsafe(batch),
-      flush: wb.flush,
-      takeLost: () => wb.takeLost()
-    }))),
-    reopen: Effect.suspend(() =>
-      Effect.forEach(Array.from(open), (wb) =>
-        Effect.callback<void, SinkError>((resume) =>
-          wb.requestReopen((error) =>
-            resume(
-              error === undefined
-                ? Effect.void
-                : Effect.fail(new SinkError({ sink: name, message: `cannot reopen ${path}: ${error.message}`, cause: error }))
-            )
-          )
-        ), { discard: true })
-    )
-  }
+    mode: options?.mode ?? 0o644,
+    highWaterMark: options?.highWaterMark ?? 8 * 1024 * 1024,
+    maxBytes: maxBytes !== undefined && maxBytes > 0 ? maxBytes : undefined,
+    maxFiles: Math.max(0, Math.floor(rotate?.maxFiles ?? 5)),
+    interval: rotate?.interval,
+    reopenOnSignal: options?.reopenOnSignal ?? "SIGHUP"
+  })
 }
 
 /**
@@ -603,10 +597,9 @@ export const file = (path: string, options?: FileOptions): FileSink => {
  * @since 0.1.0
  * @category constructors
  */
-export const otlp = (options: OtlpOptions): Sink => {
-  const name = `otlp:${options.url}`
-  const config: OtlpExport.Config = {
-    name,
+export const otlp = (options: OtlpOptions): Sink =>
+  InternalOtlp.make({
+    name: `otlp:${options.url}`,
     url: options.url,
     headers: options.headers ?? {},
     resource: Otlp.resourceAttributes(options.serviceName, options.resource),
@@ -619,26 +612,7 @@ export const otlp = (options: OtlpOptions): Sink => {
     maxBatchSize: Math.max(1, Math.floor(options.maxBatchSize ?? 512)),
     maxQueueSize: Math.max(1, Math.floor(options.maxQueueSize ?? 20_000)),
     shutdownTimeout: Duration.fromInputUnsafe(options.shutdownTimeout ?? "5 seconds")
-  }
-  return make(
-    name,
-    Effect.suspend(() => {
-      try {
-        const url = new URL(options.url)
-        if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error(`unsupported protocol ${url.protocol}`)
-      } catch (cause) {
-        return Effect.fail(new SinkError({ sink: name, message: `invalid OTLP url ${options.url}: ${errorMessage(cause)}`, cause }))
-      }
-      return Effect.map(OtlpExport.start(config), (exporter): Writer => ({
-        write: (batch) => Effect.sync(() => exporter.enqueue(batch.events)),
-        writeUnsafe: (batch) => exporter.enqueue(batch.events),
-        flush: Effect.flatMap(exporter.awaitIdle, (error) =>
-          error === undefined ? Effect.void : Effect.fail(new SinkError({ sink: name, message: error }))),
-        takeLost: exporter.takeLost
-      }))
-    })
-  )
-}
+  })
 
 /**
  * {@link OtlpOptions} from the standard OpenTelemetry environment variables, or `undefined` when
@@ -671,42 +645,7 @@ export const otlp = (options: OtlpOptions): Sink => {
  * @since 0.1.0
  * @category constructors
  */
-export const otlpConfig: EffectConfig.Config<OtlpOptions | undefined> = EffectConfig.all({
-  logsEndpoint: optionalString("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT"),
-  endpoint: optionalString("OTEL_EXPORTER_OTLP_ENDPOINT"),
-  logsHeaders: keyValues("OTEL_EXPORTER_OTLP_LOGS_HEADERS"),
-  headers: keyValues("OTEL_EXPORTER_OTLP_HEADERS"),
-  serviceName: optionalString("OTEL_SERVICE_NAME"),
-  resource: keyValues("OTEL_RESOURCE_ATTRIBUTES"),
-  protocol: EffectConfig.Literals(["http/protobuf", "http/json"], "OTEL_EXPORTER_OTLP_LOGS_PROTOCOL").pipe(
-    EffectConfig.orElse(() => EffectConfig.Literals(["http/protobuf", "http/json"], "OTEL_EXPORTER_OTLP_PROTOCOL")),
-    EffectConfig.withDefault<"http/protobuf" | "http/json">("http/protobuf")
-  ),
-  compression: EffectConfig.Literals(["gzip", "none"], "OTEL_EXPORTER_OTLP_LOGS_COMPRESSION").pipe(
-    EffectConfig.orElse(() => EffectConfig.Literals(["gzip", "none"], "OTEL_EXPORTER_OTLP_COMPRESSION")),
-    EffectConfig.withDefault<"gzip" | "none">("none")
-  ),
-  timeout: EffectConfig.Int("OTEL_EXPORTER_OTLP_LOGS_TIMEOUT").pipe(
-    EffectConfig.orElse(() => EffectConfig.Int("OTEL_EXPORTER_OTLP_TIMEOUT")),
-    EffectConfig.withDefault(10_000)
-  )
-}).pipe(EffectConfig.map((env): OtlpOptions | undefined => {
-  let url = env.logsEndpoint
-  if (url === undefined && env.endpoint !== undefined) {
-    url = env.endpoint.endsWith("/") ? env.endpoint + "v1/logs" : env.endpoint + "/v1/logs"
-  }
-  if (url === undefined) return undefined
-  const headers = { ...env.headers, ...env.logsHeaders }
-  return {
-    url,
-    headers,
-    ...(env.serviceName !== undefined ? { serviceName: env.serviceName } : {}),
-    ...(Object.keys(env.resource).length > 0 ? { resource: env.resource } : {}),
-    encoding: env.protocol === "http/json" ? "json" : "protobuf",
-    gzip: env.compression === "gzip",
-    timeout: Duration.millis(Math.max(1, env.timeout))
-  }
-}))
+export const otlpConfig: EffectConfig.Config<OtlpOptions | undefined> = InternalOtlp.fromEnv
 
 /**
  * The OTLP sink configured from the environment (see {@link otlpConfig}), or `undefined` when no
@@ -766,62 +705,31 @@ export const syslog = (options: SyslogOptions = {}): Sink => {
   const host = options.host ?? "127.0.0.1"
   const port = options.port ?? (transport === "tls" ? 6514 : 514)
   const name = `syslog:${transport}://${host}:${port}`
-  const facilityOption = options.facility ?? "user"
-  const facility = typeof facilityOption === "number" ? facilityOption : Syslog.facilities[facilityOption]
-  const framing = options.framing ?? "octet-counting"
-  const maxMessageBytes = Math.max(64, Math.floor(options.maxMessageBytes ?? (transport === "udp" ? 2048 : 8192)))
-  return make(
+  const facility = options.facility ?? "user"
+  return InternalSyslog.make({
     name,
-    Effect.suspend(() => {
-      if (facility === undefined || !Number.isInteger(facility) || facility < 0 || facility > 23) {
-        return Effect.fail(new SinkError({ sink: name, message: `invalid syslog facility ${String(facilityOption)}` }))
-      }
-      if (!Number.isInteger(port) || port < 1 || port > 65535) {
-        return Effect.fail(new SinkError({ sink: name, message: `invalid port ${port}` }))
-      }
-      const format: Syslog.Format = {
-        facility,
-        hostname: Syslog.headerField(options.hostname ?? os.hostname(), 255),
-        appName: Syslog.headerField(options.appName ?? process.title, 48),
-        procId: Syslog.headerField(String(process.pid), 128),
-        sdId: options.structuredData === false ? undefined : Syslog.sdName(options.structuredData ?? "fapilog@32473"),
-        body: options.body ?? "json"
-      }
-      const open: Effect.Effect<Syslog.Transport, never, Scope.Scope> = transport === "udp"
-        ? Syslog.datagram({ name, host, port })
-        : Syslog.stream({
-          name,
-          host,
-          port,
-          tls: transport === "tls" ? options.tls ?? {} : undefined,
-          maxBuffered: Math.max(1, Math.floor(options.maxBuffered ?? 10_000)),
-          reconnectBase: Duration.fromInputUnsafe(options.reconnectBase ?? "100 millis"),
-          reconnectMax: Duration.fromInputUnsafe(options.reconnectMax ?? "30 seconds"),
-          connectTimeout: Duration.fromInputUnsafe(options.connectTimeout ?? "10 seconds"),
-          closeTimeout: Duration.fromInputUnsafe(options.closeTimeout ?? "2 seconds"),
-          onConnection: options.onConnection
-        })
-      const frames = (batch: Batch): Array<Buffer> => {
-        const out: Array<Buffer> = []
-        const json = format.body === "json"
-        const lines = json ? batch.ndjson.split("\n") : undefined
-        let i = 0
-        for (const event of batch.events) {
-          if (event.control !== undefined) continue
-          const msg = Syslog.truncateUtf8(Syslog.formatMessage(event, json ? lines![i++] ?? "" : "", format), maxMessageBytes)
-          out.push(transport === "udp" ? msg : Syslog.frame(msg, framing))
-        }
-        return out
-      }
-      return Effect.map(open, (t): Writer => ({
-        write: (batch) => Effect.sync(() => t.send(frames(batch))),
-        writeUnsafe: (batch) => t.send(frames(batch)),
-        flush: Effect.flatMap(t.flush, (error) =>
-          error === undefined ? Effect.void : Effect.fail(new SinkError({ sink: name, message: error }))),
-        takeLost: t.takeLost
-      }))
-    })
-  )
+    transport,
+    stream: {
+      name,
+      host,
+      port,
+      tls: transport === "tls" ? options.tls ?? {} : undefined,
+      maxBuffered: Math.max(1, Math.floor(options.maxBuffered ?? 10_000)),
+      reconnectBase: Duration.fromInputUnsafe(options.reconnectBase ?? "100 millis"),
+      reconnectMax: Duration.fromInputUnsafe(options.reconnectMax ?? "30 seconds"),
+      connectTimeout: Duration.fromInputUnsafe(options.connectTimeout ?? "10 seconds"),
+      closeTimeout: Duration.fromInputUnsafe(options.closeTimeout ?? "2 seconds"),
+      onConnection: options.onConnection
+    },
+    facility: typeof facility === "number" ? facility : Syslog.facilities[facility],
+    facilityLabel: String(facility),
+    framing: options.framing ?? "octet-counting",
+    maxMessageBytes: Math.max(64, Math.floor(options.maxMessageBytes ?? (transport === "udp" ? 2048 : 8192))),
+    hostname: options.hostname,
+    appName: options.appName,
+    sdId: options.structuredData === false ? undefined : Syslog.sdName(options.structuredData ?? "fapilog@32473"),
+    body: options.body ?? "json"
+  })
 }
 
 /**
@@ -876,6 +784,11 @@ export const memory = (name = "memory"): MemorySink => {
  * the fan-out fails (with the first error) only after every sink has had its turn. A fan-out of
  * one sink is that sink.
  *
+ * The fan-out keeps the {@link Writer} contract of its children: its `flush` flushes every child
+ * (and fails if one of them failed), its `takeLost` is the sum of theirs, and it has a
+ * synchronous `writeUnsafe` when every child has one. So `log.flush` through a fan-out of
+ * write-behind file sinks returns only when every file has every line.
+ *
  * @example
  * ```ts
  * import { Sink } from "effect-fapilog"
@@ -888,32 +801,48 @@ export const memory = (name = "memory"): MemorySink => {
  */
 export const fanOut = (sinks: ReadonlyArray<Sink>): Sink => {
   if (sinks.length === 1) return sinks[0]!
-  return make(
-    sinks.map((s) => s.name).join("+"),
-    Effect.map(Effect.forEach(sinks, (s) => s.open), (writers): Writer => ({
-      write: (batch) =>
-        Effect.forEach(writers, (w) => Effect.result(w.write(batch)), { concurrency: "unbounded" }).pipe(
-          Effect.flatMap((results) => {
-            for (const r of results) if (r._tag === "Failure") return Effect.fail(r.failure)
-            return Effect.void
-          })
-        ),
-      writeUnsafe: writers.every((w) => w.writeUnsafe !== undefined)
-        ? (batch) => {
-          let error: unknown
-          for (const w of writers) {
-            try {
-              w.writeUnsafe!(batch)
-            } catch (e) {
-              error ??= e
-            }
-          }
-          if (error !== undefined) throw error
-        }
-        : undefined
-    }))
-  )
+  return make(sinks.map((s) => s.name).join("+"), Effect.map(Effect.forEach(sinks, (s) => s.open), fanOutWriter))
 }
+
+/** The writer of a fan-out: every member of the {@link Writer} contract applied to every child. */
+const fanOutWriter = (writers: ReadonlyArray<Writer>): Writer => {
+  const flushing = writers.flatMap((w) => w.flush === undefined ? [] : [w.flush])
+  const counting = writers.flatMap((w) => w.takeLost === undefined ? [] : [w.takeLost])
+  const flushingUnsafe = writers.flatMap((w) => w.flushUnsafe === undefined ? [] : [w.flushUnsafe])
+  return {
+    write: (batch) => Effect.suspend(() => allOf(writers.map((w) => w.write(batch)))),
+    writeUnsafe: writers.every((w) => w.writeUnsafe !== undefined)
+      ? (batch) => {
+        let error: unknown
+        for (const w of writers) {
+          try {
+            w.writeUnsafe!(batch)
+          } catch (e) {
+            error ??= e
+          }
+        }
+        if (error !== undefined) throw error
+      }
+      : undefined,
+    // flushes every child, even when one of them fails; what they lost is in takeLost
+    flush: flushing.length === 0 ? undefined : allOf(flushing),
+    flushUnsafe: flushingUnsafe.length === 0 ? undefined : () => {
+      for (const flushUnsafe of flushingUnsafe) flushUnsafe()
+    },
+    takeLost: counting.length === 0 ? undefined : () => {
+      let n = 0
+      for (const take of counting) n += take()
+      return n
+    }
+  }
+}
+
+/** Runs every effect concurrently, each to its end; fails with the first failure, if any. */
+const allOf = (effects: ReadonlyArray<Effect.Effect<void, SinkError>>): Effect.Effect<void, SinkError> =>
+  Effect.flatMap(Effect.forEach(effects, Effect.result, { concurrency: "unbounded" }), (results) => {
+    for (const r of results) if (r._tag === "Failure") return Effect.fail(r.failure)
+    return Effect.void
+  })
 
 /**
  * Fails a write that takes longer than `duration` (a hanging sink cannot hold the worker).
@@ -929,8 +858,11 @@ export const fanOut = (sinks: ReadonlyArray<Sink>): Sink => {
  * @since 0.1.0
  * @category combinators
  */
-export const timeout = (sink: Sink, duration: Duration.Input): Sink =>
-  mapWriter(sink, (w) => {
+export const timeout: {
+  (duration: Duration.Input): (sink: Sink) => Sink
+  (sink: Sink, duration: Duration.Input): Sink
+} = dual(2, (sink: Sink, duration: Duration.Input): Sink =>
+  mapWriter(sink, (w: Writer): Writer => {
     const timedOut = (what: string) => () =>
       Effect.fail(
         new SinkError({ sink: sink.name, message: `${what} timed out after ${Duration.format(Duration.fromInputUnsafe(duration))}` })
@@ -942,7 +874,7 @@ export const timeout = (sink: Sink, duration: Duration.Input): Sink =>
       // a write-behind sink that stalls must not hold a flush (and the worker) forever either
       flush: flush === undefined ? undefined : Effect.timeoutOrElse(flush, { duration, orElse: timedOut("flush") })
     }
-  })
+  }))
 
 /**
  * Retries a failed write with exponential backoff (`base`, doubling, at most `times` retries).
@@ -950,7 +882,7 @@ export const timeout = (sink: Sink, duration: Duration.Input): Sink =>
  *
  * @example
  * ```ts
- * import { Effect } from "effect"
+ * import { Effect, pipe } from "effect"
  * import * as Sink from "effect-fapilog/Sink"
  *
  * const post = (body: string) =>
@@ -960,21 +892,59 @@ export const timeout = (sink: Sink, duration: Duration.Input): Sink =>
  *   })
  * const collector = Sink.make("collector", Effect.succeed<Sink.Writer>({ write: (b) => Effect.asVoid(post(b.ndjson)), writeUnsafe: undefined }))
  * const resilient = Sink.retry(Sink.timeout(collector, "2 seconds"), { times: 5, base: "100 millis" })
+ * // the same, data-last
+ * const piped = pipe(collector, Sink.timeout("2 seconds"), Sink.retry({ times: 5, base: "100 millis" }))
  * ```
  *
  * @since 0.1.0
  * @category combinators
  */
-export const retry = (
-  sink: Sink,
-  options?: { readonly times?: number | undefined; readonly base?: Duration.Input | undefined }
-): Sink => {
+export const retry: {
+  (options?: RetryOptions): (sink: Sink) => Sink
+  (sink: Sink, options?: RetryOptions): Sink
+} = dual((args) => isSink(args[0]), (sink: Sink, options?: RetryOptions): Sink => {
   const retryOptions = { schedule: Schedule.exponential(options?.base ?? "50 millis"), times: options?.times ?? 3 }
-  return mapWriter(sink, (w) => ({
+  return mapWriter(sink, (w: Writer): Writer => ({
     ...w,
     write: (batch) => Effect.retry(w.write(batch), retryOptions)
   }))
+})
+
+/**
+ * Options of {@link retry}: at most `times` retries (default 3), the first after `base`
+ * (default 50 ms), doubling.
+ *
+ * @example
+ * ```ts
+ * import type * as Sink from "effect-fapilog/Sink"
+ *
+ * const patient: Sink.RetryOptions = { times: 5, base: "200 millis" }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RetryOptions {
+  readonly times?: number | undefined
+  readonly base?: Duration.Input | undefined
 }
+
+/**
+ * Whether `u` is a {@link Sink} (a name and an `open` effect).
+ *
+ * @example
+ * ```ts
+ * import * as Sink from "effect-fapilog/Sink"
+ *
+ * const yes = Sink.isSink(Sink.memory()) // true
+ * const no = Sink.isSink({ times: 3 }) // false
+ * ```
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isSink = (u: unknown): u is Sink =>
+  typeof u === "object" && u !== null && typeof (u as Sink).name === "string" && Effect.isEffect((u as Sink).open)
 
 /**
  * Transforms the writer of a sink, keeping its name.
@@ -996,7 +966,10 @@ export const retry = (
  * @since 0.1.0
  * @category combinators
  */
-export const mapWriter = (sink: Sink, f: (writer: Writer) => Writer): Sink => make(sink.name, Effect.map(sink.open, f))
+export const mapWriter: {
+  (f: (writer: Writer) => Writer): (sink: Sink) => Sink
+  (sink: Sink, f: (writer: Writer) => Writer): Sink
+} = dual(2, (sink: Sink, f: (writer: Writer) => Writer): Sink => make(sink.name, Effect.map(sink.open, f)))
 
 // -----------------------------------------------------------------------------
 // internal
@@ -1013,285 +986,6 @@ class LazyBatch implements Batch {
   }
 }
 
-/** Where a write-behind writes, and how it rotates. */
-interface FileTarget {
-  readonly path: string
-  readonly mode: number
-  readonly maxBytes: number | undefined
-  readonly maxFiles: number
-  readonly interval: Rotate.Interval | undefined
-  readonly now: () => number
-}
-
-/**
- * Write-behind for a file (what sonic-boom does for pino): `write` appends the batch's text to a
- * buffer and returns at once while one `fs.write` at a time drains the buffer, so batches that
- * arrive during a write are coalesced into the next one and the worker never waits for the disk.
- * The text is encoded to UTF-8 as it arrives, into one of two reused buffers (the other one is
- * being written): a batch's string, a tree of every line's pieces, then dies young instead of
- * staying alive (and being copied by every young-generation collection) until its write.
- * Order is kept: the synchronous path writes directly only when nothing is buffered or in flight.
- * Memory is bounded by `highWaterMark` (characters): past it `write` waits for room. A failed
- * write is retried twice, then its events are counted as lost and the error is reported by the
- * next `flush`.
- *
- * Rotation and reopening happen only between two writes (nothing in flight), synchronously, so a
- * line is never split, lost or written twice: a chunk is cut at the last newline that fits.
- */
-/** Size of each of a file sink's two reused write buffers (allocated when first needed). */
-const POOL_BYTES = 1024 * 1024
-
-class WriteBehind {
-  fd: number
-  readonly name: string
-  readonly highWaterMark: number
-  readonly target: FileTarget
-  private size: number
-  private period: number
-  /** Bytes accepted and not yet handed to `fs.write`: `fill[0, filled)`, then `overflow`. */
-  private fill: Buffer | undefined = undefined
-  private filled = 0
-  /** What did not fit in `fill` (a huge batch, a slow disk); empty almost always. */
-  private overflow: Array<Buffer> = []
-  /** The other buffer: the one being written, free again whenever `next` runs. */
-  private spare: Buffer | undefined = undefined
-  private pendingChars = 0
-  private inflight = false
-  private lost = 0
-  private error: NodeJS.ErrnoException | undefined = undefined
-  private idleWaiters: Array<() => void> = []
-  private roomWaiters: Array<() => void> = []
-  private reopenRequested = false
-  private reopenWaiters: Array<(error: NodeJS.ErrnoException | undefined) => void> = []
-
-  constructor(fd: number, name: string, highWaterMark: number, target: FileTarget) {
-    this.fd = fd
-    this.name = name
-    this.highWaterMark = highWaterMark
-    this.target = target
-    this.size = fileSize(fd)
-    this.period = Rotate.periodOf(target.now(), target.interval)
-  }
-
-  write(batch: Batch): Effect.Effect<void, SinkError> {
-    const data = batch.ndjson
-    if (data.length === 0) return Effect.void
-    this.append(data)
-    if (this.pendingChars < this.highWaterMark) return Effect.void
-    return Effect.callback<void>((resume) => {
-      if (this.pendingChars < this.highWaterMark) return resume(Effect.void)
-      this.roomWaiters.push(() => resume(Effect.void))
-    })
-  }
-
-  writeUnsafe(batch: Batch): void {
-    const data = batch.ndjson
-    if (data.length === 0) return
-    if (!this.inflight && this.isEmpty()) {
-      if (this.reopenRequested) this.reopenSync()
-      let buffer = Buffer.from(data, "utf8")
-      while (buffer.length > 0) {
-        const head = this.segment(buffer)
-        try {
-          fs.writeFileSync(this.fd, head)
-          this.size += head.length
-        } catch (cause) {
-          this.lost += Rotate.countLines(head)
-          this.error = cause as NodeJS.ErrnoException
-        }
-        buffer = buffer.subarray(head.length)
-      }
-      return
-    }
-    this.append(data)
-  }
-
-  get flush(): Effect.Effect<void, SinkError> {
-    return Effect.callback<void, SinkError>((resume) => {
-      const done = () => {
-        const error = this.error
-        this.error = undefined
-        if (error === undefined) resume(Effect.void)
-        else resume(Effect.fail(new SinkError({ sink: this.name, message: `write failed: ${error.message}`, cause: error })))
-      }
-      if (!this.inflight && this.isEmpty()) done()
-      else this.idleWaiters.push(done)
-    })
-  }
-
-  takeLost(): number {
-    const n = this.lost
-    this.lost = 0
-    return n
-  }
-
-  /**
-   * Reopens the path (after logrotate moved the file): at once when idle, else right after the
-   * write in flight; `done` learns whether the new file could be opened.
-   */
-  requestReopen(done?: (error: NodeJS.ErrnoException | undefined) => void): void {
-    this.reopenRequested = true
-    if (done !== undefined) this.reopenWaiters.push(done)
-    if (!this.inflight) this.reopenSync()
-  }
-
-  /** Ends pending reopen requests (the sink is closing). */
-  cancelReopen(): void {
-    this.reopenRequested = false
-    const waiters = this.reopenWaiters
-    this.reopenWaiters = []
-    for (const w of waiters) w(undefined)
-  }
-
-  private isEmpty(): boolean {
-    return this.filled === 0 && this.overflow.length === 0
-  }
-
-  private append(data: string): void {
-    if (this.overflow.length === 0 && data.length * 3 <= POOL_BYTES - this.filled) {
-      const fill = this.fill ??= Buffer.allocUnsafe(POOL_BYTES)
-      this.filled += fill.write(data, this.filled, "utf8")
-    } else {
-      this.overflow.push(Buffer.from(data, "utf8"))
-    }
-    this.pendingChars += data.length
-    if (!this.inflight) this.next()
-  }
-
-  private next(): void {
-    if (this.reopenRequested) this.reopenSync()
-    if (this.isEmpty()) {
-      this.inflight = false
-      const waiters = this.idleWaiters
-      this.idleWaiters = []
-      for (const w of waiters) w()
-      return
-    }
-    let bytes: Buffer
-    if (this.overflow.length === 0) {
-      // write this buffer; the other one (its write is done) takes what arrives meanwhile
-      const writing = this.fill!
-      bytes = writing.subarray(0, this.filled)
-      this.fill = this.spare
-      this.spare = writing
-    } else {
-      bytes = Buffer.concat(this.fill === undefined ? this.overflow : [this.fill.subarray(0, this.filled), ...this.overflow])
-      this.overflow = []
-    }
-    this.filled = 0
-    this.pendingChars = 0
-    this.inflight = true
-    this.wakeRoom()
-    this.writeSegments(bytes)
-  }
-
-  /** Writes `buffer` segment by segment (rotating between segments), then moves on. */
-  private writeSegments(buffer: Buffer): void {
-    if (buffer.length === 0) return this.next()
-    const head = this.segment(buffer)
-    const attempt = (tries: number) =>
-      writeAll(this.fd, head, (err) => {
-        if (err) {
-          if (tries < 2) return attempt(tries + 1)
-          this.lost += Rotate.countLines(head)
-          this.error = err
-        } else {
-          this.size += head.length
-        }
-        this.writeSegments(buffer.subarray(head.length))
-      })
-    attempt(0)
-  }
-
-  /** The part of `buffer` that goes into the current file, rotating first when needed. */
-  private segment(buffer: Buffer): Buffer {
-    const t = this.target
-    if (t.interval !== undefined) {
-      const period = Rotate.periodOf(t.now(), t.interval)
-      // an empty file simply belongs to the current period (rotating it would move its first line away)
-      if (this.size === 0) this.period = period
-      else if (period !== this.period) this.rotateSync()
-    }
-    if (t.maxBytes === undefined) return buffer
-    let n = Rotate.fitting(buffer, this.size, t.maxBytes)
-    if (n === 0) {
-      if (!this.rotateSync()) return buffer
-      n = Rotate.fitting(buffer, this.size, t.maxBytes)
-    }
-    return n === buffer.length ? buffer : buffer.subarray(0, n)
-  }
-
-  /** Moves the current file aside and opens a fresh one; false when that failed. */
-  private rotateSync(): boolean {
-    try {
-      Rotate.shiftFiles(this.target.path, this.target.maxFiles)
-    } catch (cause) {
-      this.error ??= cause as NodeJS.ErrnoException
-      // keep writing to the current file rather than lose anything; try again next period
-      this.period = Rotate.periodOf(this.target.now(), this.target.interval)
-      return false
-    }
-    return this.reopenSync()
-  }
-
-  private reopenSync(): boolean {
-    this.reopenRequested = false
-    const waiters = this.reopenWaiters
-    this.reopenWaiters = []
-    let error: NodeJS.ErrnoException | undefined
-    try {
-      const fd = fs.openSync(this.target.path, "a", this.target.mode)
-      const old = this.fd
-      this.fd = fd
-      this.size = fileSize(fd)
-      this.period = Rotate.periodOf(this.target.now(), this.target.interval)
-      try {
-        fs.closeSync(old)
-      } catch {
-        // already closed: nothing to lose
-      }
-    } catch (cause) {
-      // keep the old descriptor: lines keep going to the moved file instead of being lost
-      error = cause as NodeJS.ErrnoException
-      this.error ??= error
-    }
-    for (const w of waiters) w(error)
-    return error === undefined
-  }
-
-  private wakeRoom(): void {
-    if (this.roomWaiters.length === 0) return
-    const waiters = this.roomWaiters
-    this.roomWaiters = []
-    for (const w of waiters) w()
-  }
-}
-
-const fileSize = (fd: number): number => {
-  try {
-    return fs.fstatSync(fd).size
-  } catch {
-    return 0
-  }
-}
-
-const errorMessage = (cause: unknown): string => {
-  if (cause instanceof Error) return cause.message
-  try {
-    return String(cause)
-  } catch {
-    return "unknown error"
-  }
-}
-
-const writeAll = (fd: number, buffer: Buffer, cb: (err: NodeJS.ErrnoException | null) => void): void => {
-  fs.write(fd, buffer, 0, buffer.length, null, (err, written) => {
-    if (err) return cb(err)
-    if (written < buffer.length) return writeAll(fd, buffer.subarray(written), cb)
-    cb(null)
-  })
-}
-
 const stream = (
   name: string,
   target: () => NodeJS.WriteStream,
@@ -1304,43 +998,42 @@ const stream = (
       const format = options?.format ?? "json"
       const encoder = format === "pretty" ? Encoder.pretty({ ...options, colors: options?.colors ?? Pretty.colorsFor(out) }) : undefined
       const text = (batch: Batch) => encoder === undefined ? batch.ndjson : encoder.encodeBatch(batch.events)
+      // what the synchronous path handed to the stream and the stream then failed to write
+      let lost = 0
+      let error: Error | undefined
+      const failure = (err: Error) => new SinkError({ sink: name, message: err.message, cause: err })
       return {
-        write: (batch) => {
-          const data = text(batch)
-          if (data.length === 0) return Effect.void
-          return Effect.callback<void, SinkError>((resume) => {
-            out.write(data, (err) => {
-              if (err) resume(Effect.fail(new SinkError({ sink: name, message: err.message, cause: err })))
-              else resume(Effect.void)
+        write: (batch) =>
+          Effect.suspend(() => {
+            const data = text(batch)
+            if (data.length === 0) return Effect.void
+            return Effect.callback<void, SinkError>((resume) => {
+              out.write(data, (err) => resume(err ? Effect.fail(failure(err)) : Effect.void))
             })
-          })
-        },
+          }),
         writeUnsafe: (batch) => {
           const data = text(batch)
-          if (data.length > 0) out.write(data)
+          if (data.length === 0) return
+          const n = batch.events.length
+          out.write(data, (err) => {
+            if (!err) return
+            lost += n
+            error = err
+          })
+        },
+        // an empty write completes after every write before it (a stream writes in order)
+        flush: Effect.callback<void, SinkError>((resume) => {
+          out.write("", (err) => {
+            const e = err ?? error
+            error = undefined
+            resume(e ? Effect.fail(failure(e)) : Effect.void)
+          })
+        }),
+        takeLost: () => {
+          const n = lost
+          lost = 0
+          return n
         }
       }
     })
   )
-
-function optionalString(name: string): EffectConfig.Config<string | undefined> {
-  return EffectConfig.String(name).pipe(
-    EffectConfig.map((v): string | undefined => v.trim() === "" ? undefined : v.trim()),
-    EffectConfig.withDefault<string | undefined>(undefined)
-  )
-}
-
-function keyValues(name: string): EffectConfig.Config<Record<string, string>> {
-  return EffectConfig.String(name).pipe(
-    EffectConfig.withDefault(""),
-    EffectConfig.mapEffect((text) => {
-      try {
-        return Effect.succeed(Otlp.parseKeyValueList(text))
-      } catch (e) {
-        return Effect.fail(
-          new EffectConfig.ConfigError(new ConfigProvider.SourceError({ message: `${name}: ${errorMessage(e)}` }))
-        )
-      }
-    })
-  )
-}

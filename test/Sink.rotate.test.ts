@@ -143,6 +143,34 @@ describe("Sink.file rotation", () => {
       fs.rmSync(dir, { recursive: true, force: true })
     }))
 
+  it.live("20 file sinks share one SIGHUP listener, and every one of them reopens on the signal", () =>
+    Effect.gen(function*() {
+      const dir = tmp()
+      const files = Array.from({ length: 20 }, (_, i) => path.join(dir, `app${i}.jsonl`))
+      const before = process.listenerCount("SIGHUP")
+      let warnings = 0
+      const onWarning = (w: Error) => {
+        if (w.name === "MaxListenersExceededWarning") warnings++
+      }
+      process.on("warning", onWarning)
+      const scope = yield* Scope.make()
+      const writers = yield* Effect.forEach(files, (f) => Scope.provide(Sink.file(f).open, scope))
+      assert.strictEqual(process.listenerCount("SIGHUP"), before + 1)
+      yield* Effect.forEach(writers, (w, i) => Effect.andThen(w.write(Sink.makeBatch([event(i)])), w.flush!))
+      for (const f of files) fs.renameSync(f, f + ".1")
+      const delivered = yield* Deferred.make<void>()
+      process.once("SIGHUP", () => Deferred.doneUnsafe(delivered, Exit.void))
+      process.kill(process.pid, "SIGHUP")
+      yield* Deferred.await(delivered)
+      yield* Effect.forEach(writers, (w, i) => Effect.andThen(w.write(Sink.makeBatch([event(100 + i)])), w.flush!))
+      yield* Scope.close(scope, Exit.void)
+      process.off("warning", onWarning)
+      assert.strictEqual(process.listenerCount("SIGHUP"), before)
+      assert.strictEqual(warnings, 0)
+      files.forEach((f, i) => assert.deepStrictEqual(readSet(f).map((set) => set.lines.map((l) => l.i)), [[i], [100 + i]]))
+      fs.rmSync(dir, { recursive: true, force: true })
+    }))
+
   it.live("a failed reopen keeps writing to the old file and reports the error", () =>
     Effect.gen(function*() {
       const dir = tmp()

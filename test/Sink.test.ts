@@ -1,9 +1,12 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Scope } from "effect"
+import { Effect, Exit, pipe, Scope } from "effect"
+import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import * as Fapilog from "../src/Fapilog.ts"
 import * as LogEvent from "../src/LogEvent.ts"
+import * as Logger from "../src/Logger.ts"
 import * as Sink from "../src/Sink.ts"
 
 const event = (message: string) => LogEvent.make({ timestamp: 0, level: "Info", message, logger: "t" })
@@ -50,6 +53,68 @@ describe("Sink", () => {
       fs.rmSync(dir, { recursive: true, force: true })
     }))
 
+  it.live("file: creates missing parent directories; a parent that cannot be a directory is a SinkError at open", () =>
+    Effect.gen(function*() {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fapilog-sink-"))
+      const file = path.join(dir, "logs", "deep", "app.jsonl")
+      yield* Effect.scoped(Effect.gen(function*() {
+        const writer = yield* Sink.file(file).open
+        yield* writer.write(Sink.makeBatch([event("first")]))
+        yield* writer.flush!
+      }))
+      assert.strictEqual(JSON.parse(fs.readFileSync(file, "utf8")).msg, "first")
+      fs.writeFileSync(path.join(dir, "plain"), "")
+      const error = yield* Effect.flip(Effect.scoped(Sink.file(path.join(dir, "plain", "app.jsonl")).open))
+      assert.strictEqual(error._tag, "SinkError")
+      assert.match(error.message, /cannot open .*plain\/app\.jsonl: .*(EEXIST|ENOTDIR)/)
+      fs.rmSync(dir, { recursive: true, force: true })
+    }))
+
+  it("file: flushUnsafe writes what the write-behind buffer holds before process.exit (child process, through a fan-out)", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fapilog-exit-"))
+    const script = path.join(dir, "exit.ts")
+    const files = [path.join(dir, "a.jsonl"), path.join(dir, "b.jsonl")]
+    const src = path.resolve("src")
+    fs.writeFileSync(script, `
+import { Effect } from ${JSON.stringify(path.join(src, "..", "node_modules", "effect", "dist", "index.js"))}
+import * as fs from "node:fs"
+import * as LogEvent from ${JSON.stringify(path.join(src, "LogEvent.ts"))}
+import * as Sink from ${JSON.stringify(path.join(src, "Sink.ts"))}
+const files = ${JSON.stringify(files)}
+const withFlush = process.argv[2] === "flush"
+const batch = (b: number) =>
+  Sink.makeBatch(Array.from({ length: 100 }, (_, i) => LogEvent.make({ timestamp: 0, level: "Info", message: "m" + (b * 100 + i), logger: "t" })))
+Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+  const writers = yield* Effect.forEach(files, (f) => Sink.file(f, { reopenOnSignal: false }).open)
+  const fan = yield* Sink.fanOut(writers.map((w, i) => Sink.make(String(i), Effect.succeed(w)))).open
+  // the first batch goes out through an fs.write in flight; wait (without an event-loop turn, so
+  // its callback cannot run) until the OS has it, so that the rest stays in the buffer
+  for (const w of writers) Effect.runSync(w.write(batch(0)))
+  const first = Buffer.byteLength(batch(0).ndjson)
+  const start = Date.now()
+  while (files.some((f) => fs.statSync(f).size < first)) if (Date.now() - start > 10_000) process.exit(2)
+  for (let b = 1; b < 50; b++) for (const w of writers) Effect.runSync(w.write(batch(b)))
+  if (withFlush) fan.flushUnsafe!()
+  process.exit(0)
+})))
+`)
+    const count = (f: string) => fs.readFileSync(f, "utf8").split("\n").filter((l) => l !== "").length
+    const run = (arg: string) => {
+      for (const f of files) fs.rmSync(f, { force: true })
+      const r = spawnSync(process.execPath, [script, arg], { encoding: "utf8", timeout: 30_000 })
+      assert.strictEqual(r.status, 0, r.stderr)
+      return files.map(count)
+    }
+    // without it the buffer dies with the process (the check that this test can fail)
+    assert.deepStrictEqual(run("none"), [100, 100])
+    assert.deepStrictEqual(run("flush"), [5_000, 5_000])
+    const expected = Array.from({ length: 5_000 }, (_, i) => "m" + i)
+    for (const f of files) {
+      assert.deepStrictEqual(fs.readFileSync(f, "utf8").trim().split("\n").map((l) => JSON.parse(l).msg), expected)
+    }
+    fs.rmSync(dir, { recursive: true, force: true })
+  })
+
   it.live("file: /dev/full gives a real ENOSPC as a typed SinkError", () =>
     Effect.gen(function*() {
       if (!fs.existsSync("/dev/full")) return
@@ -75,6 +140,84 @@ describe("Sink", () => {
       assert.deepStrictEqual(lines.map((l) => JSON.parse(l).msg), ["a", "b"])
       yield* memory.clear
       assert.deepStrictEqual(yield* memory.events, [])
+    }).pipe(Effect.scoped))
+
+  it.live("fanOut of write-behind file sinks: after flush both files are complete on disk", () =>
+    Effect.gen(function*() {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fapilog-fanout-"))
+      const a = path.join(dir, "a.jsonl")
+      const b = path.join(dir, "b.jsonl")
+      const lines = (file: string) => fs.readFileSync(file, "utf8").split("\n").filter((l) => l !== "")
+      yield* Effect.gen(function*() {
+        const log = yield* Logger.named("app")
+        for (let i = 0; i < 5_000; i++) yield* log.info(`line ${i}`, { i })
+        yield* log.flush
+        // read before the layer closes: flush alone must have made every line durable
+        for (const file of [a, b]) {
+          const written = lines(file)
+          assert.strictEqual(written.length, 5_000, file)
+          assert.strictEqual(JSON.parse(written[4_999]!).i, 4_999)
+        }
+      }).pipe(Effect.provide(Fapilog.layer({ sinks: [Sink.fanOut([Sink.file(a), Sink.file(b)])] })))
+      fs.rmSync(dir, { recursive: true, force: true })
+    }))
+
+  it.live("fanOut, retry and timeout keep flush and takeLost: a loss behind them is reported and counted once", () =>
+    Effect.gen(function*() {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fapilog-fanout-"))
+      const ok = path.join(dir, "ok.jsonl")
+      if (!fs.existsSync("/dev/full")) return
+      const full = Sink.retry(Sink.timeout(Sink.file("/dev/full"), "5 seconds"), { times: 1 })
+      yield* Effect.scoped(Effect.gen(function*() {
+        const writer = yield* Sink.fanOut([full, Sink.file(ok)]).open
+        assert.isDefined(writer.writeUnsafe)
+        yield* writer.write(Sink.makeBatch([event("x"), event("y")]))
+        writer.writeUnsafe!(Sink.makeBatch([event("z")]))
+        const error = yield* Effect.flip(writer.flush!)
+        assert.include(error.message, "ENOSPC")
+        assert.strictEqual(writer.takeLost!(), 3)
+        assert.strictEqual(writer.takeLost!(), 0)
+        // the healthy child was flushed too, before the fan-out's flush returned
+        assert.deepStrictEqual(fs.readFileSync(ok, "utf8").trim().split("\n").map((l) => JSON.parse(l).msg), ["x", "y", "z"])
+      }))
+      fs.rmSync(dir, { recursive: true, force: true })
+    }))
+
+  it.effect("fanOut acts when run, not when built", () =>
+    Effect.gen(function*() {
+      const a = Sink.memory("a")
+      const b = Sink.memory("b")
+      const writer = yield* Sink.fanOut([a, b]).open
+      const write = writer.write(Sink.makeBatch([event("x")]))
+      assert.strictEqual(a.eventsUnsafe().length, 0)
+      yield* write
+      yield* write
+      assert.strictEqual(a.eventsUnsafe().length, 2)
+      assert.strictEqual(b.eventsUnsafe().length, 2)
+      assert.isUndefined(writer.flush)
+    }).pipe(Effect.scoped))
+
+  it.live("retry, timeout and mapWriter are dual: the data-last forms pipe", () =>
+    Effect.gen(function*() {
+      let attempts = 0
+      const flaky = Sink.make("flaky", Effect.succeed(Sink.writer(() => {
+        if (++attempts < 3) throw new Error("not yet")
+      }, "flaky")))
+      let mapped = 0
+      const sink = pipe(
+        flaky,
+        Sink.retry({ times: 3, base: "1 millis" }),
+        Sink.timeout("5 seconds"),
+        Sink.mapWriter((w) => ({ ...w, write: (batch) => Effect.andThen(Effect.sync(() => mapped++), w.write(batch)) }))
+      )
+      assert.strictEqual(sink.name, "flaky")
+      assert.isTrue(Sink.isSink(sink))
+      assert.isFalse(Sink.isSink({ times: 3 }))
+      const writer = yield* sink.open
+      yield* writer.write(Sink.makeBatch([event("x")]))
+      assert.strictEqual(attempts, 3)
+      assert.strictEqual(mapped, 1)
+      assert.strictEqual(Sink.retry(flaky).name, "flaky")
     }).pipe(Effect.scoped))
 
   it("fanOut of one sink is that sink", () => {

@@ -14,6 +14,7 @@ import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as zlib from "node:zlib"
 import type * as LogEvent from "../LogEvent.ts"
+import * as Condition from "./condition.ts"
 import * as Otlp from "./otlp.ts"
 
 /** Resolved exporter options. @internal */
@@ -130,6 +131,11 @@ export const start = (config: Config): Effect.Effect<Exporter, never, Scope.Scop
 // internal
 // -----------------------------------------------------------------------------
 
+/**
+ * The export buffer. Invariant: every record enqueued is exported, or dropped and counted in
+ * `lost` (overflow, exhausted retries, rejection); `idle` holds when nothing is pending or in
+ * flight, `work` when something is pending.
+ */
 class State {
   readonly maxQueueSize: number
   pending: Array<LogEvent.LogEvent> = []
@@ -138,8 +144,8 @@ class State {
   requests = 0
   error: string | undefined = undefined
   private inflightCount = 0
-  private wake: (() => void) | undefined = undefined
-  private idleWaiters: Array<() => void> = []
+  private readonly work = new Condition.Condition(() => this.pending.length > 0, false)
+  private readonly idle = new Condition.Condition(() => !this.inflight && this.pending.length === 0, true)
 
   constructor(maxQueueSize: number) {
     this.maxQueueSize = maxQueueSize
@@ -158,21 +164,12 @@ class State {
       this.lost += over
       this.error = `export buffer full (${this.maxQueueSize} records): ${over} oldest dropped`
     }
-    const wake = this.wake
-    if (wake !== undefined && this.pending.length > 0) {
-      this.wake = undefined
-      wake()
-    }
+    this.settle()
   }
 
+  /** Completes once records are pending (only the export fiber takes them). */
   get awaitWork(): Effect.Effect<void> {
-    return Effect.callback<void>((resume) => {
-      if (this.pending.length > 0) return resume(Effect.void)
-      this.wake = () => resume(Effect.void)
-      return Effect.sync(() => {
-        this.wake = undefined
-      })
-    })
+    return this.work.await
   }
 
   take(n: number): Array<LogEvent.LogEvent> {
@@ -180,33 +177,28 @@ class State {
     const taken = this.pending.length <= n ? this.pending : this.pending.splice(0, n)
     if (taken === this.pending) this.pending = []
     this.inflightCount = taken.length
+    this.settle()
     return taken
   }
 
   done(): void {
     this.inflight = false
     this.inflightCount = 0
-    if (this.pending.length === 0) {
-      const waiters = this.idleWaiters
-      this.idleWaiters = []
-      for (const w of waiters) w()
-    }
+    this.settle()
   }
 
+  /** Completes once everything enqueued so far is exported or counted; the last error, if any. */
   get awaitIdle(): Effect.Effect<string | undefined> {
-    return Effect.callback<string | undefined>((resume) => {
-      const finish = () => {
-        const error = this.error
-        this.error = undefined
-        resume(Effect.succeed(error))
-      }
-      if (!this.inflight && this.pending.length === 0) return finish()
-      this.idleWaiters.push(finish)
-      return Effect.sync(() => {
-        const i = this.idleWaiters.indexOf(finish)
-        if (i >= 0) this.idleWaiters.splice(i, 1)
-      })
+    return Effect.map(this.idle.await, () => {
+      const error = this.error
+      this.error = undefined
+      return error
     })
+  }
+
+  private settle(): void {
+    this.work.update()
+    this.idle.update()
   }
 }
 

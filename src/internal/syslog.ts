@@ -14,6 +14,7 @@ import * as dgram from "node:dgram"
 import * as net from "node:net"
 import * as tls from "node:tls"
 import type * as LogEvent from "../LogEvent.ts"
+import * as Condition from "./condition.ts"
 
 // -----------------------------------------------------------------------------
 // formatting
@@ -237,7 +238,7 @@ export const stream = (o: StreamOptions): Effect.Effect<Transport, never, Scope.
     const fiber = yield* Effect.forkDetach(loop(0))
     yield* Effect.addFinalizer(() =>
       Effect.gen(function*() {
-        yield* Effect.timeoutOption(s.awaitEmpty, o.closeTimeout)
+        yield* Effect.timeoutOption(s.empty.await, o.closeTimeout)
         yield* Fiber.interrupt(fiber)
         const left = s.bufferedCount + s.inflightFrames + s.lost
         s.close()
@@ -260,18 +261,28 @@ export const stream = (o: StreamOptions): Effect.Effect<Transport, never, Scope.
 /** Bytes a TCP/TLS socket may hold unsent before new frames go to the bounded buffer. */
 const SOCKET_HIGH_WATER = 1024 * 1024
 
+/**
+ * The state of a TCP/TLS syslog connection, changed by the send path, the connection fiber and
+ * the socket's callbacks. Invariant: frames are handed to the socket in the order they were
+ * sent; while a connection is up, frames wait in `buffer` only behind a write still in flight,
+ * and that connection's own `drain` moves them on (a drain pending on an earlier connection has
+ * no say over this one).
+ */
 class StreamState {
   readonly o: StreamOptions
   socket: net.Socket | undefined = undefined
   buffer: Array<Buffer> = []
+  /** writes handed to the socket whose callback has not run */
   inflight = 0
   /** frames handed to the socket whose write has not completed */
   inflightFrames = 0
-  private awaitingDrain = false
   lost = 0
   lastError: string | undefined = undefined
   private flushError: string | undefined = undefined
-  private drainWaiters: Array<() => void> = []
+  /** No write in flight (buffered frames wait for a connection, not for this). */
+  readonly drained = new Condition.Condition(() => this.inflight === 0, true)
+  /** Nothing buffered or in flight (for the close: buffered frames get a chance). */
+  readonly empty = new Condition.Condition(() => this.inflight === 0 && this.buffer.length === 0, true)
 
   constructor(o: StreamOptions) {
     this.o = o
@@ -297,17 +308,10 @@ class StreamState {
       this.flushError = `${socket === undefined ? "disconnected" : "receiver not reading"}; buffer full ` +
         `(${this.o.maxBuffered} messages): ${over} oldest dropped`
     }
-    if (socket !== undefined && !this.awaitingDrain) {
-      this.awaitingDrain = true
-      socket.once("drain", () => {
-        this.awaitingDrain = false
-        if (this.socket === socket && this.buffer.length > 0) {
-          const pending = this.buffer
-          this.buffer = []
-          this.write(socket, pending)
-        }
-      })
-    }
+    this.empty.update()
+    // connected: the socket's next 'drain' moves the buffer on (see attach); with no drain to
+    // come (nothing queued in the socket), move it now
+    if (socket !== undefined && !socket.writableNeedDrain) this.pump(socket)
   }
 
   attach(socket: net.Socket): void {
@@ -315,18 +319,14 @@ class StreamState {
     socket.setKeepAlive(true)
     this.socket = socket
     this.lastError = undefined
-    if (this.buffer.length > 0) {
-      const frames = this.buffer
-      this.buffer = []
-      this.write(socket, frames)
-    }
-    this.wakeDrained()
+    // one listener per connection, gone with its socket
+    socket.on("drain", () => this.pump(socket))
+    this.pump(socket)
   }
 
   detach(error: string | undefined): void {
     this.socket = undefined
     this.lastError = error ?? "connection closed"
-    this.wakeDrained()
   }
 
   close(): void {
@@ -335,40 +335,24 @@ class StreamState {
   }
 
   get flush(): Effect.Effect<string | undefined> {
-    return Effect.map(this.awaitDrained, () => {
+    return Effect.map(this.drained.await, () => {
       let error = this.flushError
       this.flushError = undefined
       if (error === undefined && this.buffer.length > 0) {
-        error = `not connected (${this.lastError ?? "connecting"}); ${this.buffer.length} messages buffered`
+        error = this.socket === undefined
+          ? `not connected (${this.lastError ?? "connecting"}); ${this.buffer.length} messages buffered`
+          : `receiver not reading; ${this.buffer.length} messages buffered`
       }
       return error
     })
   }
 
-  /** Waits until no write is in flight (buffered frames wait for a connection, not for this). */
-  get awaitDrained(): Effect.Effect<void> {
-    return this.awaitUntil(() => this.inflight === 0)
-  }
-
-  /** Waits until nothing is buffered or in flight (for the close: buffered frames get a chance). */
-  get awaitEmpty(): Effect.Effect<void> {
-    return this.awaitUntil(() => this.inflight === 0 && this.buffer.length === 0)
-  }
-
-  private awaitUntil(condition: () => boolean): Effect.Effect<void> {
-    const loop: Effect.Effect<void> = Effect.suspend(() => {
-      if (condition()) return Effect.void
-      const signal = Effect.callback<void>((resume) => {
-        const done = () => resume(Effect.void)
-        this.drainWaiters.push(done)
-        return Effect.sync(() => {
-          const i = this.drainWaiters.indexOf(done)
-          if (i >= 0) this.drainWaiters.splice(i, 1)
-        })
-      })
-      return Effect.andThen(signal, loop)
-    })
-    return loop
+  /** Hands the buffer to `socket` if it is still the current connection. */
+  private pump(socket: net.Socket): void {
+    if (this.socket !== socket || this.buffer.length === 0) return
+    const frames = this.buffer
+    this.buffer = []
+    this.write(socket, frames)
   }
 
   private write(socket: net.Socket, frames: ReadonlyArray<Buffer>): void {
@@ -376,6 +360,7 @@ class StreamState {
     const n = frames.length
     this.inflight++
     this.inflightFrames += n
+    this.settle()
     socket.write(data, (err) => {
       this.inflight--
       this.inflightFrames -= n
@@ -384,15 +369,13 @@ class StreamState {
         this.lost += n
         this.flushError = `write failed: ${err.message}`
       }
-      if (this.inflight === 0) this.wakeDrained()
+      this.settle()
     })
   }
 
-  private wakeDrained(): void {
-    if (this.drainWaiters.length === 0) return
-    const waiters = this.drainWaiters
-    this.drainWaiters = []
-    for (const w of waiters) w()
+  private settle(): void {
+    this.drained.update()
+    this.empty.update()
   }
 }
 
@@ -419,38 +402,29 @@ export const datagram = (o: DatagramOptions): Effect.Effect<Transport, never, Sc
     let inflight = 0
     let lost = 0
     let error: string | undefined
-    let waiters: Array<() => void> = []
+    const idle = new Condition.Condition(() => inflight === 0, true)
     yield* Effect.addFinalizer(() =>
       Effect.andThen(
-        Effect.timeoutOption(awaitIdle(), "2 seconds"),
+        Effect.timeoutOption(idle.await, "2 seconds"),
         Effect.sync(() => socket.close())
       )
     )
-    function awaitIdle(): Effect.Effect<void> {
-      return Effect.callback<void>((resume) => {
-        if (inflight === 0) return resume(Effect.void)
-        waiters.push(() => resume(Effect.void))
-      })
-    }
     return {
       send: (frames) => {
         for (const msg of frames) {
           inflight++
+          idle.update()
           socket.send(msg, o.port, o.host, (err) => {
             inflight--
             if (err) {
               lost++
               error = `send failed: ${err.message}`
             }
-            if (inflight === 0 && waiters.length > 0) {
-              const ws = waiters
-              waiters = []
-              for (const w of ws) w()
-            }
+            idle.update()
           })
         }
       },
-      flush: Effect.map(awaitIdle(), () => {
+      flush: Effect.map(idle.await, () => {
         const e = error
         error = undefined
         return e

@@ -1,0 +1,34 @@
+/**
+ * What the built-in sinks share: their error, the text of a thrown value, and the part of a
+ * batch they read. The public `Sink` module documents and re-exports them; the sinks built on
+ * them (`fileSink.ts`, `otlpSink.ts`, `syslogSink.ts`) return writers that keep the contract of
+ * `Sink.Writer`.
+ *
+ * @internal
+ */
+import * as Data from "effect/Data"
+import type * as LogEvent from "../LogEvent.ts"
+
+/** A sink failed to open or to write (documented as `Sink.SinkError`). @internal */
+export class SinkError extends Data.TaggedError("SinkError")<{
+  readonly sink: string
+  readonly message: string
+  readonly cause?: unknown
+}> {}
+
+/** What a sink reads of a batch: `Sink.Batch` has at least these. @internal */
+export interface Encoded {
+  readonly events: ReadonlyArray<LogEvent.LogEvent>
+  /** One JSON line per event, each ending in a newline. */
+  readonly ndjson: string
+}
+
+/** The text of a thrown value, for an error message (never throws itself). @internal */
+export const errorMessage = (cause: unknown): string => {
+  if (cause instanceof Error) return cause.message
+  try {
+    return String(cause)
+  } catch {
+    return "unknown error"
+  }
+}
