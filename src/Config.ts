@@ -9,6 +9,7 @@ import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as LogLevel from "effect/LogLevel"
+import * as Levels from "./internal/levels.ts"
 import type * as Pipeline from "./Pipeline.ts"
 import type * as Redactor from "./Redactor.ts"
 import * as Sink from "./Sink.ts"
@@ -35,7 +36,7 @@ import type * as Worker from "./Worker.ts"
  * @category models
  */
 export interface Options {
-  /** Minimum level; also Effect's `MinimumLogLevel` inside the layer. Default `"Info"`. */
+  /** The root logger's level: the default of every name and of plain `Effect.log*` (`Logger.setLevel` changes it at run time). Default `"Info"`. */
   readonly level?: LogLevel.LogLevel | undefined
   /** Where encoded events go. Default `[Sink.stdout()]`. */
   readonly sinks?: ReadonlyArray<Sink.Sink> | undefined
@@ -71,6 +72,35 @@ export interface Options {
   readonly idleTimeToLive?: Duration.Input | undefined
   /** Name of the root logger that plain `Effect.log*` writes through. Default `"root"`. */
   readonly rootName?: string | undefined
+  /**
+   * Per-name options, declared up front: `{ "db.pool": { level: "Warn" } }`. A level applies to
+   * the name and its dotted descendants (`db.pool.replica`) unless they have their own; the other
+   * options are the name's facade options (see `Logger.NamedOptions`). Names must be non-empty,
+   * without a leading or trailing dot or `..`; levels are any case. Default: none.
+   */
+  readonly loggers?: Readonly<Record<string, LoggerOptions>> | undefined
+}
+
+/**
+ * The options one logger name can be declared with in {@link Options.loggers}.
+ *
+ * @example
+ * ```ts
+ * import { Fapilog, Sink } from "effect-fapilog"
+ * import type * as Config from "effect-fapilog/Config"
+ *
+ * const pool: Config.LoggerOptions = { level: "Warn", fields: { component: "db" } }
+ * const layer = Fapilog.layer({ sinks: [Sink.stdout()], loggers: { "db.pool": pool, payments: { level: "Debug" } } })
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface LoggerOptions {
+  readonly level?: LogLevel.LogLevel | undefined
+  readonly fields?: Readonly<Record<string, unknown>> | undefined
+  readonly sinks?: ReadonlyArray<Sink.Sink> | undefined
+  readonly pipeline?: Pipeline.Pipeline | undefined
 }
 
 /**
@@ -106,6 +136,8 @@ export interface Resolved {
   readonly maxRestarts: number
   readonly idleTimeToLive: Duration.Input | undefined
   readonly rootName: string
+  /** Declared per-name options, names validated and levels in canonical case. */
+  readonly loggers: Readonly<Record<string, LoggerOptions>>
 }
 
 /**
@@ -169,6 +201,8 @@ export const resolve = (options: Options = {}): Effect.Effect<Resolved, InvalidO
         return Effect.fail(new InvalidOptions({ option, message: `${option} is not a duration: ${String(value)}` }))
       }
     }
+    const loggers = resolveLoggers(options.loggers)
+    if (loggers instanceof InvalidOptions) return Effect.fail(loggers)
     return Effect.succeed({
       level: options.level ?? "Info",
       sinks: options.sinks ?? [Sink.stdout()],
@@ -185,9 +219,35 @@ export const resolve = (options: Options = {}): Effect.Effect<Resolved, InvalidO
       sinkRetries: options.sinkRetries ?? 3,
       maxRestarts: options.maxRestarts ?? 5,
       idleTimeToLive: options.idleTimeToLive,
-      rootName: options.rootName ?? "root"
+      rootName: options.rootName ?? "root",
+      loggers
     })
   })
+
+/** Validates the names and levels of `loggers`; the levels come back in canonical case. */
+const resolveLoggers = (
+  loggers: Readonly<Record<string, LoggerOptions>> | undefined
+): Readonly<Record<string, LoggerOptions>> | InvalidOptions => {
+  if (loggers === undefined) return {}
+  const out: Record<string, LoggerOptions> = {}
+  for (const [name, declared] of Object.entries(loggers)) {
+    const problem = Levels.nameProblem(name)
+    if (problem !== undefined) return new InvalidOptions({ option: `loggers["${name}"]`, message: `loggers: ${problem}` })
+    if (declared?.level === undefined) {
+      out[name] = declared ?? {}
+      continue
+    }
+    const level = levelNames.get(String(declared.level).trim().toLowerCase())
+    if (level === undefined) {
+      return new InvalidOptions({
+        option: `loggers["${name}"].level`,
+        message: `loggers["${name}"].level must be one of ${[...levelNames.values()].join(", ")} (any case), got ${String(declared.level)}`
+      })
+    }
+    out[name] = { ...declared, level }
+  }
+  return out
+}
 
 /**
  * Options read from the environment:

@@ -1,0 +1,85 @@
+/**
+ * The level table of one `Loggers` instance: which level is set on which dotted logger name.
+ *
+ * Who calls it: `Logger.makeLoggers` owns one table for its lifetime; `Logger.setLevel` /
+ * `resetLevel` write it; every facade (cached, its `with` children, `reuse: false`) and the Effect
+ * logger of `Fapilog.layer` read it through {@link LevelTable.effective}, keeping the answer next
+ * to the `version` it was computed at.
+ *
+ * Invariant: every write that changes a setting increments `version`, and nothing else does; a
+ * reader that holds the answer of `version` v may reuse it as long as `version` is still v. The
+ * root always has a setting (`reset` of the root restores the configured one), so the effective
+ * level of every name is defined.
+ *
+ * Must never: allocate on a read whose `version` is unchanged (callers cache; `effective` itself
+ * only slices names when walking up the hierarchy), or accept a name {@link nameProblem} rejects.
+ *
+ * @internal
+ */
+import type * as LogLevel from "effect/LogLevel"
+
+export class LevelTable {
+  readonly rootName: string
+  readonly rootDefault: LogLevel.LogLevel
+  /** Incremented by every write that changes a setting. */
+  version = 0
+  private readonly settings = new Map<string, LogLevel.LogLevel>()
+
+  constructor(rootName: string, rootDefault: LogLevel.LogLevel) {
+    this.rootName = rootName
+    this.rootDefault = rootDefault
+    this.settings.set(rootName, rootDefault)
+  }
+
+  /** The setting of `name` itself, if any. */
+  get(name: string): LogLevel.LogLevel | undefined {
+    return this.settings.get(name)
+  }
+
+  /** Sets `name`'s level; returns the previous setting (`undefined` when none or unchanged). */
+  set(name: string, level: LogLevel.LogLevel): { readonly changed: boolean; readonly previous: LogLevel.LogLevel | undefined } {
+    const previous = this.settings.get(name)
+    if (previous === level) return { changed: false, previous }
+    this.settings.set(name, level)
+    this.version++
+    return { changed: true, previous }
+  }
+
+  /** Removes `name`'s setting (the root's returns to its configured level). */
+  reset(name: string): { readonly changed: boolean; readonly previous: LogLevel.LogLevel | undefined } {
+    if (name === this.rootName) return this.set(name, this.rootDefault)
+    const previous = this.settings.get(name)
+    if (previous === undefined) return { changed: false, previous }
+    this.settings.delete(name)
+    this.version++
+    return { changed: true, previous }
+  }
+
+  /** The level set on the nearest ancestor-or-self of `name`; the root's when none is. */
+  effective(name: string): LogLevel.LogLevel {
+    let current = name
+    for (;;) {
+      const level = this.settings.get(current)
+      if (level !== undefined) return level
+      const dot = current.lastIndexOf(".")
+      if (dot <= 0) return this.settings.get(this.rootName)!
+      current = current.slice(0, dot)
+    }
+  }
+
+  /** Every setting, the root's first. */
+  snapshot(): Readonly<Record<string, LogLevel.LogLevel>> {
+    return Object.fromEntries(this.settings)
+  }
+}
+
+/**
+ * Why `name` cannot be a logger name in the hierarchy, or `undefined` when it can: it must be
+ * non-empty, and neither start nor end with a dot nor hold an empty segment (`..`).
+ */
+export const nameProblem = (name: string): string | undefined => {
+  if (typeof name !== "string" || name.length === 0) return "a logger name must not be empty"
+  if (name.startsWith(".") || name.endsWith(".")) return `logger name "${name}" must not start or end with a dot`
+  if (name.includes("..")) return `logger name "${name}" must not contain an empty segment ("..")`
+  return undefined
+}
