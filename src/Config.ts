@@ -237,11 +237,11 @@ const resolveLoggers = (
       out[name] = declared ?? {}
       continue
     }
-    const level = levelNames.get(String(declared.level).trim().toLowerCase())
+    const level = Levels.parseLevel(declared.level)
     if (level === undefined) {
       return new InvalidOptions({
         option: `loggers["${name}"].level`,
-        message: `loggers["${name}"].level must be one of ${[...levelNames.values()].join(", ")} (any case), got ${String(declared.level)}`
+        message: `loggers["${name}"].level must be one of ${Levels.levelNames.join(", ")} (any case), got ${String(declared.level)}`
       })
     }
     out[name] = { ...declared, level }

@@ -180,6 +180,11 @@ export interface LoggersShape {
   readonly levels: Effect.Effect<Readonly<Record<string, LogLevel.LogLevel>>>
   /** The settings that differ from the default (the root at its configured level). */
   readonly levelChangesUnsafe: () => Readonly<Record<string, LogLevel.LogLevel>>
+  /**
+   * A facade named `name` that writes through the root's worker (no worker of its own, not
+   * cached) and follows the level table for `name`: for integrations such as `Http.middleware`.
+   */
+  readonly onRootUnsafe: (name: string) => NamedLogger
   /** Opens (or joins) the correlation region of `correlationId` (see {@link withCorrelationId}). */
   readonly openRegionUnsafe: (correlationId: string) => OpenRegion
   /** Tells every live worker that the region of `correlationId` has ended. */
@@ -693,6 +698,7 @@ export const makeLoggers = (config: Config.Resolved): Effect.Effect<LoggersShape
       ),
       invalidate: (name) => name === config.rootName ? Effect.void : forget(name),
       ...levelsService,
+      onRootUnsafe: (name) => new FacadeImpl(root.worker, name, levels, undefined),
       openRegionUnsafe: (correlationId) => {
         let open = regions.get(correlationId)
         if (open === undefined) {

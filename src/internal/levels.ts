@@ -83,3 +83,12 @@ export const nameProblem = (name: string): string | undefined => {
   if (name.includes("..")) return `logger name "${name}" must not contain an empty segment ("..")`
   return undefined
 }
+
+/** The level names, canonical. */
+export const levelNames: ReadonlyArray<LogLevel.LogLevel> = ["All", "Trace", "Debug", "Info", "Warn", "Error", "Fatal", "None"]
+
+const byLowerName = new Map<string, LogLevel.LogLevel>(levelNames.map((l) => [l.toLowerCase(), l]))
+
+/** The level named `raw` in any case (surrounding blanks ignored), or `undefined`. */
+export const parseLevel = (raw: unknown): LogLevel.LogLevel | undefined =>
+  typeof raw === "string" ? byLowerName.get(raw.trim().toLowerCase()) : undefined
