@@ -587,10 +587,21 @@ export const makeLoggers = (config: Config.Resolved): Effect.Effect<LoggersShape
     // the per-name options: declared up front, or by the first `named(name, options)` of a name
     // that had none; the cache's lookup reads them, so a lookup is a function of the name alone
     const declared = new Map<string, NamedOptions>()
-    for (const [name, options] of Object.entries(config.loggers)) {
-      declared.set(name, options)
-      if (options.level !== undefined) levels.set(name, options.level)
+    // a level given with a name's options is that name's setting in the level table (any case;
+    // `false` when it is not a level: the caller dies with it, nothing is declared)
+    const setDeclaredLevel = (name: string, options: NamedOptions | undefined): boolean => {
+      if (options?.level === undefined) return true
+      const level = Levels.parseLevel(options.level)
+      if (level !== undefined) levels.set(name, level)
+      return level !== undefined
     }
+    const declare = (name: string, options: NamedOptions) => {
+      declared.set(name, options)
+      setDeclaredLevel(name, options)
+    }
+    const unknownLevel = (name: string, options: NamedOptions) =>
+      Effect.die(new Error(`Logger.named("${name}"): unknown level ${String(options.level)}`))
+    for (const [name, options] of Object.entries(config.loggers)) declare(name, options)
     const warned = new Set<string>()
     // redaction runs after every pipeline, compiled once for the layer
     const redaction = config.redact === false ? undefined : Redactor.pipeline(config.redact)
@@ -641,7 +652,10 @@ export const makeLoggers = (config: Config.Resolved): Effect.Effect<LoggersShape
     const lookup = (name: string, options: NamedOptions | undefined): Effect.Effect<FacadeImpl, Sink.SinkError> =>
       Effect.suspend(() => {
         const declares = options !== undefined && !declared.has(name)
-        if (declares) declare(name, options)
+        if (declares) {
+          if (Levels.parseLevel(options.level ?? "Info") === undefined) return unknownLevel(name, options)
+          declare(name, options)
+        }
         return Effect.matchCauseEffect(Effect.scoped(layerMap.contextEffect(name)), {
           onFailure: (cause) => {
             // a failed build is not kept: the next lookup builds again, with the next options
@@ -654,12 +668,6 @@ export const makeLoggers = (config: Config.Resolved): Effect.Effect<LoggersShape
           }
         })
       })
-
-    const declare = (name: string, options: NamedOptions) => {
-      declared.set(name, options)
-      // a level given with a name's options is that name's setting in the level table
-      if (options.level !== undefined) levels.set(name, options.level)
-    }
 
     const named = (name: string, options?: NamedOptions): Effect.Effect<NamedLogger, Sink.SinkError> => {
       if (ttl === undefined) {
@@ -674,7 +682,7 @@ export const makeLoggers = (config: Config.Resolved): Effect.Effect<LoggersShape
     const forget = (name: string) =>
       Effect.suspend(() => {
         warned.delete(name)
-        if (!(name in config.loggers)) declared.delete(name)
+        if (!Object.hasOwn(config.loggers, name)) declared.delete(name)
         return layerMap.invalidate(name)
       })
 
@@ -686,7 +694,7 @@ export const makeLoggers = (config: Config.Resolved): Effect.Effect<LoggersShape
       named,
       fresh: (name, options) =>
         Effect.suspend(() => {
-          if (options?.level !== undefined) levels.set(name, options.level)
+          if (!setDeclaredLevel(name, options)) return unknownLevel(name, options!)
           return Effect.map(
             Layer.build(Layer.effect(Facade)(build(name, options ?? declared.get(name)))),
             (context) => Context.get(context, Facade)
@@ -735,16 +743,21 @@ const makeLevelsService = (levels: Levels.LevelTable, rootWorker: Worker.Worker)
         }))
       })
       : Effect.void
-  const checked = (name: string, level: LogLevel.LogLevel | undefined, body: Effect.Effect<void>) =>
-    Effect.suspend(() => {
-      const problem = Levels.nameProblem(name) ??
-        (level !== undefined && !(level in LogEvent.levelSeverity) ? `unknown level ${String(level)}` : undefined)
-      return problem === undefined ? body : Effect.die(new Error(`Logger levels: ${problem}`))
-    })
+  const bad = (problem: string) => Effect.die(new Error(`Logger levels: ${problem}`))
   return {
     setLevel: (name: string, level: LogLevel.LogLevel) =>
-      checked(name, level, Effect.suspend(() => announce(name, levels.set(name, level)))),
-    resetLevel: (name: string) => checked(name, undefined, Effect.suspend(() => announce(name, levels.reset(name)))),
+      Effect.suspend(() => {
+        const problem = Levels.nameProblem(name)
+        if (problem !== undefined) return bad(problem)
+        // any case, as everywhere else (a level read from JSON or a header)
+        const canonical = Levels.parseLevel(level)
+        return canonical === undefined ? bad(`unknown level ${String(level)}`) : announce(name, levels.set(name, canonical))
+      }),
+    resetLevel: (name: string) =>
+      Effect.suspend(() => {
+        const problem = Levels.nameProblem(name)
+        return problem !== undefined ? bad(problem) : announce(name, levels.reset(name))
+      }),
     levels: Effect.sync(() => levels.snapshot()),
     levelChangesUnsafe: () => {
       const out: Record<string, LogLevel.LogLevel> = {}

@@ -184,6 +184,22 @@ describe("Logger.setLevel", () => {
       })
     ))
 
+  it.effect("levels in any case at run time: setLevel and named() options; an unknown one is a defect", () =>
+    withLayer(
+      Sink.memory(),
+      Effect.gen(function*() {
+        yield* Logger.setLevel("jobs", "debug" as "Debug")
+        assert.deepStrictEqual(yield* Logger.levels, { root: "Info", jobs: "Debug" })
+        const cron = yield* Logger.named("cron", { level: "WARN" as "Warn" })
+        assert.isFalse(cron.isEnabled("Info"))
+        assert.isTrue(cron.isEnabled("Warn"))
+        assert.isTrue(Exit.hasDies(yield* Effect.exit(Logger.setLevel("jobs", "verbose" as "Debug"))))
+        assert.isTrue(Exit.hasDies(yield* Effect.exit(Logger.named("x", { level: "loud" as "Debug" }))))
+        assert.deepStrictEqual(yield* Logger.levels, { root: "Info", jobs: "Debug", cron: "Warn" })
+        assert.notInclude(yield* Logger.cachedNames, "x")
+      })
+    ))
+
   it.live("concurrent setLevel from many fibers while logging: no lost lines at the enabled level, a consistent table", () => {
     const memory = Sink.memory()
     const writers = 20
