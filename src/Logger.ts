@@ -16,7 +16,7 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as LayerMap from "effect/LayerMap"
 import type * as LogLevel from "effect/LogLevel"
-import * as MutableHashMap from "effect/MutableHashMap"
+import * as Metric from "effect/Metric"
 import * as RcMap from "effect/RcMap"
 import * as Scope from "effect/Scope"
 import type * as Config from "./Config.ts"
@@ -406,6 +406,31 @@ export const levels: Effect.Effect<Readonly<Record<string, LogLevel.LogLevel>>, 
 )
 
 /**
+ * The gauge `fapilog_logger_level{logger=name}`: the severity of `name`'s effective level after
+ * its last run-time change (`setLevel` / `resetLevel`): All 0, Trace 1, Debug 2, Info 3, Warn 4,
+ * Error 5, Fatal 6, None 7. Names never changed at run time have no value (see {@link levels}).
+ *
+ * @example
+ * ```ts
+ * import { Effect, Metric } from "effect"
+ * import { Logger } from "effect-fapilog"
+ *
+ * const program = Effect.gen(function*() {
+ *   yield* Logger.setLevel("payments", "Debug")
+ *   const state = yield* Metric.value(Logger.levelGauge("payments")) // { value: 2 }
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const levelGauge = (name: string): Metric.Metric<number, Metric.GaugeState<number>> =>
+  Metric.gauge("fapilog_logger_level", {
+    description: "severity of a logger's effective level after its last run-time change (Trace 1 … Fatal 6, None 7)",
+    attributes: { logger: name }
+  })
+
+/**
  * A health view over every live facade: the worst status overall, and per logger its queue
  * depth, drop rate (dropped / offered) and per-sink status (healthy, degraded when a sink failed
  * within the last drop-summary interval, failing when its last write failed).
@@ -732,7 +757,7 @@ const makeLevelsService = (levels: Levels.LevelTable, rootWorker: Worker.Worker)
     change.changed
       ? Effect.flatMap(Clock.currentTimeMillis, (timestamp) => {
         const level = levels.get(name)
-        return rootWorker.offer(LogEvent.make({
+        return Effect.andThen(Metric.update(levelGauge(name), LogEvent.levelSeverity[levels.effective(name)]), rootWorker.offer(LogEvent.make({
           timestamp,
           level: "Info",
           message: level === undefined
@@ -740,7 +765,7 @@ const makeLevelsService = (levels: Levels.LevelTable, rootWorker: Worker.Worker)
             : `level of logger "${name}" set to ${level}`,
           logger: "effect-fapilog",
           fields: { logger_name: name, level: level ?? null, previous_level: change.previous ?? null }
-        }))
+        })))
       })
       : Effect.void
   const bad = (problem: string) => Effect.die(new Error(`Logger levels: ${problem}`))
@@ -843,7 +868,7 @@ class FacadeCache {
   }
   namesUnsafe(): Array<string> {
     const state = this.layerMap.rcMap.state
-    return state._tag === "Closed" ? [] : Array.from(MutableHashMap.keys(state.map))
+    return state._tag === "Closed" ? [] : Array.from(state.map.backing.keys())
   }
 }
 

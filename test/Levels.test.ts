@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Fiber } from "effect"
+import { Effect, Exit, Fiber, Metric } from "effect"
 import * as Fapilog from "../src/Fapilog.ts"
 import * as Logger from "../src/Logger.ts"
 import * as Sink from "../src/Sink.ts"
@@ -157,6 +157,7 @@ describe("Logger.setLevel", () => {
           yield* Logger.setLevel("payments", "Debug") // unchanged: no second line
           const health = yield* Logger.health
           assert.deepStrictEqual(health.levels, { payments: "Debug" })
+          assert.strictEqual((yield* Metric.value(Logger.levelGauge("payments"))).value, 2) // Debug
           yield* Logger.resetLevel("payments")
           assert.deepStrictEqual((yield* Logger.health).levels, {})
           yield* Logger.resetLevel("payments") // nothing to reset: no line
