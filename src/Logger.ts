@@ -4,7 +4,14 @@
  *
  * `Logger.named(name)` needs only the `Loggers` service that `FapilogLive` / `Fapilog.layer`
  * provide. The cache is a memoized `LayerMap` keyed by name, built in the layer's scope, so every
- * cached facade is drained when that scope closes — a program cannot leak logger workers.
+ * cached facade is drained when that scope closes — a program cannot leak logger workers. It is
+ * the only cache: building a name's facade reads the name's declared options (the layer's
+ * `loggers`, or the first `named(name, options)`), so a lookup is a function of the name.
+ *
+ * Levels belong to names, not facades: a table of the `Loggers` instance, over dotted names
+ * (`payments.stripe` follows `payments` unless set itself; the root is everyone's default and the
+ * level of plain `Effect.log*`), changed at run time with {@link setLevel} and read by every facade
+ * at each call.
  *
  * @since 0.1.0
  */
@@ -122,7 +129,10 @@ export interface NamedLogger {
 }
 
 /**
- * Per-name options, honoured at first use (the first configuration wins).
+ * Per-name options: declared up front in the layer's `loggers`, or by the first `named(name,
+ * options)` of a name without a declaration (the first declaration wins; a different one later
+ * is ignored with one WARN). `level` is the name's entry in the level table — it also applies to
+ * its dotted descendants, and {@link setLevel} changes it later.
  *
  * @example
  * ```ts
