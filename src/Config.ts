@@ -11,6 +11,7 @@ import * as Effect from "effect/Effect"
 import type * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Level from "./internal/level.ts"
+import * as Levels from "./internal/levels.ts"
 import type * as Pipeline from "./Pipeline.ts"
 import type * as Redactor from "./Redactor.ts"
 import * as Sink from "./Sink.ts"
@@ -38,12 +39,11 @@ import type * as Worker from "./Worker.ts"
  */
 export interface Options {
   /**
-   * Minimum level; also Effect's `MinimumLogLevel` inside the layer. Default `"Info"`. Any case is
-   * accepted (`"debug"` from a JSON file is `"Debug"`); an unknown name fails with `InvalidOptions`.
+   * The root logger's level: the default of every name and of plain `Effect.log*`
+   * (`Logger.setLevel` changes it at run time). Default `"Info"`. Any case is accepted (`"debug"`
+   * from a JSON file is `"Debug"`); an unknown name fails with `InvalidOptions`.
    */
   readonly level?: LogLevel.LogLevel | undefined
-  /** Per-name options declared up front, by logger name (`{ "db.pool": { level: "Warn" } }`). */
-  readonly loggers?: Readonly<Record<string, { readonly level?: LogLevel.LogLevel | undefined }>> | undefined
   /** Where encoded events go. Default `[Sink.stdout()]`. */
   readonly sinks?: ReadonlyArray<Sink.Sink> | undefined
   readonly queue?: {
@@ -78,6 +78,35 @@ export interface Options {
   readonly idleTimeToLive?: Duration.Input | undefined
   /** Name of the root logger that plain `Effect.log*` writes through. Default `"root"`. */
   readonly rootName?: string | undefined
+  /**
+   * Per-name options, declared up front: `{ "db.pool": { level: "Warn" } }`. A level applies to
+   * the name and its dotted descendants (`db.pool.replica`) unless they have their own; the other
+   * options are the name's facade options (see `Logger.NamedOptions`). Names must be non-empty,
+   * without a leading or trailing dot or `..`; levels are any case. Default: none.
+   */
+  readonly loggers?: Readonly<Record<string, LoggerOptions>> | undefined
+}
+
+/**
+ * The options one logger name can be declared with in {@link Options.loggers}.
+ *
+ * @example
+ * ```ts
+ * import { Fapilog, Sink } from "effect-fapilog"
+ * import type * as Config from "effect-fapilog/Config"
+ *
+ * const pool: Config.LoggerOptions = { level: "Warn", fields: { component: "db" } }
+ * const layer = Fapilog.layer({ sinks: [Sink.stdout()], loggers: { "db.pool": pool, payments: { level: "Debug" } } })
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface LoggerOptions {
+  readonly level?: LogLevel.LogLevel | undefined
+  readonly fields?: Readonly<Record<string, unknown>> | undefined
+  readonly sinks?: ReadonlyArray<Sink.Sink> | undefined
+  readonly pipeline?: Pipeline.Pipeline | undefined
 }
 
 /**
@@ -99,8 +128,6 @@ export interface Options {
 export interface Resolved {
   /** Effect's spelling (`"Debug"`), whatever the case given. */
   readonly level: LogLevel.LogLevel
-  /** Per-name options declared up front, by logger name (`{ "db.pool": { level: "Warn" } }`). */
-  readonly loggers?: Readonly<Record<string, { readonly level?: LogLevel.LogLevel | undefined }>> | undefined
   readonly sinks: ReadonlyArray<Sink.Sink>
   readonly capacity: number
   readonly policy: Worker.Policy
@@ -116,6 +143,8 @@ export interface Resolved {
   readonly maxRestarts: number
   readonly idleTimeToLive: Duration.Input | undefined
   readonly rootName: string
+  /** Declared per-name options, names validated and levels in canonical case. */
+  readonly loggers: Readonly<Record<string, LoggerOptions>>
 }
 
 /**
@@ -176,7 +205,7 @@ export const resolve = (options: Options = {}): Effect.Effect<Resolved, InvalidO
     const batch = read("batch", options.batch, kinds.record)
     const resolved: Resolved = {
       level: read("level", options.level, kinds.level) ?? defaults.level,
-      loggers: readLoggers(read("loggers", options.loggers, kinds.record), read, problems),
+      loggers: readLoggers(read("loggers", options.loggers, kinds.record), read, problems) ?? {},
       sinks: read("sinks", options.sinks, kinds.sinks) ?? [Sink.stdout()],
       capacity: read("queue.capacity", queue?.capacity, kinds.positiveInt) ?? defaults.capacity,
       policy: read("queue.policy", queue?.policy, kinds.policy) ?? defaults.policy,
@@ -412,8 +441,6 @@ const durationOf = (raw: string): Duration.Input | undefined => {
 }
 
 /** Logger names: parts separated by single dots, no spaces, `=` or `,` (so `FAPILOG_LEVELS` can name any of them). */
-const loggerNamePattern = /^[^\s.=,]+(?:\.[^\s.=,]+)*$/u
-
 const booleans: ReadonlyMap<string, boolean> = new Map(
   (["true", "false", "1", "0", "yes", "no", "on", "off"] as const).map((word, i) => [word, i % 2 === 0])
 )
@@ -431,17 +458,12 @@ const kinds = {
     fromString: durationOf,
     fromValue: (u: unknown) => typeof u === "string" ? durationOf(u) : isDuration(u) ? u : undefined
   } satisfies Kind<Duration.Input>,
-  loggerName: named(
-    `a logger name: parts separated by single dots, without spaces, "=" or ","`,
-    (raw) => loggerNamePattern.test(raw) ? raw : undefined
-  ),
+  loggerName: named(Levels.loggerNameRule, (raw) => Levels.nameProblem(raw) === undefined ? raw : undefined),
   record: only("an object", isRecord),
   sinks: only("an array of sinks", (u): u is ReadonlyArray<Sink.Sink> => Array.isArray(u) && u.every(isSink)),
   pipeline: only("a Pipeline (a function from stream to stream)", (u): u is Pipeline.Pipeline => typeof u === "function"),
   redact: only("false or Redactor options (an object)", (u): u is Redactor.Options | false => u === false || isRecord(u))
 }
-
-type LoggerOptions = { readonly level?: LogLevel.LogLevel | undefined }
 
 /** A logger name, or a problem `<where> name "<name>": expected …` (a name has no `=value` to show). */
 function checkName(where: string, name: string, problems: Array<Problem>): boolean {
@@ -464,7 +486,15 @@ function readLoggers(
     const options = read(where, value, kinds.record)
     if (options === undefined) continue
     const level = read(`${where}.level`, options.level, kinds.level)
-    entries.push([name, level === undefined ? {} : { level }])
+    const fields = read(`${where}.fields`, options.fields, kinds.record)
+    const sinks = read(`${where}.sinks`, options.sinks, kinds.sinks)
+    const pipeline = read(`${where}.pipeline`, options.pipeline, kinds.pipeline)
+    entries.push([name, {
+      ...(level === undefined ? {} : { level }),
+      ...(fields === undefined ? {} : { fields }),
+      ...(sinks === undefined ? {} : { sinks }),
+      ...(pipeline === undefined ? {} : { pipeline })
+    }])
   }
   // fromEntries defines each key, so a logger named "__proto__" is an entry like any other
   return Object.fromEntries(entries)

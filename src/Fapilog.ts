@@ -2,8 +2,9 @@
  * The layers that install effect-fapilog: `Fapilog.layer(options)` and `Fapilog.live` (exported
  * as `FapilogLive`), which reads the same options from the environment.
  *
- * Inside the layer every plain `Effect.log*` call flows through the root facade's worker,
- * Effect's `MinimumLogLevel` is the configured level, and `Logger.named` is available. Closing
+ * Inside the layer every plain `Effect.log*` call flows through the root facade's worker, filtered
+ * by the root's level at the time of the call (so `Logger.setLevel("root", …)` reaches it), and
+ * `Logger.named` is available. Closing
  * the layer's scope drains every facade it started.
  *
  * @since 0.1.0
@@ -14,6 +15,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as EffectLogger from "effect/Logger"
+import type * as LogLevel from "effect/LogLevel"
 import * as References from "effect/References"
 import type * as Runtime from "effect/Runtime"
 import * as Config from "./Config.ts"
@@ -50,8 +52,12 @@ export const layer = (
     const loggers = yield* Logger.makeLoggers(resolved)
     const root = loggers.workers().find((w) => w.name === resolved.rootName)!
     const rootName = resolved.rootName
+    const isEnabled = loggers.root.isEnabled
     let lastRegion: LogEvent.Region | undefined
     const effectLogger = EffectLogger.make((o) => {
+      // the root's level decides, not Effect's: its `MinimumLogLevel` is fixed per context and
+      // set to "All" below, so a run-time `setLevel("root", "Debug")` lets `Effect.logDebug` through
+      if (!isEnabled(o.logLevel as LogLevel.Severity)) return
       const region = LogEvent.contextOf(o.fiber).region
       // a region's set only grows while it is open: record the root worker once per region
       if (region !== undefined && region !== lastRegion) {
@@ -62,7 +68,7 @@ export const layer = (
     })
     return Context.make(Logger.Loggers, loggers).pipe(
       Context.add(EffectLogger.CurrentLoggers, new Set([effectLogger])),
-      Context.add(References.MinimumLogLevel, resolved.level)
+      Context.add(References.MinimumLogLevel, "All")
     )
   }))
 

@@ -18,6 +18,7 @@ import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import * as Logger from "./Logger.ts"
 import * as Sampler from "./Sampler.ts"
+import * as LevelTable from "./internal/levels.ts"
 
 // -----------------------------------------------------------------------------
 // models
@@ -365,10 +366,8 @@ export const middleware = (options: Options = {}): <E, R>(
   const facadeFor = (loggers: Logger.LoggersShape): Logger.NamedLogger => {
     let facade = facades.get(loggers)
     if (facade === undefined) {
-      const root = loggers.root
-      const worker = loggers.workers().find((w) => w.name === root.name)
-      const level = severities.find((l) => root.isEnabled(l)) ?? "None"
-      facade = worker === undefined ? root : Logger.makeFacade(worker, loggerName, level, undefined)
+      // through the root's worker, at the level the table gives `loggerName` (run-time changes apply)
+      facade = loggers.onRootUnsafe(loggerName)
       facades.set(loggers, facade)
     }
     return facade
@@ -414,6 +413,101 @@ export const middleware = (options: Options = {}): <E, R>(
     })
 }
 
+/**
+ * Options of {@link levelsRoute}.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as Http from "effect-fapilog/Http"
+ *
+ * const options: Http.LevelsRouteOptions = {
+ *   path: "/internal/log-levels",
+ *   authorize: (request) => Effect.succeed(request.headers["x-admin"] === "yes")
+ * }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface LevelsRouteOptions {
+  /** Where the table is served. Default `"/admin/log-levels"`. */
+  readonly path?: `/${string}` | undefined
+  /**
+   * Whether this request may read and change levels — the application's own authentication
+   * (required: there is no unprotected default). `false` answers 401 and changes nothing.
+   */
+  readonly authorize: (request: HttpServerRequest.HttpServerRequest) => Effect.Effect<boolean>
+}
+
+/**
+ * Routes for `effect/http` to read and change logger levels at run time (see `Logger.setLevel`),
+ * to mount with `HttpRouter.serve` next to the application's routes:
+ *
+ * - `GET {path}` answers `{ "levels": { "root": "Info", "payments": "Debug" } }`.
+ * - `PUT {path}/{name}` with `{ "level": "debug" }` (any case) sets the level of `name`;
+ *   `{ "level": null }` resets it. It answers the new table, or 400 naming what is wrong (a bad
+ *   logger name or level, a body that is not that JSON).
+ *
+ * Every request first goes through `authorize`; it answers 401 when that says no. Each change is
+ * written as an Info line of the logger `effect-fapilog` (and so is who made it, if the
+ * application logs it in `authorize`).
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer, Redacted } from "effect"
+ * import { HttpRouter, HttpServerResponse } from "effect/http"
+ * import { Fapilog, Sink } from "effect-fapilog"
+ * import * as Http from "effect-fapilog/Http"
+ *
+ * const adminToken = Redacted.make("s3cret") // from your secret store
+ * const Routes = HttpRouter.add("GET", "/hello", HttpServerResponse.text("hello"))
+ * const Levels = Http.levelsRoute({
+ *   authorize: (request) => Effect.succeed(request.headers["authorization"] === `Bearer ${Redacted.value(adminToken)}`)
+ * })
+ * const App = HttpRouter.serve(Layer.mergeAll(Routes, Levels)).pipe(
+ *   Layer.provide(Fapilog.layer({ sinks: [Sink.stdout()] }))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category routes
+ */
+export const levelsRoute = (options: LevelsRouteOptions) => {
+  const path = options.path ?? "/admin/log-levels"
+  const guarded = <E, R>(
+    handler: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
+  ): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> =>
+    Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+      Effect.flatMap(options.authorize(request), (ok) => ok ? handler : Effect.succeed(unauthorized)))
+  const table = Effect.map(Logger.levels, (levels) => HttpServerResponse.jsonUnsafe({ levels }))
+  const change = Effect.gen(function*() {
+    const name = (yield* HttpRouter.params).name ?? ""
+    const problem = LevelTable.nameProblem(name)
+    if (problem !== undefined) return badRequest(problem)
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const body = yield* Effect.orElseSucceed(request.json, () => undefined)
+    const raw = typeof body === "object" && body !== null && "level" in body ? body.level : undefined
+    if (raw === null) {
+      yield* Logger.resetLevel(name)
+      return yield* table
+    }
+    const level = LevelTable.parseLevel(raw)
+    if (level === undefined) {
+      return badRequest(`the body must be {"level": <one of ${LevelTable.levelNames.join(", ")}, any case> or null}`)
+    }
+    yield* Logger.setLevel(name, level)
+    return yield* table
+  })
+  return HttpRouter.addAll([
+    HttpRouter.route("GET", path, guarded(table)),
+    HttpRouter.route("PUT", `${path}/:name`, guarded(change))
+  ])
+}
+
+const unauthorized = HttpServerResponse.jsonUnsafe({ error: "unauthorized" }, { status: 401 })
+const badRequest = (error: string) => HttpServerResponse.jsonUnsafe({ error }, { status: 400 })
+
 // -----------------------------------------------------------------------------
 // internal
 // -----------------------------------------------------------------------------
@@ -422,7 +516,6 @@ const MESSAGE = "http request"
 const REDACTED = "[REDACTED]"
 const MAX_ID_LENGTH = 128
 
-const severities: ReadonlyArray<LogLevel.Severity> = ["Trace", "Debug", "Info", "Warn", "Error", "Fatal"]
 
 const secretSubstring = /token|passw(?:or)?d|pwd|secret|signature|credential|api[-_]?key|jwt|session|cookie/i
 const secretWords = new Set(["key", "auth", "authorization", "sig", "code", "otp"])

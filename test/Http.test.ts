@@ -52,7 +52,7 @@ const harness = (
   const events = Effect.andThen(flush, Effect.map(memory.events, (es) => es.filter((e) => e.control === undefined)))
   const requestLines = Effect.map(events, (es) => es.filter((e) => e.logger === "http"))
   const metrics = Effect.andThen(flush, loggers.root.metrics)
-  return { base, request, flush, events, requestLines, metrics, memory }
+  return { base, request, flush, events, requestLines, metrics, memory, loggers }
 }
 
 /** A small app: `/fail` fails, `/die` dies, `/error-log` logs an error, `/500` returns 500. */
@@ -567,5 +567,67 @@ describe("Http.middleware on a NodeHttpServer", () => {
       const b = yield* h.request("/vip", { headers: { "x-request-id": "i-2" } })
       assert.deepStrictEqual(JSON.parse(a.body), { correlationId: "i-1", sampled: false })
       assert.deepStrictEqual(JSON.parse(b.body), { correlationId: "i-2", sampled: true, rule: "always" })
+    })))
+})
+
+describe("Http.levelsRoute", () => {
+  it.live("GET reads the table, PUT sets and resets a level, behind authorize; bad input is a 400", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const memory = Sink.memory()
+      const levels = Http.levelsRoute({
+        authorize: (request) => Effect.succeed(request.headers["authorization"] === "Bearer admin")
+      })
+      const context = yield* Layer.build(
+        HttpRouter.serve(levels, { disableLogger: true, disableListenLog: true }).pipe(
+          Layer.provideMerge(NodeHttpServer.layer(() => createServer(), { port: 0, host: "127.0.0.1" })),
+          Layer.provideMerge(Fapilog.layer({ sinks: [memory] }))
+        )
+      )
+      const h = harness(context, memory)
+      const admin = { authorization: "Bearer admin", "content-type": "application/json" }
+      const put = (name: string, body: string, headers: Record<string, string> = admin) =>
+        h.request(`/admin/log-levels/${name}`, { method: "PUT", headers, body })
+
+      const denied = yield* h.request("/admin/log-levels")
+      assert.strictEqual(denied.status, 401)
+      const deniedPut = yield* put("payments", `{"level":"debug"}`, { authorization: "Bearer guest" })
+      assert.strictEqual(deniedPut.status, 401)
+      assert.deepStrictEqual(yield* Logger.levels.pipe(Effect.provideContext(context)), { root: "Info" })
+
+      const read = yield* h.request("/admin/log-levels", { headers: admin })
+      assert.strictEqual(read.status, 200)
+      assert.deepStrictEqual(JSON.parse(read.body), { levels: { root: "Info" } })
+
+      const set = yield* put("payments.stripe", `{"level":"debug"}`)
+      assert.strictEqual(set.status, 200)
+      assert.deepStrictEqual(JSON.parse(set.body), { levels: { root: "Info", "payments.stripe": "Debug" } })
+      const stripe = yield* Logger.named("payments.stripe").pipe(Effect.provideContext(context))
+      assert.isTrue(stripe.isEnabled("Debug"))
+
+      for (const [name, body] of [["payments.stripe", `{"level":"verbose"}`], ["payments.stripe", "not json"], ["a..b", `{"level":"debug"}`]] as const) {
+        const bad = yield* put(name, body)
+        assert.strictEqual(bad.status, 400, `${name} ${body}`)
+        assert.isString(JSON.parse(bad.body).error)
+      }
+
+      const reset = yield* put("payments.stripe", `{"level":null}`)
+      assert.deepStrictEqual(JSON.parse(reset.body), { levels: { root: "Info" } })
+      assert.isFalse(stripe.isEnabled("Debug"))
+      const changes = (yield* h.events).filter((e) => e.logger === "effect-fapilog")
+      assert.strictEqual(changes.length, 2)
+    })))
+})
+
+describe("Http.middleware and run-time levels", () => {
+  it.live("the request line follows Logger.setLevel of its logger name", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const h = yield* serve(app)
+      yield* h.request("/ok-1")
+      yield* Effect.provideService(Logger.setLevel("http", "Warn"), Logger.Loggers, h.loggers)
+      yield* h.request("/ok-2")
+      yield* Effect.provideService(Logger.resetLevel("http"), Logger.Loggers, h.loggers)
+      yield* h.request("/ok-3")
+      const lines = yield* h.requestLines
+      assert.deepStrictEqual(lines.map((l) => l.fields?.path), ["/ok-1", "/ok-3"])
     })))
 })

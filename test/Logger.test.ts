@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Effect, Exit, Fiber, Scope, Stream } from "effect"
+import { Deferred, Effect, Exit, Fiber, Layer, Scope, Stream } from "effect"
 import * as LogEvent from "../src/LogEvent.ts"
 import { TestClock } from "effect/testing"
 import { spawnSync } from "node:child_process"
@@ -399,6 +399,73 @@ describe("Logger.named", () => {
         assert.strictEqual(shared.eventsUnsafe().length, 0)
       })
     )
+  })
+})
+
+describe("Logger cache: the LayerMap", () => {
+  it.effect("a failed build is not cached: its options are forgotten and the next call builds again", () => {
+    const memory = Sink.memory()
+    let opens = 0
+    const broken = Sink.make("broken", Effect.suspend(() => {
+      opens++
+      return Effect.fail(new Sink.SinkError({ sink: "broken", message: "cannot open" }))
+    }))
+    return withLayer(
+      memory,
+      Effect.gen(function*() {
+        const failed = yield* Effect.exit(Logger.named("fragile", { sinks: [broken] }))
+        assert.isTrue(Exit.isFailure(failed))
+        assert.notInclude(yield* Logger.cachedNames, "fragile")
+        const again = yield* Effect.exit(Logger.named("fragile", { sinks: [broken] }))
+        assert.isTrue(Exit.isFailure(again))
+        assert.strictEqual(opens, 2)
+        const log = yield* Logger.named("fragile") // no options: the shared sinks
+        yield* log.info("works")
+        yield* log.flush
+        assert.deepStrictEqual(memory.eventsUnsafe().map((e) => e.message), ["works"])
+      })
+    )
+  })
+
+  it.effect("invalidate forgets options declared by named(), not the ones declared in the layer", () => {
+    const memory = Sink.memory()
+    return withLayer(
+      memory,
+      Effect.gen(function*() {
+        const a = yield* Logger.named("runtime", { fields: { v: 1 } })
+        yield* Logger.invalidate("runtime")
+        const b = yield* Logger.named("runtime", { fields: { v: 2 } }) // declared anew: no warning
+        assert.notStrictEqual(a, b)
+        yield* b.info("b")
+        const c = yield* Logger.named("declared")
+        yield* Logger.invalidate("declared")
+        const d = yield* Logger.named("declared")
+        assert.notStrictEqual(c, d)
+        yield* d.info("d")
+        yield* b.flush
+        yield* d.flush
+        assert.deepStrictEqual(
+          memory.eventsUnsafe().map((e) => [e.message, e.fields]),
+          [["b", { v: 2 }], ["d", { up: "front" }]]
+        )
+      }),
+      { loggers: { declared: { fields: { up: "front" } } } }
+    )
+  })
+
+  it.effect("two layers keep their own correlation regions and caches", () => {
+    const m1 = Sink.memory()
+    const m2 = Sink.memory()
+    return Effect.gen(function*() {
+      const l1 = yield* Layer.build(Fapilog.layer({ sinks: [m1] }))
+      const l2 = yield* Layer.build(Fapilog.layer({ sinks: [m2] }))
+      const a = yield* Logger.named("svc").pipe(Effect.provideContext(l1))
+      const b = yield* Logger.named("svc").pipe(Effect.provideContext(l2))
+      assert.notStrictEqual(a, b)
+      yield* Logger.setLevel("svc", "Debug").pipe(Effect.provideContext(l1))
+      assert.isTrue(a.isEnabled("Debug"))
+      assert.isFalse(b.isEnabled("Debug"))
+    }).pipe(Effect.scoped)
   })
 })
 
