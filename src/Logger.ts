@@ -506,7 +506,7 @@ export const makeLoggers = (config: Config.Resolved): Effect.Effect<LoggersShape
           dropSummaryInterval: config.dropSummaryInterval,
           maxRestarts: config.maxRestarts,
           restartBase: "100 millis"
-        }, writers)
+        }, writers).pipe(Effect.orDie)
         live.add(worker)
         yield* Effect.addFinalizer(() => Effect.sync(() => live.delete(worker)))
         yield* leakGuard(worker)
