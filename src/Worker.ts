@@ -489,11 +489,11 @@ const makeSyncPath = (
     } else if (o._tag === "Failed") {
       ledger.lostInFlight("worker failure")
       reporter.once(`effect-fapilog: pipeline of logger "${options.name}" failed: ${Cause.pretty(o.cause)}\n`)
+      Effect.runSyncExitWith(context)(runner.rebuild())
       batcher.releaseBarriers((f) => {
         pendingFlushes.delete(f)
         f()
       })
-      Effect.runSyncExitWith(context)(runner.rebuild())
     }
   }
   const writeUnsafe = (events: ReadonlyArray<LogEvent.LogEvent>): void => {
@@ -641,11 +641,13 @@ const supervise = (options: Options, p: Parts): Effect.Effect<void> => {
       // the last death: the fallback starts now (later calls write synchronously)
       if (p.ledger.restarts > options.maxRestarts) p.state.mode = "sync"
       p.ledger.lostInFlight("worker failure")
-      p.batcher.releaseBarriers((f) => {
-        p.state.pendingFlushes.delete(f)
-        f()
-      })
-      return p.runner.rebuild()
+      // a new instance before anyone learns of the death (a released flush may log at once)
+      return Effect.andThen(p.runner.rebuild(), Effect.sync(() =>
+        p.batcher.releaseBarriers((f) => {
+          p.state.pendingFlushes.delete(f)
+          f()
+        })
+      ))
     })
   const once = Effect.catchCause(drain, (cause) =>
     Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : Effect.andThen(died(cause), Effect.fail(cause)))

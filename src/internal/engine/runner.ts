@@ -9,8 +9,8 @@
  * - a caller that cannot wait (sync mode, the `block` policy's inline write, the fallback after
  *   restarts, the process's `exit` event) drives it synchronously ({@link Runner.driveUnsafe}).
  *
- * A drive appends its events and one end marker (a `CorrelationEnd` control event of an id no
- * request has, which every stage forwards in order and none acts on) to the source buffer, then
+ * A drive appends its events and one end marker (a `DriveEnd` control event, which every stage
+ * forwards in order and none acts on) to the source buffer, then
  * pulls until every marker fed so far has come out at the end of the pipeline. So stateful stages
  * (aggregation, burst, tail, adaptive sampling) keep their state across drives and modes.
  *
@@ -87,7 +87,7 @@ export class Runner {
     this.context = context
     this.scope = scope
     this.more = more
-    this.marker = new Event.Record(0, "Info", "", "", undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, Event.correlationEndControl("\u0000effect-fapilog/drive-end"))
+    this.marker = new Event.Record(0, "Info", "", "", undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, { _tag: "DriveEnd" })
   }
 
   /** Builds the pipeline instance if there is none (the first drive, or after a rebuild). */
@@ -117,13 +117,15 @@ export class Runner {
 
   /** Discards a dead instance (its stages' state with it); the next drive builds a new one. */
   rebuild(): Effect.Effect<void> {
-    const old = this.instance
-    this.instance = undefined
-    this.buffer = []
-    this.fed = this.out = 0
-    this.busy = false
-    this.synchronous = false
-    return old === undefined ? Effect.void : Scope.close(old.scope, Exit.void)
+    return Effect.suspend(() => {
+      const old = this.instance
+      this.instance = undefined
+      this.buffer = []
+      this.fed = this.out = 0
+      this.busy = false
+      this.synchronous = false
+      return old === undefined ? Effect.void : Scope.close(old.scope, Exit.void)
+    })
   }
 
   /** Events fed to the pipeline and not yet pulled by it (lost with a dead instance). */
