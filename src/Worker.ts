@@ -20,7 +20,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
 import { isAggregateLine, Ledger } from "./internal/engine/accounting.ts"
 import { makeBatcher } from "./internal/engine/batching.ts"
 import { type Delivery, makeDelivery, Reporter } from "./internal/engine/delivery.ts"
@@ -316,7 +316,8 @@ export const make = (
 ): Effect.Effect<Worker, PipelineNotSynchronous, Scope.Scope> =>
   Effect.gen(function*() {
     const clock = yield* Clock.Clock
-    const scope = yield* Effect.scope
+    // the pipeline's scope is made before the release finalizer, so it closes after the drain
+    const scope = yield* Scope.fork(yield* Effect.scope)
     const { counters, snapshot: pipelineSnapshot } = Pipeline.makeCounters()
     // every effect the worker runs, runs with the layer's context (Clock, Random, services)
     const context = Context.add(yield* Effect.context<never>(), Pipeline.Counters, counters)
@@ -425,6 +426,7 @@ const makeConsumers = (
     for (let i = 0; i < chunk.length; i++) {
       const e = chunk[i]!
       if (e.control !== undefined) plain = false
+      // an aggregate stands for events the aggregator counted as absorbed (its first included)
       else if (isAggregateLine(e)) synthetic++
     }
     if (plain) events = chunk as Array<LogEvent.LogEvent>

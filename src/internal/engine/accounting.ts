@@ -6,8 +6,10 @@
  * - written: at least one sink got it (`delivered(n, true)`);
  * - dropped, counted by reason (`drop`): queue full, sampled out (by a stage, through
  *   `Pipeline.Counters`), sink failure (no sink got it), worker failure, drain timeout, …;
- * - absorbed into an aggregate (a stage's `Counters.absorbed`), the aggregate line itself being
- *   written or counted like any line (`synthetic`: it stands for no offered event).
+ * - absorbed into an aggregate (a stage's `Counters.absorbed`, every occurrence it holds, the
+ *   first included), the aggregate line itself being written or counted like any line.
+ * Aggregate lines and drop summaries are `synthetic`: they stand for no further offered event (a
+ * lost one is a sink error only).
  * So `eventsIn == written - synthetic + dropped + absorbed` and `dropRate <= 1`.
  *
  * A sink that fails while another sink got the batch is that sink's failure (its error count
@@ -160,8 +162,8 @@ export class Ledger {
 }
 
 /**
- * Whether a line is an aggregate (it stands for events already counted as absorbed). The one
- * place that decides it: the typed marker on the event replaces the field when it lands.
+ * Whether a line is an aggregate (its events are already counted as absorbed). The one place
+ * that decides it: the typed marker on the event replaces the field when it lands.
  */
 export const isAggregateLine = (event: LogEvent): boolean => {
   const fields = event.fields
