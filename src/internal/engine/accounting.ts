@@ -30,6 +30,7 @@ export const lossReasons: ReadonlySet<string> = new Set(["queue full", "sink fai
 export interface SinkState {
   errors: number
   failedEvents: number
+  failedReported: number
   failing: boolean
   lastFailureAt: number
   lastError: string | undefined
@@ -59,6 +60,7 @@ export class Ledger {
   lastLossAt = -Infinity
   private lost = 0
   private lostReported = 0
+  private sinkErrorsReported = 0
   private lastSummaryAt = -Infinity
   /** What the pipeline's stages counted (see `Pipeline.makeCounters`). */
   pipeline: () => { readonly dropped: Readonly<Record<string, number>>; readonly absorbed: number } = () => ({ dropped: {}, absorbed: 0 })
@@ -127,7 +129,7 @@ export class Ledger {
   private sinkState(sink: string): SinkState {
     let h = this.sinks.get(sink)
     if (h === undefined) {
-      h = { errors: 0, failedEvents: 0, failing: false, lastFailureAt: -Infinity, lastError: undefined }
+      h = { errors: 0, failedEvents: 0, failedReported: 0, failing: false, lastFailureAt: -Infinity, lastError: undefined }
       this.sinks.set(sink, h)
     }
     return h
@@ -146,16 +148,35 @@ export class Ledger {
     return lost
   }
 
-  /** A WARN event summarising losses since the last one, if any happened and one is due. */
+  /**
+   * A WARN event summarising losses and sink failures since the last one, if any happened and
+   * one is due. A sink's failures of events other sinks got are in `_sink_failures`, not in
+   * `_dropped`.
+   */
   summaryDue(now: number, every: number): LogEvent | undefined {
-    if (this.lost === this.lostReported || now - this.lastSummaryAt < every) return undefined
+    if ((this.lost === this.lostReported && this.sinkErrors === this.sinkErrorsReported) || now - this.lastSummaryAt < every) {
+      return undefined
+    }
     const n = this.lost - this.lostReported
     this.lostReported = this.lost
+    this.sinkErrorsReported = this.sinkErrors
     this.lastSummaryAt = now
     const reasons: Array<string> = []
     for (const k in this.dropped) if (lossReasons.has(k)) reasons.push(`${k}: ${this.dropped[k]}`)
-    const fields = { _dropped: n, _dropped_total: { ...this.dropped } }
-    const message = `dropped ${n} events: ${reasons.join(", ")}`
+    const failures: Record<string, number> = {}
+    const failed: Array<string> = []
+    for (const [sink, h] of this.sinks) {
+      const d = h.failedEvents - h.failedReported
+      h.failedReported = h.failedEvents
+      if (d > 0) {
+        failures[sink] = d
+        failed.push(`${sink}: ${d}`)
+      }
+    }
+    const fields = { _dropped: n, _dropped_total: { ...this.dropped }, _sink_failures: failures }
+    const message = n > 0
+      ? `dropped ${n} events: ${reasons.join(", ")}`
+      : `sink failures (the events reached another sink): ${failed.join(", ")}`
     const u = undefined
     return new Event.Record(now, "Warn", message, this.name, fields, u, u, u, u, u, u, u, u)
   }
