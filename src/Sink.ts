@@ -82,6 +82,11 @@ export interface Writer {
    * read), so the worker can count them as sink failures.
    */
   readonly takeLost?: (() => number) | undefined
+  /**
+   * For write-behind writers: writes what they accepted and still buffer, synchronously. Called
+   * at the process's `exit` (when no callback will run again), after the last `writeUnsafe`.
+   */
+  readonly flushUnsafe?: (() => void) | undefined
 }
 
 /**
@@ -552,7 +557,8 @@ export const file = (path: string, options?: FileOptions): FileSink => {
       write: (batch) => wb.write(batch),
       writeUnsafe: (batch) => wb.writeUnsafe(batch),
       flush: wb.flush,
-      takeLost: () => wb.takeLost()
+      takeLost: () => wb.takeLost(),
+      flushUnsafe: () => wb.flushUnsafe()
     }))),
     reopen: Effect.suspend(() =>
       Effect.forEach(Array.from(open), (wb) =>
@@ -1114,6 +1120,23 @@ class WriteBehind {
       if (!this.inflight && this.isEmpty()) done()
       else this.idleWaiters.push(done)
     })
+  }
+
+  /** Writes what is buffered (not the write in flight), synchronously: the process is exiting. */
+  flushUnsafe(): void {
+    const fill = this.fill === undefined ? [] : [this.fill.subarray(0, this.filled)]
+    const pending = this.overflow.length === 0 ? fill[0] : Buffer.concat([...fill, ...this.overflow])
+    this.filled = 0
+    this.overflow = []
+    this.pendingChars = 0
+    if (pending === undefined || pending.length === 0) return
+    try {
+      fs.writeFileSync(this.fd, pending)
+      this.size += pending.length
+    } catch (cause) {
+      this.lost += Rotate.countLines(pending)
+      this.error = cause as NodeJS.ErrnoException
+    }
   }
 
   takeLost(): number {

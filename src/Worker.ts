@@ -744,6 +744,7 @@ const atExit = (options: Options, p: Parts): void => {
       synchronousSinks = p.delivery.writeExitUnsafe(Sink.makeBatch(events), synthetic)
     })
   const outcome = p.runner.driveAtExitUnsafe(queued, consume)
+  p.delivery.flushExitUnsafe()
   const lost = outcome._tag === "Done" ? 0 : p.ledger.lostInFlight("process exit")
   const missed = p.delivery.asyncOnly
   if (lost > 0 || (toSyncSinks > 0 && (missed.length > 0 || !synchronousSinks))) {

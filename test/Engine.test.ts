@@ -2,6 +2,10 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Scope, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import * as fc from "fast-check"
+import { spawn } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
 import * as Aggregator from "../src/Aggregator.ts"
 import * as LogEvent from "../src/LogEvent.ts"
 import * as Pipeline from "../src/Pipeline.ts"
@@ -243,4 +247,63 @@ describe("Engine: the accounting invariant", () => {
         { numRuns: 60 }
       )
     ))
+})
+
+// -- process.exit ------------------------------------------------------------------------------
+
+const runExitFixture = (env: Record<string, string>) =>
+  new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, [path.resolve("test/fixtures/exit.ts")], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "ignore", "pipe"]
+    })
+    let stderr = ""
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL")
+      reject(new Error(`exit fixture timed out; stderr:\n${stderr}`))
+    }, 60_000)
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
+    child.on("exit", (code) => {
+      clearTimeout(timer)
+      resolve({ code, stderr })
+    })
+  })
+
+const linesOf = (file: string) => fs.readFileSync(file, "utf8").split("\n").filter((l) => l.length > 0).map((l) => JSON.parse(l))
+
+describe("Engine: nothing lost on process.exit", () => {
+  it("2,000 Effect.logInfo lines then process.exit(0), no flush: all 2,000 are in the file, in order", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fapilog-exit-"))
+    const file = path.join(dir, "app.jsonl")
+    const run = await runExitFixture({ FIXTURE_FILE: file })
+    assert.strictEqual(run.code, 0)
+    const lines = linesOf(file)
+    assert.strictEqual(lines.length, 2000, run.stderr)
+    assert.deepStrictEqual(lines.map((l) => l.msg), Array.from({ length: 2000 }, (_, i) => `line ${i}`))
+    fs.rmSync(dir, { recursive: true, force: true })
+  }, 60_000)
+
+  it("at exit the queued lines go through the same pipeline (the aggregator's state and its held aggregate)", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fapilog-exit-"))
+    const file = path.join(dir, "app.jsonl")
+    const run = await runExitFixture({ FIXTURE_FILE: file, FIXTURE_AGGREGATE: "1" })
+    assert.strictEqual(run.code, 0)
+    const lines = linesOf(file)
+    const total = lines.reduce((n, l) => n + (l._aggregated === true ? l._count : 1), 0)
+    assert.strictEqual(total, 2000, run.stderr)
+    assert.isBelow(lines.length, 50)
+    fs.rmSync(dir, { recursive: true, force: true })
+  }, 60_000)
+
+  it("a sink that cannot write synchronously is named on stderr, one line", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fapilog-exit-"))
+    const file = path.join(dir, "app.jsonl")
+    const run = await runExitFixture({ FIXTURE_FILE: file, FIXTURE_ASYNC_SINK: "1" })
+    assert.strictEqual(run.code, 0)
+    assert.strictEqual(linesOf(file).length, 2000, run.stderr)
+    const report = run.stderr.split("\n").filter((l) => l.includes("process exiting"))
+    assert.strictEqual(report.length, 1, run.stderr)
+    assert.include(report[0], "remote")
+    fs.rmSync(dir, { recursive: true, force: true })
+  }, 60_000)
 })

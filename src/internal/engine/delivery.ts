@@ -148,10 +148,21 @@ export const makeDelivery = (
     return syncWriters.length > 0
   }
 
+  /** At the process's exit, after the last write: write-behind writers write what they buffer. */
+  const flushExitUnsafe = (): void => {
+    for (const w of syncWriters) {
+      try {
+        w.writer.flushUnsafe?.()
+      } catch {
+        // the process is exiting: what a writer cannot write is reported by its lost count
+      }
+    }
+  }
+
   /** Names of sinks that cannot write synchronously (reported when the process exits). */
   const asyncOnly = writers.filter((w) => w.writer.writeUnsafe === undefined).map((w) => w.name)
 
-  return { write, writeUnsafe, writeExitUnsafe, flush, asyncOnly }
+  return { write, writeUnsafe, writeExitUnsafe, flushExitUnsafe, flush, asyncOnly }
 }
 
 export type Delivery = ReturnType<typeof makeDelivery>
