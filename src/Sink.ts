@@ -1092,21 +1092,24 @@ class WriteBehind {
     if (data.length === 0) return
     if (!this.inflight && this.isEmpty()) {
       if (this.reopenRequested) this.reopenSync()
-      let buffer = Buffer.from(data, "utf8")
-      while (buffer.length > 0) {
-        const head = this.segment(buffer)
-        try {
-          fs.writeFileSync(this.fd, head)
-          this.size += head.length
-        } catch (cause) {
-          this.lost += Rotate.countLines(head)
-          this.error = cause as NodeJS.ErrnoException
-        }
-        buffer = buffer.subarray(head.length)
-      }
-      return
+      return this.writeSync(Buffer.from(data, "utf8"))
     }
     this.append(data)
+  }
+
+  /** Writes `buffer` now, segment by segment (rotating between segments). */
+  private writeSync(buffer: Buffer): void {
+    while (buffer.length > 0) {
+      const head = this.segment(buffer)
+      try {
+        fs.writeFileSync(this.fd, head)
+        this.size += head.length
+      } catch (cause) {
+        this.lost += Rotate.countLines(head)
+        this.error = cause as NodeJS.ErrnoException
+      }
+      buffer = buffer.subarray(head.length)
+    }
   }
 
   get flush(): Effect.Effect<void, SinkError> {
@@ -1129,14 +1132,7 @@ class WriteBehind {
     this.filled = 0
     this.overflow = []
     this.pendingChars = 0
-    if (pending === undefined || pending.length === 0) return
-    try {
-      fs.writeFileSync(this.fd, pending)
-      this.size += pending.length
-    } catch (cause) {
-      this.lost += Rotate.countLines(pending)
-      this.error = cause as NodeJS.ErrnoException
-    }
+    if (pending !== undefined) this.writeSync(pending)
   }
 
   takeLost(): number {

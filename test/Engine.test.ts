@@ -271,39 +271,40 @@ const runExitFixture = (env: Record<string, string>) =>
 
 const linesOf = (file: string) => fs.readFileSync(file, "utf8").split("\n").filter((l) => l.length > 0).map((l) => JSON.parse(l))
 
+/** Runs the exit fixture on a fresh file; returns its exit code, stderr and the file's lines. */
+const exitRun = async (env: Record<string, string>) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fapilog-exit-"))
+  const file = path.join(dir, "app.jsonl")
+  try {
+    const run = await runExitFixture({ FIXTURE_FILE: file, ...env })
+    return { ...run, lines: linesOf(file) }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+}
+
 describe("Engine: nothing lost on process.exit", () => {
   it("2,000 Effect.logInfo lines then process.exit(0), no flush: all 2,000 are in the file, in order", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fapilog-exit-"))
-    const file = path.join(dir, "app.jsonl")
-    const run = await runExitFixture({ FIXTURE_FILE: file })
+    const run = await exitRun({})
     assert.strictEqual(run.code, 0)
-    const lines = linesOf(file)
-    assert.strictEqual(lines.length, 2000, run.stderr)
-    assert.deepStrictEqual(lines.map((l) => l.msg), Array.from({ length: 2000 }, (_, i) => `line ${i}`))
-    fs.rmSync(dir, { recursive: true, force: true })
+    assert.strictEqual(run.lines.length, 2000, run.stderr)
+    assert.deepStrictEqual(run.lines.map((l) => l.msg), Array.from({ length: 2000 }, (_, i) => `line ${i}`))
   }, 60_000)
 
   it("at exit the queued lines go through the same pipeline (the aggregator's state and its held aggregate)", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fapilog-exit-"))
-    const file = path.join(dir, "app.jsonl")
-    const run = await runExitFixture({ FIXTURE_FILE: file, FIXTURE_AGGREGATE: "1" })
+    const run = await exitRun({ FIXTURE_AGGREGATE: "1" })
     assert.strictEqual(run.code, 0)
-    const lines = linesOf(file)
-    const total = lines.reduce((n, l) => n + (l._aggregated === true ? l._count : 1), 0)
+    const total = run.lines.reduce((n, l) => n + (l._aggregated === true ? l._count : 1), 0)
     assert.strictEqual(total, 2000, run.stderr)
-    assert.isBelow(lines.length, 50)
-    fs.rmSync(dir, { recursive: true, force: true })
+    assert.isBelow(run.lines.length, 50)
   }, 60_000)
 
   it("a sink that cannot write synchronously is named on stderr, one line", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fapilog-exit-"))
-    const file = path.join(dir, "app.jsonl")
-    const run = await runExitFixture({ FIXTURE_FILE: file, FIXTURE_ASYNC_SINK: "1" })
+    const run = await exitRun({ FIXTURE_ASYNC_SINK: "1" })
     assert.strictEqual(run.code, 0)
-    assert.strictEqual(linesOf(file).length, 2000, run.stderr)
+    assert.strictEqual(run.lines.length, 2000, run.stderr)
     const report = run.stderr.split("\n").filter((l) => l.includes("process exiting"))
     assert.strictEqual(report.length, 1, run.stderr)
     assert.include(report[0], "remote")
-    fs.rmSync(dir, { recursive: true, force: true })
   }, 60_000)
 })
