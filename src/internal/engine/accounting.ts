@@ -25,7 +25,7 @@ import type { LogEvent } from "../../LogEvent.ts"
 import * as Event from "../event.ts"
 
 /** Reasons that mean an event was lost, not removed on purpose; they trigger the WARN summary. */
-export const lossReasons: ReadonlySet<string> = new Set(["queue full", "sink failure", "worker failure", "drain timeout", "logger released"])
+export const lossReasons: ReadonlySet<string> = new Set(["queue full", "sink failure", "worker failure", "drain timeout", "logger released", "process exit"])
 
 export interface SinkState {
   errors: number
