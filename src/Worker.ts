@@ -17,17 +17,17 @@ import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Fiber from "effect/Fiber"
-import * as Option from "effect/Option"
-import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
-import { isAggregateLine, Ledger } from "./internal/engine/accounting.ts"
+import { Ledger } from "./internal/engine/accounting.ts"
 import { makeBatcher } from "./internal/engine/batching.ts"
-import { type Delivery, makeDelivery, Reporter } from "./internal/engine/delivery.ts"
+import { makeConsumers, makeSyncPath } from "./internal/engine/consumers.ts"
+import { makeDelivery, Reporter } from "./internal/engine/delivery.ts"
 import { ExitHooks } from "./internal/engine/exit.ts"
+import { lifecycle, type State } from "./internal/engine/lifecycle.ts"
 import * as Metrics from "./internal/engine/metrics.ts"
 import { makePublisher } from "./internal/engine/metrics.ts"
-import { type Consume, Runner, type SyncOutcome } from "./internal/engine/runner.ts"
+import { makeOffers } from "./internal/engine/offers.ts"
+import { Runner } from "./internal/engine/runner.ts"
 import { EventQueue } from "./internal/queue.ts"
 import * as LogEvent from "./LogEvent.ts"
 import * as Pipeline from "./Pipeline.ts"
@@ -329,9 +329,9 @@ export const make = (
     const delivery = makeDelivery(options.name, writers, ledger, context, reporter)
     const batcher = makeBatcher(q, ledger, options)
     const runner = new Runner(options.pipeline, context, scope, batcher.next)
-    const state = { mode: options.mode, fiber: undefined as Fiber.Fiber<unknown, unknown> | undefined, pendingFlushes: new Set<() => void>() }
+    const state: State = { mode: options.mode, fiber: undefined, pendingFlushes: new Set<() => void>() }
     const publish = makePublisher(ledger, () => q.ordinary)
-    const consumers = makeConsumers(options, ledger, delivery, clock, state.pendingFlushes, batcher, publish)
+    const consumers = makeConsumers(options, ledger, delivery, clock, state.pendingFlushes, batcher, publish, Sink.makeBatch)
     const sync = makeSyncPath(options, ledger, runner, consumers.sync, batcher, reporter, context, state.pendingFlushes, delivery.flush)
 
     if (options.mode === "sync") {
@@ -341,8 +341,9 @@ export const make = (
         return yield* Effect.fail(new PipelineNotSynchronous({ logger: options.name, reason: probe._tag === "Failed" ? Cause.pretty(probe.cause) : "a stage suspends" }))
       }
     }
-    const offers = makeOffers(options, q, ledger, state, sync, reporter, clock)
-    yield* lifecycle(options, { q, ledger, runner, delivery, batcher, consumers, publish, sync, state, reporter, clock })
+    const offers = makeOffers(options, q, ledger, state, sync, reporter, clock, LogEvent.flushMarker)
+    const makeBatch = Sink.makeBatch
+    yield* lifecycle(options, { q, ledger, runner, delivery, batcher, consumers, publish, sync, state, reporter, clock, makeBatch })
     return {
       name: options.name,
       ...offers,
@@ -388,371 +389,5 @@ export class PipelineNotSynchronous extends Data.TaggedError("PipelineNotSynchro
 }> {
   override get message(): string {
     return `logger "${this.logger}" has mode "sync" but its pipeline cannot run synchronously: ${this.reason}`
-  }
-}
-
-// -----------------------------------------------------------------------------
-// internal: the composition's parts
-// -----------------------------------------------------------------------------
-
-type Consumers = ReturnType<typeof makeConsumers>
-type SyncPath = ReturnType<typeof makeSyncPath>
-interface State {
-  mode: Mode
-  fiber: Fiber.Fiber<unknown, unknown> | undefined
-  readonly pendingFlushes: Set<() => void>
-}
-
-/**
- * What is done with the pipeline's output: split each chunk into lines and flush barriers, add
- * a due drop summary, deliver (asynchronously from the draining fiber, synchronously from a
- * synchronous drive, or to synchronous sinks only at the process's exit), then release barriers.
- */
-const makeConsumers = (
-  options: Options,
-  ledger: Ledger,
-  delivery: Delivery,
-  clock: Clock.Clock,
-  pendingFlushes: Set<() => void>,
-  batcher: ReturnType<typeof makeBatcher>,
-  publish: Effect.Effect<void>
-) => {
-  const summaryEvery = Duration.toMillis(options.dropSummaryInterval)
-  const split = (chunk: ReadonlyArray<LogEvent.LogEvent>) => {
-    let events: Array<LogEvent.LogEvent> | undefined
-    let barriers: Array<() => void> | undefined
-    let synthetic = 0
-    let plain = true
-    for (let i = 0; i < chunk.length; i++) {
-      const e = chunk[i]!
-      if (e.control !== undefined) plain = false
-      // an aggregate stands for events the aggregator counted as absorbed (its first included)
-      else if (isAggregateLine(e)) synthetic++
-    }
-    if (plain) events = chunk as Array<LogEvent.LogEvent>
-    else {
-      for (let i = 0; i < chunk.length; i++) {
-        const e = chunk[i]!
-        if (e.control === undefined) (events ??= []).push(e)
-        else if (e.control._tag === "Flush") (barriers ??= []).push(e.control.done)
-      }
-    }
-    const summary = ledger.summaryDue(clock.currentTimeMillisUnsafe(), summaryEvery)
-    if (summary !== undefined) {
-      synthetic++
-      events = events === undefined ? [summary] : [...events, summary]
-    }
-    return { events, barriers, synthetic }
-  }
-  const release = (barriers: ReadonlyArray<() => void>) => {
-    for (const f of barriers) {
-      pendingFlushes.delete(f)
-      batcher.barrierDone(f)
-      f()
-    }
-  }
-  const async: Consume = (chunk) => {
-    const { barriers, events, synthetic } = split(chunk)
-    const write = events === undefined ? Effect.void : delivery.write(Sink.makeBatch(events), synthetic)
-    if (barriers === undefined) return Effect.andThen(write, publish)
-    return Effect.andThen(Effect.andThen(Effect.andThen(write, delivery.flush), publish), Effect.sync(() => release(barriers)))
-  }
-  const sync: Consume = (chunk) =>
-    Effect.sync(() => {
-      const { barriers, events, synthetic } = split(chunk)
-      if (events !== undefined) delivery.writeUnsafe(Sink.makeBatch(events), synthetic)
-      if (barriers !== undefined) release(barriers)
-    })
-  return { async, sync, split }
-}
-
-/**
- * The synchronous path: sync mode, the `block` policy's inline write, the fallback after
- * restarts. Each call is a synchronous drive of the worker's one pipeline; a pipeline that dies
- * in it is counted (`worker failure`) and rebuilt.
- */
-const makeSyncPath = (
-  options: Options,
-  ledger: Ledger,
-  runner: Runner,
-  consume: Consume,
-  batcher: ReturnType<typeof makeBatcher>,
-  reporter: Reporter,
-  context: Context.Context<never>,
-  pendingFlushes: Set<() => void>,
-  flushSinks: Effect.Effect<void>
-) => {
-  const outcome = (o: SyncOutcome): void => {
-    if (o._tag === "Async") {
-      reporter.once(
-        `effect-fapilog: a pipeline stage of logger "${options.name}" suspended during a synchronous call; ` +
-          `its events are written when it resumes\n`
-      )
-    } else if (o._tag === "Failed") {
-      ledger.lostInFlight("worker failure")
-      reporter.once(`effect-fapilog: pipeline of logger "${options.name}" failed: ${Cause.pretty(o.cause)}\n`)
-      Effect.runSyncExitWith(context)(runner.rebuild())
-      batcher.releaseBarriers((f) => {
-        pendingFlushes.delete(f)
-        f()
-      })
-    }
-  }
-  const writeUnsafe = (events: ReadonlyArray<LogEvent.LogEvent>): void => {
-    batcher.taken(events)
-    outcome(runner.driveUnsafe(events, consume))
-  }
-  const finishUnsafe = (): void => outcome(runner.finishUnsafe(consume))
-  return { writeUnsafe, finishUnsafe, busy: () => runner.busy, flushSinks }
-}
-
-/** The offer paths: the hot path (`offerUnsafe`), effects that act when run, control events, flush. */
-const makeOffers = (
-  options: Options,
-  q: EventQueue,
-  ledger: Ledger,
-  state: State,
-  sync: SyncPath,
-  reporter: Reporter,
-  clock: Clock.Clock
-) => {
-  const released = () => {
-    ledger.drop("logger released", 1)
-    reporter.once(
-      `effect-fapilog: logger "${options.name}" was used after it was released (scope closed, cache ` +
-        `cleared or idle TTL); its events are dropped and counted. Look the logger up again instead of keeping it.\n`
-    )
-  }
-  const runnerBusy = sync.busy
-  const offerUnsafe = (event: LogEvent.LogEvent): void => {
-    ledger.eventsIn++
-    if (state.mode === "sync") return sync.writeUnsafe([event])
-    if (q.ended) return released()
-    if (q.ordinary >= options.capacity) {
-      switch (options.policy) {
-        case "dropNewest":
-          return ledger.drop("queue full", 1)
-        case "dropOldest":
-          if (q.dropOldest()) ledger.drop("queue full", 1)
-          break
-        case "block": {
-          // Effect.log cannot suspend. While the worker drives a batch through the pipeline,
-          // the pipeline is taken: queue past capacity (bounded by what this fiber logs before
-          // the scheduler runs the worker again). Otherwise write what is queued and this event
-          // through the same pipeline, synchronously, in order, as one batch
-          if (runnerBusy()) break
-          const queued = q.take(q.size)
-          queued.push(event)
-          return sync.writeUnsafe(queued)
-        }
-      }
-    }
-    q.push(event)
-  }
-
-  const offerBlocking = (event: LogEvent.LogEvent): Effect.Effect<void> =>
-    Effect.suspend(() => {
-      if (q.ended) return Effect.sync(released)
-      if (state.mode === "sync") return Effect.sync(() => sync.writeUnsafe([event]))
-      if (q.ordinary < options.capacity) {
-        q.push(event)
-        return Effect.void
-      }
-      return Effect.andThen(q.awaitRoom(), offerBlocking(event))
-    })
-
-  // effects act when run, not when built
-  const offer = options.policy === "block"
-    ? (event: LogEvent.LogEvent): Effect.Effect<void> =>
-      Effect.suspend(() => {
-        if (state.mode === "async" && q.ordinary >= options.capacity) {
-          ledger.eventsIn++
-          return offerBlocking(event)
-        }
-        offerUnsafe(event)
-        return Effect.void
-      })
-    : (event: LogEvent.LogEvent): Effect.Effect<void> => Effect.sync(() => offerUnsafe(event))
-
-  const offerAll = (events: ReadonlyArray<LogEvent.LogEvent>): Effect.Effect<void> =>
-    options.policy === "block"
-      ? Effect.forEach(events, offer, { discard: true })
-      : Effect.sync(() => {
-        for (let i = 0; i < events.length; i++) offerUnsafe(events[i]!)
-      })
-
-  const signalUnsafe = (event: LogEvent.LogEvent): void => {
-    if (state.mode === "sync") return sync.writeUnsafe([event])
-    q.push(event)
-  }
-
-  const flush: Effect.Effect<void> = Effect.suspend(() => {
-    const start = clock.currentTimeMillisUnsafe()
-    const done = () => {
-      ledger.flushes++
-      ledger.lastFlushMillis = clock.currentTimeMillisUnsafe() - start
-    }
-    if (state.mode === "sync") {
-      // the barrier makes the stages emit what they hold (aggregates); then sinks reach the OS
-      sync.writeUnsafe([LogEvent.flushMarker(() => {}, start)])
-      return Effect.andThen(sync.flushSinks, Effect.sync(done))
-    }
-    if (q.ended) return Effect.void
-    return Effect.callback<void>((resume) => {
-      const f = () => {
-        done()
-        resume(Effect.void)
-      }
-      state.pendingFlushes.add(f)
-      q.push(LogEvent.flushMarker(f, start))
-    })
-  })
-
-  return { offerUnsafe, offer, offerAll, signalUnsafe, flush }
-}
-
-interface Parts {
-  readonly q: EventQueue
-  readonly ledger: Ledger
-  readonly runner: Runner
-  readonly delivery: Delivery
-  readonly batcher: ReturnType<typeof makeBatcher>
-  readonly consumers: Consumers
-  readonly publish: Effect.Effect<void>
-  readonly sync: SyncPath
-  readonly state: State
-  readonly reporter: Reporter
-  readonly clock: Clock.Clock
-}
-
-/**
- * Supervision: the draining fiber drives one batch at a time through the pipeline; if the
- * pipeline dies, what it held is counted (`worker failure`), its barriers released, and a new
- * instance is built, after an exponential `Schedule`-like backoff; after `maxRestarts` the
- * worker falls back to synchronous drives of its (rebuilt) pipeline.
- */
-const supervise = (options: Options, p: Parts): Effect.Effect<void> => {
-  const drain: Effect.Effect<void, unknown> = Effect.flatMap(p.batcher.next, (batch) =>
-    batch === undefined
-      ? p.runner.finish(p.consumers.async)
-      : Effect.andThen(p.runner.drive(batch, p.consumers.async), drain))
-  /** A death: what the dead instance held is counted, its barriers released, a new one built. */
-  const died = (cause: Cause.Cause<unknown>): Effect.Effect<void> =>
-    Effect.suspend(() => {
-      p.ledger.restarts++
-      // the last death: the fallback starts now (later calls write synchronously)
-      if (p.ledger.restarts > options.maxRestarts) p.state.mode = "sync"
-      p.ledger.lostInFlight("worker failure")
-      // a new instance before anyone learns of the death (a released flush may log at once)
-      return Effect.andThen(p.runner.rebuild(), Effect.sync(() =>
-        p.batcher.releaseBarriers((f) => {
-          p.state.pendingFlushes.delete(f)
-          f()
-        })
-      ))
-    })
-  const once = Effect.catchCause(drain, (cause) =>
-    Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : Effect.andThen(died(cause), Effect.fail(cause)))
-  const restarted = Effect.retry(once, {
-    schedule: Schedule.exponential(Duration.fromInputUnsafe(options.restartBase)),
-    times: options.maxRestarts
-  })
-  return Effect.catchCause(restarted, (cause) => {
-    if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
-    return Effect.sync(() => {
-      p.state.mode = "sync"
-      const last = Cause.squash(cause)
-      p.reporter.once(
-        `effect-fapilog: worker of logger "${options.name}" died ${options.maxRestarts + 1} times; ` +
-          `falling back to synchronous writes through its rebuilt pipeline. Last failure: ` +
-          `${Cause.isCause(last) ? Cause.pretty(last) : String(last)}\n`
-      )
-      while (p.q.size > 0) p.sync.writeUnsafe(p.q.take(p.batcher.batchSize))
-    })
-  })
-}
-
-/**
- * Start and release. Async mode forks the draining fiber into the scope at once (it waits for
- * the first event; the pipeline instance is built at the first drive). Release ends the queue,
- * waits (up to `drainTimeout`) for the fiber to drain it through the pipeline and for the sinks
- * to reach the OS, counts what the timeout cut off, then ends a synchronous pipeline (sync mode
- * or after the fallback) so that its stages emit what they hold. A `process.once("exit")` hook
- * writes what is still queued, synchronously, until release removes it.
- */
-const lifecycle = (options: Options, p: Parts): Effect.Effect<void, never, Scope.Scope> =>
-  Effect.gen(function*() {
-    const removeExitHook = (options.exitHooks ?? new ExitHooks()).register(() => atExit(options, p))
-    if (options.mode === "async") {
-      p.state.fiber = yield* Effect.forkScoped(Effect.andThen(p.q.awaitAtLeast(1), supervise(options, p)))
-    }
-    yield* Effect.addFinalizer(() =>
-      Effect.gen(function*() {
-        removeExitHook()
-        p.q.end()
-        const fiber = p.state.fiber
-        if (fiber !== undefined) {
-          const result = yield* Effect.timeoutOption(Effect.andThen(Fiber.await(fiber), p.delivery.flush), options.drainTimeout)
-          if (Option.isNone(result)) {
-            yield* Fiber.interrupt(fiber)
-            reportDrainTimeout(options, p)
-          }
-        }
-        if (p.state.mode === "sync") {
-          p.sync.finishUnsafe()
-          yield* p.delivery.flush
-        }
-        // nothing can wait for a barrier of a closed logger
-        for (const f of p.state.pendingFlushes) f()
-        p.state.pendingFlushes.clear()
-        const summary = p.ledger.summaryDue(p.clock.currentTimeMillisUnsafe(), 0)
-        if (summary !== undefined) p.delivery.writeUnsafe(Sink.makeBatch([summary]), 1)
-        yield* p.publish
-      })
-    )
-  })
-
-const reportDrainTimeout = (options: Options, p: Parts): void => {
-  const queued = p.q.ordinary
-  p.ledger.drop("drain timeout", queued)
-  // what the worker had taken but not delivered when it was stopped
-  const inFlight = p.ledger.lostInFlight("drain timeout")
-  const after = `effect-fapilog: draining logger "${options.name}" timed out after ` +
-    Duration.format(Duration.fromInputUnsafe(options.drainTimeout))
-  process.stderr.write(
-    queued + inFlight > 0
-      ? `${after}; ${queued + inFlight} events lost (${queued} queued, ${inFlight} in flight)\n`
-      : `${after} waiting for its sinks to flush; what they still hold is reported by each sink\n`
-  )
-}
-
-/**
- * The process is exiting (`process.exit`, or the event loop ran dry): no fiber will run again.
- * What is queued goes through the same pipeline, synchronously, to every sink that can write
- * synchronously; what the others (OTLP, syslog) did not get is reported on stderr, one line.
- */
-const atExit = (options: Options, p: Parts): void => {
-  const queued = p.q.take(p.q.size)
-  p.batcher.taken(queued)
-  let toSyncSinks = 0
-  let synchronousSinks = false
-  const consume: Consume = (chunk) =>
-    Effect.sync(() => {
-      const { events, synthetic } = p.consumers.split(chunk)
-      if (events === undefined) return
-      toSyncSinks += events.length
-      synchronousSinks = p.delivery.writeExitUnsafe(Sink.makeBatch(events), synthetic)
-    })
-  const outcome = p.runner.driveAtExitUnsafe(queued, consume)
-  p.delivery.flushExitUnsafe()
-  const lost = outcome._tag === "Done" ? 0 : p.ledger.lostInFlight("process exit")
-  const missed = p.delivery.asyncOnly
-  if (lost > 0 || (toSyncSinks > 0 && (missed.length > 0 || !synchronousSinks))) {
-    process.stderr.write(
-      `effect-fapilog: process exiting: logger "${options.name}" ` +
-        (lost > 0 ? `lost ${lost} events still inside its pipeline; ` : "") +
-        (missed.length > 0 && toSyncSinks > 0 ? `${toSyncSinks} lines not sent to ${missed.join(", ")} (cannot write synchronously)` : "") +
-        "\n"
-    )
   }
 }

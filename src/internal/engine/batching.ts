@@ -81,3 +81,5 @@ export const makeBatcher = (
 
   return { next, taken, batchSize, barrierDone: (f: () => void) => barriersInFlight.delete(f), releaseBarriers }
 }
+
+export type Batcher = ReturnType<typeof makeBatcher>
