@@ -484,6 +484,8 @@ export const makeLoggers = (config: Config.Resolved): Effect.Effect<LoggersShape
     const layerScope = yield* Effect.scope
     const sharedWriters = yield* openSinks(config.sinks, config)
     const live = new Set<Worker.Worker>()
+    // one process "exit" listener for the whole layer, however many named loggers it builds
+    const exitHooks = new Worker.ExitHooks()
     // redaction runs after every pipeline, compiled once for the layer
     const redaction = config.redact === false ? undefined : Redactor.pipeline(config.redact)
     const redacted = (pipeline: Pipeline.Pipeline): Pipeline.Pipeline =>
@@ -505,7 +507,8 @@ export const makeLoggers = (config: Config.Resolved): Effect.Effect<LoggersShape
           drainTimeout: config.drainTimeout,
           dropSummaryInterval: config.dropSummaryInterval,
           maxRestarts: config.maxRestarts,
-          restartBase: "100 millis"
+          restartBase: "100 millis",
+          exitHooks
         }, writers).pipe(Effect.orDie)
         live.add(worker)
         yield* Effect.addFinalizer(() => Effect.sync(() => live.delete(worker)))

@@ -7,6 +7,8 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import * as Aggregator from "../src/Aggregator.ts"
+import * as Fapilog from "../src/Fapilog.ts"
+import * as Logger from "../src/Logger.ts"
 import * as LogEvent from "../src/LogEvent.ts"
 import * as Pipeline from "../src/Pipeline.ts"
 import * as Sampler from "../src/Sampler.ts"
@@ -307,4 +309,33 @@ describe("Engine: nothing lost on process.exit", () => {
     assert.strictEqual(report.length, 1, run.stderr)
     assert.include(report[0], "remote")
   }, 60_000)
+})
+
+describe("Engine: exit listeners are bounded", () => {
+  it.effect("one process exit listener per layer, however many named loggers; none after release", () =>
+    Effect.gen(function*() {
+      const before = process.listenerCount("exit")
+      let withOne = 0
+      let withTwenty = 0
+      yield* Effect.gen(function*() {
+        yield* (yield* Logger.named("svc-0")).info("hi")
+        withOne = process.listenerCount("exit")
+        for (let i = 1; i < 20; i++) yield* (yield* Logger.named(`svc-${i}`)).info("hi")
+        yield* Effect.logInfo("root too")
+        withTwenty = process.listenerCount("exit")
+      }).pipe(Effect.provide(Fapilog.layer({ sinks: [Sink.memory()] })))
+      assert.isAbove(withOne, before)
+      assert.strictEqual(withTwenty, withOne)
+      assert.strictEqual(process.listenerCount("exit"), before)
+    }))
+
+  it.effect("a worker on its own registers one listener and removes it when released", () =>
+    Effect.gen(function*() {
+      const before = process.listenerCount("exit")
+      const scope = yield* Scope.make()
+      yield* Scope.provide(start({}, [Sink.memory()]), scope)
+      assert.strictEqual(process.listenerCount("exit"), before + 1)
+      yield* Scope.close(scope, Exit.void)
+      assert.strictEqual(process.listenerCount("exit"), before)
+    }))
 })
