@@ -329,7 +329,7 @@ export const make = (
     const delivery = makeDelivery(options.name, writers, ledger, context, reporter)
     const batcher = makeBatcher(q, ledger, options)
     const runner = new Runner(options.pipeline, context, scope, batcher.next)
-    const state: State = { mode: options.mode, fiber: undefined, pendingFlushes: new Set<() => void>() }
+    const state: State = { mode: options.mode, fiber: undefined, pendingFlushes: new Set<() => void>(), armExit: undefined }
     const publish = makePublisher(ledger, () => q.ordinary)
     const consumers = makeConsumers(options, ledger, delivery, clock, state.pendingFlushes, batcher, publish, Sink.makeBatch)
     const sync = makeSyncPath(options, ledger, runner, consumers.sync, batcher, reporter, context, state.pendingFlushes, delivery.flush)

@@ -329,11 +329,15 @@ describe("Engine: exit listeners are bounded", () => {
       assert.strictEqual(process.listenerCount("exit"), before)
     }))
 
-  it.effect("a worker on its own registers one listener and removes it when released", () =>
+  it.effect("a worker on its own registers one listener at its first event and removes it when released", () =>
     Effect.gen(function*() {
       const before = process.listenerCount("exit")
       const scope = yield* Scope.make()
-      yield* Scope.provide(start({}, [Sink.memory()]), scope)
+      const worker = yield* Scope.provide(start({}, [Sink.memory()]), scope)
+      // installed at the first event (an idle worker has nothing to write at exit)
+      assert.strictEqual(process.listenerCount("exit"), before)
+      worker.offerUnsafe(event("a"))
+      worker.offerUnsafe(event("b"))
       assert.strictEqual(process.listenerCount("exit"), before + 1)
       yield* Scope.close(scope, Exit.void)
       assert.strictEqual(process.listenerCount("exit"), before)

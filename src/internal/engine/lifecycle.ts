@@ -34,6 +34,12 @@ export interface State {
   mode: Mode
   fiber: Fiber.Fiber<unknown, unknown> | undefined
   readonly pendingFlushes: Set<() => void>
+  /**
+   * Installs the `exit` hook; called by the offer path at the worker's first event (an idle
+   * worker holds nothing to write, and other `exit` listeners installed when the facade was
+   * built — the leak warning — see the queue as it was).
+   */
+  armExit: (() => void) | undefined
 }
 
 /** The components a worker is composed of. */
@@ -109,12 +115,17 @@ export const supervise = (options: Options, p: Parts): Effect.Effect<void> => {
  */
 export const lifecycle = (options: Options, p: Parts): Effect.Effect<void, never, Scope.Scope> =>
   Effect.gen(function*() {
-    const removeExitHook = (options.exitHooks ?? new ExitHooks()).register(() => atExit(options, p))
+    let removeExitHook = () => {}
+    p.state.armExit = () => {
+      p.state.armExit = undefined
+      removeExitHook = (options.exitHooks ?? new ExitHooks()).register(() => atExit(options, p))
+    }
     if (options.mode === "async") {
       p.state.fiber = yield* Effect.forkScoped(Effect.andThen(p.q.awaitAtLeast(1), supervise(options, p)))
     }
     yield* Effect.addFinalizer(() =>
       Effect.gen(function*() {
+        p.state.armExit = undefined
         removeExitHook()
         p.q.end()
         const fiber = p.state.fiber

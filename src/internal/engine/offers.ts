@@ -43,6 +43,7 @@ export const makeOffers = (
   const runnerBusy = sync.busy
   const offerUnsafe = (event: LogEvent): void => {
     ledger.eventsIn++
+    if (state.armExit !== undefined) state.armExit()
     if (state.mode === "sync") return sync.writeUnsafe([event])
     if (q.ended) return released()
     if (q.ordinary >= options.capacity) {

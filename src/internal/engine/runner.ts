@@ -55,6 +55,19 @@ export class PulledPastMarker extends Error {
   }
 }
 
+/** One instance of the pipeline: its pull, and the scope its stages live in. */
+interface Instance {
+  readonly pull: Effect.Effect<Chunk, unknown>
+  readonly scope: Scope.Closeable
+}
+
+/** Builds an instance of `pipeline` over `source` in a scope forked from `parent`. */
+const instantiate = (pipeline: Pipeline, context: Context.Context<never>, parent: Scope.Scope, source: Effect.Effect<Chunk, Cause.Done>): Instance => {
+  const scope = Scope.forkUnsafe(parent)
+  const pull = Effect.runSyncWith(context)(Scope.provide(Stream.toPull(pipeline(Stream.fromPull(Effect.succeed(source)))), scope))
+  return { pull: pull as Effect.Effect<Chunk, unknown>, scope }
+}
+
 const done: SyncOutcome = { _tag: "Done" }
 const busy: SyncOutcome = { _tag: "Busy" }
 const wentAsync: SyncOutcome = { _tag: "Async" }
@@ -71,7 +84,7 @@ export class Runner {
   private out = 0
   private ended = false
   private synchronous = false
-  private instance: { readonly pull: Effect.Effect<Chunk, Cause.Done | unknown>; readonly scope: Scope.Closeable } | undefined
+  private instance: Instance | undefined
   /** Whether a drive is under way (the pull is not re-entrant). */
   busy = false
   /** Whether the pull itself is being evaluated (not merely a drive consuming its output). */
@@ -91,7 +104,7 @@ export class Runner {
   }
 
   /** Builds the pipeline instance if there is none (the first drive, or after a rebuild). */
-  private ensure(): { readonly pull: Effect.Effect<Chunk, unknown>; readonly scope: Scope.Closeable } {
+  private ensure(): Instance {
     if (this.instance !== undefined) return this.instance
     const source: Effect.Effect<Chunk, Cause.Done> = Effect.suspend(() => {
       const buffered = this.buffer
@@ -107,12 +120,7 @@ export class Runner {
         return Effect.succeed([...chunk, this.marker] as unknown as Chunk)
       })
     })
-    const scope = Scope.forkUnsafe(this.scope)
-    const pull = Effect.runSyncWith(this.context)(
-      Scope.provide(Stream.toPull(this.pipeline(Stream.fromPull(Effect.succeed(source)))), scope)
-    )
-    this.instance = { pull: pull as Effect.Effect<Chunk, unknown>, scope }
-    return this.instance
+    return this.instance = instantiate(this.pipeline, this.context, this.scope, source)
   }
 
   /** Discards a dead instance (its stages' state with it); the next drive builds a new one. */
@@ -126,11 +134,6 @@ export class Runner {
       this.synchronous = false
       return old === undefined ? Effect.void : Scope.close(old.scope, Exit.void)
     })
-  }
-
-  /** Events fed to the pipeline and not yet pulled by it (lost with a dead instance). */
-  get pending(): ReadonlyArray<LogEvent> {
-    return this.buffer
   }
 
   private feed(events: ReadonlyArray<LogEvent>): void {
