@@ -9,6 +9,13 @@
  * read from `Clock`), the pipeline (a `Stream` transformation), sink writes with timeout and
  * retry, drop accounting and metrics all happen on the worker fiber.
  *
+ * Every mode is a use of one mechanism: ONE instance of the pipeline per worker, kept for its
+ * life, that the draining fiber drives batch by batch and that synchronous callers (`mode:
+ * "sync"`, the `block` policy's inline write, the fallback after restarts, the process's `exit`)
+ * drive synchronously — so stateful stages keep their state in every mode. `Worker.make` is the
+ * composition of the components in `internal/engine/` (batching, runner, delivery, accounting,
+ * metrics, supervision and lifecycle), each with its contract.
+ *
  * @since 0.1.0
  */
 import * as Cause from "effect/Cause"
@@ -59,7 +66,10 @@ export type Policy = "dropOldest" | "dropNewest" | "block"
 /**
  * `"async"` (default): queue and worker fiber. `"sync"`: no queue and no fiber; every event goes
  * through the pipeline, encoder and sinks inline in the caller (for scripts and serverless
- * handlers that may be frozen right after a call).
+ * handlers that may be frozen right after a call). Sync mode drives the worker's one pipeline
+ * synchronously: a stage that cannot run synchronously makes `make` fail with
+ * {@link PipelineNotSynchronous}; an aggregate whose window closed is emitted by the next call,
+ * `flush` or the release (no fiber wakes at its deadline).
  *
  * @example
  * ```ts
