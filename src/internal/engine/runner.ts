@@ -27,6 +27,7 @@ import * as Cause from "effect/Cause"
 import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
 import * as Pull from "effect/Pull"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -66,6 +67,23 @@ const instantiate = (pipeline: Pipeline, context: Context.Context<never>, parent
   const scope = Scope.forkUnsafe(parent)
   const pull = Effect.runSyncWith(context)(Scope.provide(Stream.toPull(pipeline(Stream.fromPull(Effect.succeed(source)))), scope))
   return { pull: pull as Effect.Effect<Chunk, unknown>, scope }
+}
+
+/** `chunk` without the occurrences of `marker` (the chunk itself when it has none). */
+const without = (chunk: Chunk, marker: LogEvent): ReadonlyArray<LogEvent> => {
+  for (let i = 0; i < chunk.length; i++) {
+    if (chunk[i] === marker) return chunk.filter((e) => e !== marker)
+  }
+  return chunk
+}
+
+/** The fiber a synchronous run left going on, when a step suspended. */
+const asyncFiberOf = (exit: Exit.Exit<unknown, unknown>): Fiber.Fiber<unknown, unknown> | undefined => {
+  if (Exit.isSuccess(exit)) return undefined
+  for (const reason of exit.cause.reasons) {
+    if (reason._tag === "Die" && Cause.isAsyncFiberError(reason.defect)) return reason.defect.fiber
+  }
+  return undefined
 }
 
 const done: SyncOutcome = { _tag: "Done" }
@@ -152,13 +170,7 @@ export class Runner {
     const step: Effect.Effect<void, unknown> = Effect.catchCause(
       Effect.flatMap(pulling, (chunk) => {
         this.inPull = false
-        let events: ReadonlyArray<LogEvent> = chunk
-        for (let i = 0; i < chunk.length; i++) {
-          if (chunk[i] === this.marker) {
-            events = chunk.filter((e) => e !== this.marker)
-            break
-          }
-        }
+        const events = without(chunk, this.marker)
         this.out += chunk.length - events.length
         const next = this.out >= this.fed && !this.ended ? Effect.void : step
         return events.length === 0 ? next : Effect.andThen(consume(events), next)
@@ -225,18 +237,14 @@ export class Runner {
     this.synchronous = synchronous
     this.busy = true
     const exit = Effect.runSyncExitWith(this.context)(effect)
-    if (Exit.isFailure(exit)) {
-      for (const reason of exit.cause.reasons) {
-        if (reason._tag === "Die" && Cause.isAsyncFiberError(reason.defect)) {
-          // the fiber goes on (on microtasks), still a synchronous drive; the pull is busy until it ends
-          this.busy = true
-          reason.defect.fiber.addObserver(() => {
-            this.busy = false
-            this.synchronous = false
-          })
-          return wentAsync
-        }
-      }
+    const fiber = asyncFiberOf(exit)
+    if (fiber !== undefined) {
+      // the fiber goes on (on microtasks), still a synchronous drive; the pull is busy until it ends
+      fiber.addObserver(() => {
+        this.busy = false
+        this.synchronous = false
+      })
+      return wentAsync
     }
     this.synchronous = false
     this.busy = false
