@@ -100,6 +100,19 @@ describe("Engine: one pipeline instance per worker, in every mode", () => {
     }))
 })
 
+describe("Engine: through the layer", () => {
+  it.effect("Fapilog.layer({ mode: \"sync\" }) with Aggregator.repetitive: 60 identical Effect.logInfo lines are aggregated", () =>
+    Effect.gen(function*() {
+      const memory = Sink.memory()
+      yield* Effect.gen(function*() {
+        for (let i = 0; i < 60; i++) yield* Effect.logInfo("same")
+      }).pipe(Effect.provide(Fapilog.layer({ mode: "sync", sinks: [memory], pipeline: Aggregator.repetitive() })))
+      const same = memory.eventsUnsafe().filter((e) => e.message === "same")
+      assert.isBelow(same.length, 10)
+      assert.strictEqual(counted(memory), 60)
+    }))
+})
+
 describe("Engine: effects act when run", () => {
   it.effect("offer enqueues when run, not when built", () =>
     Effect.gen(function*() {
