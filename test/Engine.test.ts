@@ -51,6 +51,20 @@ describe("Engine: one pipeline instance per worker, in every mode", () => {
       assert.strictEqual(counted(memory), 60)
     }).pipe(Effect.scoped))
 
+  it.effect("async mode: an open aggregate is emitted when its window closes on the Clock, with no further event", () =>
+    Effect.gen(function*() {
+      const memory = Sink.memory()
+      const worker = yield* start({ pipeline: Aggregator.repetitive() }, [memory])
+      for (let i = 0; i < 20; i++) worker.offerUnsafe(event("same"))
+      yield* TestClock.adjust("50 millis")
+      yield* settle
+      assert.strictEqual(aggregates(memory).length, 0)
+      yield* TestClock.adjust("2 seconds")
+      yield* settle
+      assert.strictEqual(aggregates(memory).length, 1)
+      assert.strictEqual(counted(memory), 20)
+    }).pipe(Effect.scoped))
+
   it.effect("sync mode keeps burst sampler state across calls (3 of 50)", () =>
     Effect.gen(function*() {
       const memory = Sink.memory()

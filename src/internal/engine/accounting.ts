@@ -135,13 +135,21 @@ export class Ledger {
     return h
   }
 
-  /** Events taken from the queue that neither reached a sink nor were accounted by the pipeline. */
-  lostInFlight(reason: string): number {
+  /**
+   * Events taken from the queue and not yet accounted: between two drives, what the pipeline's
+   * stages hold (an open aggregate, a tail buffer).
+   */
+  held(): number {
     const p = this.pipeline()
     let pipelineDropped = 0
     for (const k in p.dropped) pipelineDropped += p.dropped[k]!
     const accounted = this.written - this.synthetic + this.failedAll + pipelineDropped + p.absorbed + this.lostTaken
-    const lost = this.taken - accounted
+    return this.taken - accounted
+  }
+
+  /** Events taken from the queue that neither reached a sink nor were accounted by the pipeline. */
+  lostInFlight(reason: string): number {
+    const lost = this.held()
     if (lost <= 0) return 0
     this.lostTaken += lost
     this.drop(reason, lost)

@@ -65,10 +65,21 @@ export interface Parts {
  * worker falls back to synchronous drives of its (rebuilt) pipeline.
  */
 export const supervise = (options: Options, p: Parts): Effect.Effect<void> => {
-  const drain: Effect.Effect<void, unknown> = Effect.flatMap(p.batcher.next, (batch) =>
-    batch === undefined
-      ? p.runner.finish(p.consumers.async)
-      : Effect.andThen(p.runner.drive(batch, p.consumers.async), drain))
+  // while the stages hold events (an open aggregate) and nothing arrives, an empty drive every
+  // `batchWait` lets them emit what is due (an aggregate whose window closed); otherwise the
+  // fiber waits on the queue, outside the pipeline (free for the synchronous path)
+  const tick = Duration.max(Duration.fromInputUnsafe(options.batchWait), Duration.millis(10))
+  const idle: Effect.Effect<void, unknown> = Effect.andThen(
+    Effect.race(p.q.awaitAtLeast(1), Effect.sleep(tick)),
+    Effect.suspend(() => p.q.size > 0 || p.q.ended ? drain : Effect.andThen(p.runner.drive([], p.consumers.async), drain))
+  )
+  const drain: Effect.Effect<void, unknown> = Effect.suspend(() => {
+    if (p.q.size === 0 && !p.q.ended && p.ledger.held() > 0) return idle
+    return Effect.flatMap(p.batcher.next, (batch) =>
+      batch === undefined
+        ? p.runner.finish(p.consumers.async)
+        : Effect.andThen(p.runner.drive(batch, p.consumers.async), drain))
+  })
   /** A death: what the dead instance held is counted, its barriers released, a new one built. */
   const died = (cause: Cause.Cause<unknown>): Effect.Effect<void> =>
     Effect.suspend(() => {
