@@ -710,7 +710,7 @@ const makePull = <E>(
       if (control !== undefined) {
         if (control._tag === "Flush") {
           if (open.size > 0) emitAll(now)
-        } else {
+        } else if (control._tag === "CorrelationEnd") {
           const set = openByCorrelation.get(control.correlationId)
           if (set !== undefined) for (const entry of set) emit(entry, now)
           removeCorrelation(control.correlationId)

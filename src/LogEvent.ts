@@ -61,6 +61,8 @@ export interface LogEvent {
  * - `Flush`: a barrier. Stateful operators emit everything they hold before forwarding it; the
  *   worker calls `done` once everything before it has been written or deliberately dropped.
  * - `CorrelationEnd`: the region or request with this correlation id has ended.
+ * - `DriveEnd`: the end of one drive of the worker's pipeline (it tells the worker that what it
+ *   fed has come out). Operators forward it and do nothing else.
  *
  * @example
  * ```ts
@@ -69,6 +71,7 @@ export interface LogEvent {
  * const describe = (event: LogEvent.LogEvent): string => {
  *   const control: LogEvent.Control | undefined = event.control
  *   if (control === undefined) return event.message
+ *   if (control._tag === "DriveEnd") return "end of a drive"
  *   return control._tag === "Flush" ? "flush barrier" : `region ${control.correlationId} ended`
  * }
  * ```
@@ -79,6 +82,7 @@ export interface LogEvent {
 export type Control =
   | { readonly _tag: "Flush"; readonly done: () => void }
   | { readonly _tag: "CorrelationEnd"; readonly correlationId: string }
+  | { readonly _tag: "DriveEnd" }
 
 /**
  * The input to {@link make}: everything but `timestamp`, `level`, `message` and `logger` is

@@ -665,6 +665,8 @@ export const makeLoggers = (config: Config.Resolved): Effect.Effect<LoggersShape
       Effect.die(new Error(`Logger.named("${name}"): unknown level ${String(options.level)}`))
     for (const [name, options] of Object.entries(config.loggers)) declare(name, options)
     const warned = new Set<string>()
+    // one process "exit" listener for the whole layer, however many named loggers it builds
+    const exitHooks = new Worker.ExitHooks()
     // redaction runs after every pipeline, compiled once for the layer
     const redaction = config.redact === false ? undefined : Redactor.pipeline(config.redact)
     const redacted = (pipeline: Pipeline.Pipeline): Pipeline.Pipeline =>
@@ -684,8 +686,9 @@ export const makeLoggers = (config: Config.Resolved): Effect.Effect<LoggersShape
           drainTimeout: config.drainTimeout,
           dropSummaryInterval: config.dropSummaryInterval,
           maxRestarts: config.maxRestarts,
-          restartBase: "100 millis"
-        }, writers)
+          restartBase: "100 millis",
+          exitHooks
+        }, writers).pipe(Effect.orDie)
         live.add(worker)
         yield* Effect.addFinalizer(() => Effect.sync(() => live.delete(worker)))
         yield* guard.guard(worker)

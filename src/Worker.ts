@@ -9,18 +9,32 @@
  * read from `Clock`), the pipeline (a `Stream` transformation), sink writes with timeout and
  * retry, drop accounting and metrics all happen on the worker fiber.
  *
+ * Every mode is a use of one mechanism: ONE instance of the pipeline per worker, kept for its
+ * life, that the draining fiber drives batch by batch and that synchronous callers (`mode:
+ * "sync"`, the `block` policy's inline write, the fallback after restarts, the process's `exit`)
+ * drive synchronously — so stateful stages keep their state in every mode. `Worker.make` is the
+ * composition of the components in `internal/engine/` (batching, runner, delivery, accounting,
+ * metrics, supervision and lifecycle), each with its contract.
+ *
  * @since 0.1.0
  */
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import * as Fiber from "effect/Fiber"
-import * as Metric from "effect/Metric"
-import * as Option from "effect/Option"
-import type * as Scope from "effect/Scope"
-import * as Stream from "effect/Stream"
+import * as Scope from "effect/Scope"
+import { Ledger } from "./internal/engine/accounting.ts"
+import { makeBatcher } from "./internal/engine/batching.ts"
+import { makeConsumers, makeSyncPath } from "./internal/engine/consumers.ts"
+import { makeDelivery, Reporter } from "./internal/engine/delivery.ts"
+import { ExitHooks } from "./internal/engine/exit.ts"
+import { lifecycle, type State } from "./internal/engine/lifecycle.ts"
+import * as Metrics from "./internal/engine/metrics.ts"
+import { makePublisher } from "./internal/engine/metrics.ts"
+import { makeOffers } from "./internal/engine/offers.ts"
+import { Runner } from "./internal/engine/runner.ts"
 import { EventQueue } from "./internal/queue.ts"
 import * as LogEvent from "./LogEvent.ts"
 import * as Pipeline from "./Pipeline.ts"
@@ -52,7 +66,10 @@ export type Policy = "dropOldest" | "dropNewest" | "block"
 /**
  * `"async"` (default): queue and worker fiber. `"sync"`: no queue and no fiber; every event goes
  * through the pipeline, encoder and sinks inline in the caller (for scripts and serverless
- * handlers that may be frozen right after a call).
+ * handlers that may be frozen right after a call). Sync mode drives the worker's one pipeline
+ * synchronously: a stage that cannot run synchronously makes `make` fail with
+ * {@link PipelineNotSynchronous}; an aggregate whose window closed is emitted by the next call,
+ * `flush` or the release (no fiber wakes at its deadline).
  *
  * @example
  * ```ts
@@ -94,13 +111,37 @@ export interface Options {
   readonly dropSummaryInterval: Duration.Input
   readonly maxRestarts: number
   readonly restartBase: Duration.Input
+  /**
+   * Where the worker registers its `process.once("exit")` hook (see {@link ExitHooks}); one
+   * registry shared by the workers of a layer keeps one listener per layer. Default: its own.
+   */
+  readonly exitHooks?: ExitHooks | undefined
 }
+
+/**
+ * Hooks run on the process's `exit` event behind one listener: share one between the workers of
+ * a layer so that many named loggers add one listener, not one each.
+ *
+ * @example
+ * ```ts
+ * import * as Worker from "effect-fapilog/Worker"
+ *
+ * const exitHooks = new Worker.ExitHooks()
+ * const options: Worker.Options = { ...Worker.defaults, name: "audit", exitHooks }
+ * ```
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export { ExitHooks }
 
 /**
  * A point-in-time view of a worker's counters.
  *
- * `dropped` is keyed by reason: `"queue full"`, `"sink failure"`, `"worker failure"`,
- * `"drain timeout"`, and whatever pipeline operators report (`"sampled out"`, …).
+ * `dropped` is keyed by reason: `"queue full"`, `"sink failure"` (no sink got the event),
+ * `"worker failure"`, `"drain timeout"`, and whatever pipeline operators report (`"sampled out"`,
+ * …). Once drained, `eventsIn` = `written` (less the aggregate and summary lines, which stand for
+ * no offered event) + `droppedTotal` + `absorbed`.
  *
  * @example
  * ```ts
@@ -132,6 +173,12 @@ export interface Snapshot {
   readonly batches: number
   readonly lastBatchSize: number
   readonly sinkErrors: number
+  /**
+   * Per sink, the events it failed to write (errors after retries, or lost after acceptance).
+   * They are not counted in `dropped` when another sink got them: an event is written if at
+   * least one sink got it.
+   */
+  readonly sinkFailedEvents: Readonly<Record<string, number>>
   readonly restarts: number
   readonly flushes: number
   readonly lastFlushMillis: number
@@ -276,661 +323,81 @@ export const defaults: Omit<Options, "name"> = {
 export const make = (
   options: Options,
   writers: ReadonlyArray<{ readonly name: string; readonly writer: Sink.Writer }>
-): Effect.Effect<Worker, never, Scope.Scope> =>
+): Effect.Effect<Worker, PipelineNotSynchronous, Scope.Scope> =>
   Effect.gen(function*() {
     const clock = yield* Clock.Clock
-    const q = new EventQueue(options.capacity)
-    const stats = new Stats(options, q)
-    stats.now = () => clock.currentTimeMillisUnsafe()
-    stats.sinkNames = writers.map((w) => w.name)
+    // the pipeline's scope is made before the release finalizer, so it closes after the drain
+    const scope = yield* Scope.fork(yield* Effect.scope)
     const { counters, snapshot: pipelineSnapshot } = Pipeline.makeCounters()
-    stats.pipeline = pipelineSnapshot
-    const batchSize = Math.max(1, options.batchSize)
-    const batchWait = Duration.fromInputUnsafe(options.batchWait)
-    const waitForBatch = Duration.toMillis(batchWait) > 0
-    const summaryEvery = Duration.toMillis(options.dropSummaryInterval)
-    const pendingFlushes = new Set<() => void>()
-    let metricsCache: WorkerMetrics | undefined
-    const metrics = (): WorkerMetrics => metricsCache ??= metricsFor(options.name)
+    // every effect the worker runs, runs with the layer's context (Clock, Random, services)
+    const context = Context.add(yield* Effect.context<never>(), Pipeline.Counters, counters)
+    const q = new EventQueue(options.capacity)
+    const ledger = new Ledger(options.name)
+    ledger.now = () => clock.currentTimeMillisUnsafe()
+    ledger.pipeline = pipelineSnapshot
+    const reporter = new Reporter()
+    const delivery = makeDelivery(options.name, writers, ledger, context, reporter)
+    const batcher = makeBatcher(q, ledger, options)
+    const runner = new Runner(options.pipeline, context, scope, batcher.next)
+    const state: State = { mode: options.mode, fiber: undefined, pendingFlushes: new Set<() => void>(), armExit: undefined }
+    const publish = makePublisher(ledger, () => q.ordinary)
+    const consumers = makeConsumers(options, ledger, delivery, clock, state.pendingFlushes, batcher, publish, Sink.makeBatch)
+    const sync = makeSyncPath(options, ledger, runner, consumers.sync, batcher, reporter, context, state.pendingFlushes, delivery.flush)
 
-    // -- writing --------------------------------------------------------------------------------
-
-    /** Writes one batch to one sink; any failure (an error, a throw, a defect) stays with that sink. */
-    const writeOne = (w: { readonly name: string; readonly writer: Sink.Writer }, batch: Sink.Batch): Effect.Effect<boolean> =>
-      Effect.map(Effect.exit(Effect.suspend(() => w.writer.write(batch))), (exit) => {
-        const now = clock.currentTimeMillisUnsafe()
-        const lost = w.writer.takeLost?.() ?? 0
-        if (lost > 0) stats.sinkFailed(w.name, lost, "events lost after a write was accepted", now)
-        if (Exit.isFailure(exit)) {
-          const message = failureMessage(exit.cause)
-          // counted here; reported by the WARN drop summary (and once on stderr per distinct error)
-          stats.sinkFailed(w.name, batch.events.length, message, now)
-          stderrOnce(`effect-fapilog: sink ${w.name} of logger "${options.name}" failed: ${message}\n`)
-          return false
-        }
-        if (lost === 0) stats.sinkOk(w.name)
-        return true
-      })
-
-    const writeBatch = (batch: Sink.Batch): Effect.Effect<void> => {
-      stats.batches++
-      stats.lastBatchSize = batch.events.length
-      const n = batch.events.length
-      if (writers.length === 1) return Effect.map(writeOne(writers[0]!, batch), (ok) => stats.delivered(n, ok))
-      return Effect.map(
-        Effect.forEach(writers, (w) => writeOne(w, batch), { concurrency: "unbounded" }),
-        (oks) => stats.delivered(n, oks.length === 0 || oks.some((ok) => ok))
-      )
-    }
-
-    /** Writes of sinks without a synchronous path, started from the inline path: one chain per sink keeps their order. */
-    const detached = new Map<string, Fiber.Fiber<unknown>>()
-
-    const writeBatchUnsafe = (batch: Sink.Batch): void => {
-      stats.batches++
-      stats.lastBatchSize = batch.events.length
-      let ok = writers.length === 0
-      for (const w of writers) {
-        if (w.writer.writeUnsafe !== undefined) {
-          try {
-            w.writer.writeUnsafe(batch)
-            ok = true
-          } catch (cause) {
-            const message = cause instanceof Error ? cause.message : String(cause)
-            stats.sinkFailed(w.name, batch.events.length, message, clock.currentTimeMillisUnsafe())
-            stderrOnce(`effect-fapilog: sink ${w.name} of logger "${options.name}" failed: ${message}\n`)
-          }
-        } else {
-          ok = true
-          const previous = detached.get(w.name)
-          const write = writeOne(w, batch)
-          detached.set(w.name, Effect.runFork(previous === undefined ? write : Effect.andThen(Fiber.await(previous), write)))
-        }
-      }
-      stats.delivered(batch.events.length, ok)
-    }
-
-    /** Waits for write-behind writers to reach the OS; what they lost is counted. */
-    const flushWriters: Effect.Effect<void> = Effect.suspend(() => Effect.andThen(
-      Effect.forEach(Array.from(detached.values()), (f) => Fiber.await(f), { discard: true }),
-      Effect.forEach(
-      writers.filter((w) => w.writer.flush !== undefined),
-      (w) =>
-        Effect.flatMap(Effect.result(Effect.suspend(() => w.writer.flush!)), (r) => {
-          const lost = w.writer.takeLost?.() ?? 0
-          if (lost > 0) stats.sinkFailed(w.name, lost, r._tag === "Failure" ? r.failure.message : "events lost", clock.currentTimeMillisUnsafe())
-          if (r._tag === "Failure") {
-            stderrOnce(`effect-fapilog: sink ${w.name} of logger "${options.name}" failed: ${r.failure.message}\n`)
-          }
-          return Effect.void
-        }),
-      { discard: true, concurrency: "unbounded" }
-    )))
-
-    /** Splits a pipeline chunk into a batch to write and the flush barriers it carries. */
-    const consume = (chunk: ReadonlyArray<LogEvent.LogEvent>): Effect.Effect<void> => {
-      let events: Array<LogEvent.LogEvent> | undefined
-      let barriers: Array<() => void> | undefined
-      let plain = true
-      for (let i = 0; i < chunk.length; i++) {
-        const e = chunk[i]!
-        if (e.control !== undefined) plain = false
-        // aggregate lines stand for events already counted as absorbed (see Stats.lostInFlight)
-        else if (e.fields !== undefined && isAggregate(e.fields)) stats.synthetic++
-      }
-      if (plain) {
-        events = chunk as Array<LogEvent.LogEvent>
-      } else {
-        for (let i = 0; i < chunk.length; i++) {
-          const e = chunk[i]!
-          if (e.control === undefined) (events ??= []).push(e)
-          else if (e.control._tag === "Flush") (barriers ??= []).push(e.control.done)
-        }
-      }
-      const summary = stats.summaryDue(clock.currentTimeMillisUnsafe(), summaryEvery)
-      if (summary !== undefined) {
-        stats.synthetic++
-        events = events === undefined ? [summary] : [...events, summary]
-      }
-      const write = events === undefined ? Effect.void : writeBatch(Sink.makeBatch(events))
-      const publish = Effect.suspend(() => stats.publish(metrics()))
-      if (barriers === undefined) return Effect.andThen(write, publish)
-      const done = barriers
-      return Effect.andThen(Effect.andThen(Effect.andThen(write, flushWriters), publish), Effect.sync(() => {
-        for (const f of done) {
-          pendingFlushes.delete(f)
-          barriersInFlight.delete(f)
-          f()
-        }
-      }))
-    }
-
-    // -- the source: batches by size and time -------------------------------------------------
-
-    /** Flush barriers taken from the queue and not yet done: what a dead pipeline took with it. */
-    const barriersInFlight = new Set<() => void>()
-    let wasBlocking = false
-    /** Whether a batch taken by the worker is still going through the pipeline. */
-    let processing = false
-    const noteBarriers = (events: ReadonlyArray<LogEvent.LogEvent>): void => {
-      for (let i = 0; i < events.length; i++) {
-        const c = events[i]!.control
-        if (c !== undefined && c._tag === "Flush") barriersInFlight.add(c.done)
+    if (options.mode === "sync") {
+      // a stage that cannot run synchronously is reported now, not found out per call
+      const probe = runner.driveUnsafe([], consumers.sync)
+      if (probe._tag !== "Done") {
+        return yield* Effect.fail(new PipelineNotSynchronous({ logger: options.name, reason: probe._tag === "Failed" ? Cause.pretty(probe.cause) : "a stage suspends" }))
       }
     }
-
-    type Batch = readonly [LogEvent.LogEvent, ...Array<LogEvent.LogEvent>]
-    const pull: Effect.Effect<Batch, Cause.Done> = Effect.suspend(() => {
-      // the stream asks for the next batch once the previous one went through the pipeline
-      processing = false
-      // a caller blocked for room was woken by the previous take: let it run before the next
-      // batch, so that it waits for one batch, not for the whole queue to drain
-      if (wasBlocking) {
-        wasBlocking = false
-        return Effect.andThen(Effect.yieldNow, pull)
-      }
-      if (q.size === 0) {
-        if (q.ended) return Cause.done()
-        return Effect.andThen(q.awaitAtLeast(1), pull)
-      }
-      if (q.size < batchSize && waitForBatch && !q.ended && q.flushes === 0) {
-        // wait for the batch to fill (or the queue, when it holds fewer than a batch) with the
-        // events still queued, so that an inline write under `block` takes them all, in order
-        return Effect.andThen(Effect.race(q.awaitAtLeast(Math.min(batchSize, options.capacity)), Effect.sleep(batchWait)), takeBatch)
-      }
-      return takeBatch
-    })
-    const takeBatch: Effect.Effect<Batch, Cause.Done> = Effect.suspend(() => {
-      // an inline write may have taken everything meanwhile
-      if (q.size === 0) return pull
-      wasBlocking = q.hasWaiters
-      const batch = q.take(batchSize)
-      stats.taken += countOrdinary(batch)
-      noteBarriers(batch)
-      processing = true
-      return Effect.succeed(batch as unknown as Batch)
-    })
-
-    // built when the worker starts (at its first event), not per idle facade
-    const runOnce = Effect.suspend(() =>
-      Stream.runForEachArray(options.pipeline(Stream.fromPull(Effect.succeed(pull))), consume).pipe(
-        Effect.provideService(Pipeline.Counters, counters)
-      )
-    )
-
-    // -- supervision -----------------------------------------------------------------------------
-
-    const supervise = (attempt: number): Effect.Effect<void> =>
-      Effect.catchCause(runOnce, (cause) => {
-        if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause)
-        // the dead pipeline holds no batch any more: `Effect.log` under `block` may write inline
-        // again while the restart waits
-        processing = false
-        stats.restarts++
-        stats.lostInFlight("worker failure")
-        const releaseFlushes = () => {
-          // barriers the dead pipeline took with it: what they waited for is written or counted;
-          // barriers still queued are handled by the restarted pipeline
-          for (const f of barriersInFlight) {
-            pendingFlushes.delete(f)
-            f()
-          }
-          barriersInFlight.clear()
-        }
-        if (attempt >= options.maxRestarts) {
-          stats.mode = "sync"
-          releaseFlushes()
-          stderrOnce(
-            `effect-fapilog: worker of logger "${options.name}" died ${attempt + 1} times; ` +
-              `falling back to synchronous writing. Last failure: ${Cause.pretty(cause)}\n`
-          )
-          return Effect.sync(() => drainInlineUnsafe())
-        }
-        releaseFlushes()
-        const delay = Duration.times(Duration.fromInputUnsafe(options.restartBase), 2 ** attempt)
-        return Effect.andThen(Effect.sleep(delay), supervise(attempt + 1))
-      })
-
-    // -- inline (sync) path ----------------------------------------------------------------------
-
-    const runInline = (events: ReadonlyArray<LogEvent.LogEvent>): Effect.Effect<void> =>
-      Stream.runForEachArray(options.pipeline(Stream.fromArray(events)), (chunk) =>
-        Effect.sync(() => {
-          const ordinary = chunk.filter((e) => e.control === undefined)
-          for (const e of chunk) if (e.control?._tag === "Flush") e.control.done()
-          if (ordinary.length > 0) writeBatchUnsafe(Sink.makeBatch(ordinary))
-        })).pipe(
-          Effect.provideService(Pipeline.Counters, counters),
-          Effect.provideService(Clock.Clock, clock),
-          Effect.catchCause((cause) =>
-            Effect.sync(() => {
-              stats.drop("worker failure", events.length)
-              stderrOnce(`effect-fapilog: pipeline of logger "${options.name}" failed: ${Cause.pretty(cause)}\n`)
-            })
-          )
-        )
-
-    const writeInlineUnsafe = (events: ReadonlyArray<LogEvent.LogEvent>): void => {
-      stats.taken += countOrdinary(events)
-      // an asynchronous step makes runSyncExit return early, but that run goes on and finishes
-      // on its own fiber: nothing is redone (runInline handles every failure itself)
-      Effect.runSyncExit(runInline(events))
-    }
-
-    const drainInlineUnsafe = (): void => {
-      while (q.size > 0) writeInlineUnsafe(q.take(batchSize))
-    }
-
-    // -- offering --------------------------------------------------------------------------------
-
-    const released = () => {
-      stats.drop("logger released", 1)
-      stderrOnce(
-        `effect-fapilog: logger "${options.name}" was used after it was released (scope closed, cache ` +
-          `cleared or idle TTL); its events are dropped and counted. Look the logger up again instead of keeping it.\n`
-      )
-    }
-
-    const offerUnsafe = (event: LogEvent.LogEvent): void => {
-      stats.eventsIn++
-      if (stats.mode === "sync") return writeInlineUnsafe([event])
-      if (q.ended) return released()
-      if (q.ordinary >= options.capacity) {
-        switch (options.policy) {
-          case "dropNewest":
-            return stats.drop("queue full", 1)
-          case "dropOldest":
-            if (q.dropOldest()) stats.drop("queue full", 1)
-            break
-          case "block": {
-            // Effect.log cannot suspend. While the worker has a batch in the pipeline, writing
-            // inline would put these events before it: queue past capacity instead (bounded by
-            // what this fiber logs before the scheduler runs the worker again)
-            if (processing) break
-            // otherwise write what is queued and this event inline, in order, as one batch
-            // (amortised), instead of dropping anything
-            const queued = q.take(q.size)
-            queued.push(event)
-            return writeInlineUnsafe(queued)
-          }
-        }
-      }
-      q.push(event)
-    }
-
-    const offerBlocking = (event: LogEvent.LogEvent): Effect.Effect<void> =>
-      Effect.suspend(() => {
-        if (q.ended) return Effect.sync(released)
-        if (stats.mode === "sync") return Effect.sync(() => writeInlineUnsafe([event]))
-        if (q.ordinary < options.capacity) {
-          q.push(event)
-          return Effect.void
-        }
-        return Effect.andThen(q.awaitRoom(), offerBlocking(event))
-      })
-
-    const offer = (event: LogEvent.LogEvent): Effect.Effect<void> => {
-      if (options.mode === "sync") {
-        stats.eventsIn++
-        return runInline([event])
-      }
-      if (options.policy === "block" && q.ordinary >= options.capacity) {
-        stats.eventsIn++
-        return offerBlocking(event)
-      }
-      offerUnsafe(event)
-      return Effect.void
-    }
-
-    const offerAll = (events: ReadonlyArray<LogEvent.LogEvent>): Effect.Effect<void> => {
-      if (options.mode === "sync") {
-        stats.eventsIn += events.length
-        return runInline(events)
-      }
-      return Effect.forEach(events, offer, { discard: true })
-    }
-
-    const signalUnsafe = (event: LogEvent.LogEvent): void => {
-      if (stats.mode === "sync") return writeInlineUnsafe([event])
-      q.push(event)
-    }
-
-    const flush: Effect.Effect<void> = Effect.suspend(() => {
-      if (stats.mode === "sync" || q.ended) return Effect.void
-      const start = clock.currentTimeMillisUnsafe()
-      return Effect.callback<void>((resume) => {
-        const done = () => {
-          stats.flushes++
-          stats.lastFlushMillis = clock.currentTimeMillisUnsafe() - start
-          resume(Effect.void)
-        }
-        pendingFlushes.add(done)
-        q.push(LogEvent.flushMarker(done, start))
-      })
-    })
-
-    // -- lifecycle -------------------------------------------------------------------------------
-
-    if (options.mode === "async") {
-      // the stream machinery is built when the first event arrives: an idle facade is one
-      // suspended fiber and a few closures
-      const fiber = yield* Effect.forkScoped(Effect.andThen(q.awaitAtLeast(1), supervise(0)))
-      stats.fiber = fiber
-      yield* Effect.addFinalizer(() =>
-        Effect.gen(function*() {
-          q.end()
-          const result = yield* Effect.timeoutOption(
-            // drained: write-behind sinks reach the OS (and report what they lost) before the summary
-            Effect.andThen(Fiber.await(fiber), flushWriters),
-            options.drainTimeout
-          )
-          if (Option.isNone(result)) {
-            yield* Fiber.interrupt(fiber)
-            const queued = q.ordinary
-            stats.drop("drain timeout", queued)
-            // what the worker had taken but not delivered when it was stopped
-            const inFlight = stats.lostInFlight("drain timeout")
-            const after = `effect-fapilog: draining logger "${options.name}" timed out after ` +
-              Duration.format(Duration.fromInputUnsafe(options.drainTimeout))
-            process.stderr.write(
-              queued + inFlight > 0
-                ? `${after}; ${queued + inFlight} events lost (${queued} queued, ${inFlight} in flight)\n`
-                : `${after} waiting for its sinks to flush; what they still hold is reported by each sink\n`
-            )
-          }
-          // nothing can wait for a barrier of a closed logger
-          for (const f of pendingFlushes) f()
-          pendingFlushes.clear()
-          const summary = stats.summaryDue(clock.currentTimeMillisUnsafe(), 0)
-          if (summary !== undefined) writeBatchUnsafe(Sink.makeBatch([summary]))
-          yield* stats.publish(metrics())
-        })
-      )
-    }
-
+    const offers = makeOffers(options, q, ledger, state, sync, reporter, clock, LogEvent.flushMarker)
+    const makeBatch = Sink.makeBatch
+    yield* lifecycle(options, { q, ledger, runner, delivery, batcher, consumers, publish, sync, state, reporter, clock, makeBatch })
     return {
       name: options.name,
-      offerUnsafe,
-      offer,
-      offerAll,
-      signalUnsafe,
-      flush,
-      metrics: Effect.sync(() => stats.snapshot()),
-      metricsUnsafe: () => stats.snapshot()
+      ...offers,
+      metrics: Effect.sync(() => snapshotOf()),
+      metricsUnsafe: () => snapshotOf()
+    }
+    function snapshotOf(): Snapshot {
+      return Metrics.snapshot(ledger, {
+        mode: () => state.mode,
+        configuredMode: options.mode,
+        capacity: options.capacity,
+        queueDepth: () => q.ordinary,
+        windowMillis: Duration.toMillis(options.dropSummaryInterval),
+        sinkNames: writers.map((w) => w.name),
+        fiber: () => state.fiber
+      })
     }
   })
 
-// -----------------------------------------------------------------------------
-// internal
-// -----------------------------------------------------------------------------
-
-const healthRank: Record<Health, number> = { healthy: 0, degraded: 1, failing: 2 }
-const healthNames: ReadonlyArray<Health> = ["healthy", "degraded", "failing"]
-
-/** Reasons that mean an event was lost, not removed on purpose; they trigger the WARN summary. */
-const lossReasons = new Set(["queue full", "sink failure", "worker failure", "drain timeout", "logger released"])
-
-class Stats {
-  readonly options: Options
-  readonly q: EventQueue
-  mode: Mode
-  eventsIn = 0
-  /** events delivered to at least one sink */
-  written = 0
-  /** events whose batch failed on every sink */
-  failedAll = 0
-  /** events taken from the queue and found lost in flight (worker failure, drain timeout) */
-  lostTaken = 0
-  synthetic = 0
-  taken = 0
-  batches = 0
-  lastBatchSize = 0
-  sinkErrors = 0
-  restarts = 0
-  flushes = 0
-  lastFlushMillis = 0
-  dropped: Record<string, number> = {}
-  pipeline: () => { readonly dropped: Readonly<Record<string, number>>; readonly absorbed: number } = () => ({
-    dropped: {},
-    absorbed: 0
-  })
-  private lost = 0
-  private lostReported = 0
-  private lastLossAt = -Infinity
-  readonly sinks = new Map<string, { errors: number; failing: boolean; lastFailureAt: number; lastError: string | undefined }>()
-  sinkNames: ReadonlyArray<string> = []
-  fiber: Fiber.Fiber<unknown, unknown> | undefined = undefined
-  now: () => number = () => 0
-  private lastSummaryAt = -Infinity
-  private published = { eventsIn: 0, written: 0, dropped: {} as Record<string, number>, sinkErrors: 0, restarts: 0 }
-
-  constructor(options: Options, q: EventQueue) {
-    this.options = options
-    this.q = q
-    this.mode = options.mode
+/**
+ * A `mode: "sync"` worker whose pipeline has a stage that cannot run synchronously (it suspends,
+ * or waits for more input than one call has, such as a grouping stage). Raised when the worker
+ * is built, so that sync mode never silently degrades.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as Worker from "effect-fapilog/Worker"
+ *
+ * const program = Effect.catchTag(
+ *   Effect.scoped(Worker.make({ ...Worker.defaults, name: "app", mode: "sync" }, [])),
+ *   "PipelineNotSynchronous",
+ *   (e) => Effect.logWarning(e.message)
+ * )
+ * ```
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class PipelineNotSynchronous extends Data.TaggedError("PipelineNotSynchronous")<{
+  readonly logger: string
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `logger "${this.logger}" has mode "sync" but its pipeline cannot run synchronously: ${this.reason}`
   }
-
-  drop(reason: string, n: number): void {
-    if (n <= 0) return
-    this.dropped[reason] = (this.dropped[reason] ?? 0) + n
-    if (lossReasons.has(reason)) {
-      this.lost += n
-      this.lastLossAt = this.now()
-    }
-  }
-
-  /** A batch of `n` events reached at least one sink (`ok`), or none of them. */
-  delivered(n: number, ok: boolean): void {
-    if (ok) this.written += n
-    else this.failedAll += n
-  }
-
-  sinkFailed(sink: string, n: number, message: string, now: number): void {
-    this.sinkErrors++
-    this.drop("sink failure", n)
-    const h = this.sinkState(sink)
-    h.errors++
-    h.failing = true
-    h.lastFailureAt = now
-    h.lastError = message
-    this.lastLossAt = now
-  }
-
-  sinkOk(sink: string): void {
-    const h = this.sinks.get(sink)
-    if (h !== undefined) h.failing = false
-  }
-
-  private sinkState(sink: string) {
-    let h = this.sinks.get(sink)
-    if (h === undefined) {
-      h = { errors: 0, failing: false, lastFailureAt: -Infinity, lastError: undefined as string | undefined }
-      this.sinks.set(sink, h)
-    }
-    return h
-  }
-
-  /** Events taken from the queue that neither reached a sink nor were accounted by the pipeline. */
-  lostInFlight(reason: string): number {
-    const p = this.pipeline()
-    let pipelineDropped = 0
-    for (const k in p.dropped) pipelineDropped += p.dropped[k]!
-    // lines written that came from no queued event (drop summaries, aggregate lines, whose
-    // events are counted in `absorbed` instead) must not hide events lost in flight
-    const accounted = this.written - this.synthetic + this.failedAll + pipelineDropped + p.absorbed + this.lostTaken
-    const lost = this.taken - accounted
-    if (lost <= 0) return 0
-    this.lostTaken += lost
-    this.drop(reason, lost)
-    return lost
-  }
-
-  /** A WARN event summarising losses since the last one, if any happened and one is due. */
-  summaryDue(now: number, every: number): LogEvent.LogEvent | undefined {
-    if (this.lost === this.lostReported || now - this.lastSummaryAt < every) return undefined
-    const n = this.lost - this.lostReported
-    this.lostReported = this.lost
-    this.lastSummaryAt = now
-    const reasons: Array<string> = []
-    for (const k in this.dropped) if (lossReasons.has(k)) reasons.push(`${k}: ${this.dropped[k]}`)
-    return LogEvent.make({
-      timestamp: now,
-      level: "Warn",
-      message: `dropped ${n} events: ${reasons.join(", ")}`,
-      logger: this.options.name,
-      fields: { _dropped: n, _dropped_total: { ...this.dropped } }
-    })
-  }
-
-  snapshot(): Snapshot {
-    const p = this.pipeline()
-    const dropped: Record<string, number> = { ...this.dropped }
-    for (const k in p.dropped) dropped[k] = (dropped[k] ?? 0) + p.dropped[k]!
-    let droppedTotal = 0
-    for (const k in dropped) droppedTotal += dropped[k]!
-    return {
-      logger: this.options.name,
-      mode: this.mode,
-      eventsIn: this.eventsIn,
-      written: this.written,
-      dropped,
-      droppedTotal,
-      absorbed: p.absorbed,
-      queueDepth: this.q.ordinary,
-      queueCapacity: this.options.capacity,
-      batches: this.batches,
-      lastBatchSize: this.lastBatchSize,
-      sinkErrors: this.sinkErrors,
-      restarts: this.restarts,
-      flushes: this.flushes,
-      lastFlushMillis: this.lastFlushMillis,
-      ...this.healthView()
-    }
-  }
-
-  private healthView(): Pick<Snapshot, "workerFibers" | "sinks" | "health"> {
-    const now = this.now()
-    const window = Duration.toMillis(this.options.dropSummaryInterval)
-    const sinks: Record<string, SinkHealth> = {}
-    let worst = 0
-    for (const name of this.sinkNames) {
-      const h = this.sinks.get(name)
-      const status: Health = h === undefined
-        ? "healthy"
-        : h.failing
-        ? "failing"
-        : now - h.lastFailureAt < window
-        ? "degraded"
-        : "healthy"
-      worst = Math.max(worst, healthRank[status])
-      sinks[name] = { status, errors: h?.errors ?? 0, lastError: h?.lastError }
-    }
-    if (this.q.ordinary >= this.options.capacity * 0.8 || now - this.lastLossAt < window || this.mode !== this.options.mode) {
-      worst = Math.max(worst, 1)
-    }
-    const fiber = this.fiber
-    return {
-      workerFibers: fiber !== undefined && fiber.pollUnsafe() === undefined ? 1 : 0,
-      sinks,
-      health: healthNames[worst]!
-    }
-  }
-
-  /** Pushes the deltas since the last call into Effect `Metric`s. */
-  publish(m: WorkerMetrics): Effect.Effect<void> {
-    const pub = this.published
-    const dIn = this.eventsIn - pub.eventsIn
-    const dWritten = this.written - pub.written
-    const dErrors = this.sinkErrors - pub.sinkErrors
-    const dRestarts = this.restarts - pub.restarts
-    pub.eventsIn = this.eventsIn
-    pub.written = this.written
-    pub.sinkErrors = this.sinkErrors
-    pub.restarts = this.restarts
-    const updates: Array<Effect.Effect<void>> = [
-      Metric.update(m.queueDepth, this.q.ordinary),
-      Metric.update(m.batchSize, this.lastBatchSize)
-    ]
-    if (dIn > 0) updates.push(Metric.update(m.eventsIn, dIn))
-    if (dWritten > 0) updates.push(Metric.update(m.written, dWritten))
-    const publishDrops = (dropped: Readonly<Record<string, number>>) => {
-      for (const reason in dropped) {
-        const delta = dropped[reason]! - (pub.dropped[reason] ?? 0)
-        if (delta <= 0) continue
-        pub.dropped[reason] = dropped[reason]!
-        updates.push(Metric.update(m.dropped(reason), delta))
-      }
-    }
-    publishDrops(this.dropped)
-    publishDrops(this.pipeline().dropped)
-    if (dErrors > 0) updates.push(Metric.update(m.sinkErrors, dErrors))
-    if (dRestarts > 0) updates.push(Metric.update(m.restarts, dRestarts))
-    if (this.lastFlushMillis > 0) updates.push(Metric.update(m.flushLatency, this.lastFlushMillis))
-    return Effect.all(updates, { discard: true })
-  }
-}
-
-interface WorkerMetrics {
-  readonly eventsIn: Metric.Counter<number>
-  readonly written: Metric.Counter<number>
-  readonly dropped: (reason: string) => Metric.Counter<number>
-  readonly sinkErrors: Metric.Counter<number>
-  readonly restarts: Metric.Counter<number>
-  readonly queueDepth: Metric.Gauge<number>
-  readonly batchSize: Metric.Gauge<number>
-  readonly flushLatency: Metric.Gauge<number>
-}
-
-const metricsFor = (logger: string): WorkerMetrics => {
-  const attributes = { logger }
-  const dropped = new Map<string, Metric.Counter<number>>()
-  return {
-    eventsIn: Metric.counter("fapilog_events_in", { attributes, incremental: true }),
-    written: Metric.counter("fapilog_events_written", { attributes, incremental: true }),
-    dropped: (reason) => {
-      let counter = dropped.get(reason)
-      if (counter === undefined) {
-        counter = Metric.counter("fapilog_events_dropped", { attributes: { logger, reason }, incremental: true })
-        dropped.set(reason, counter)
-      }
-      return counter
-    },
-    sinkErrors: Metric.counter("fapilog_sink_errors", { attributes, incremental: true }),
-    restarts: Metric.counter("fapilog_worker_restarts", { attributes, incremental: true }),
-    queueDepth: Metric.gauge("fapilog_queue_depth", { attributes }),
-    batchSize: Metric.gauge("fapilog_batch_size", { attributes }),
-    flushLatency: Metric.gauge("fapilog_flush_latency_ms", { attributes })
-  }
-}
-
-const isAggregate = (fields: Readonly<Record<string, unknown>>): boolean => {
-  try {
-    return fields._aggregated === true
-  } catch {
-    return false
-  }
-}
-
-const failureMessage = (cause: Cause.Cause<unknown>): string => {
-  for (const reason of cause.reasons) {
-    const error = reason._tag === "Fail" ? reason.error : reason._tag === "Die" ? reason.defect : undefined
-    if (error !== undefined) {
-      if (typeof error === "object" && error !== null && "message" in error && typeof error.message === "string") return error.message
-      return String(error)
-    }
-  }
-  return "interrupted"
-}
-
-const countOrdinary = (events: ReadonlyArray<LogEvent.LogEvent>): number => {
-  let n = 0
-  for (let i = 0; i < events.length; i++) if (events[i]!.control === undefined) n++
-  return n
-}
-
-const reportedErrors = new Set<string>()
-const stderrOnce = (message: string): void => {
-  if (reportedErrors.has(message)) return
-  reportedErrors.add(message)
-  process.stderr.write(message)
 }

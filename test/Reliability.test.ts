@@ -148,9 +148,11 @@ describe("faults", () => {
       assert.strictEqual(infos.length, rounds * perRound, "the healthy sink got every event")
       // written = delivered to at least one sink (the memory sink got everything)
       assert.isAtLeast(m.written, rounds * perRound)
-      // every user event and every WARN summary written to /dev/full so far is counted as lost
+      // every user event and every WARN summary written to /dev/full failed there: that sink's
+      // failures, not drops (the memory sink got them)
       const warns = warnSummaries(memory.eventsUnsafe().filter((e) => e.logger === "disk"))
-      assert.isAtLeast(m.dropped["sink failure"] ?? 0, rounds * perRound)
+      assert.strictEqual(m.dropped["sink failure"], undefined)
+      assert.isAtLeast(m.sinkFailedEvents["file:/dev/full"] ?? 0, rounds * perRound)
       assert.isAtLeast(m.sinkErrors, 1)
       assert.strictEqual(m.restarts, 0)
       // at most one WARN per 5 s interval (20 s of clock: t=1, 6, 11, 16) plus the final one on close
@@ -160,7 +162,7 @@ describe("faults", () => {
       assert.isAtLeast(warns.length, Math.ceil(rounds / 5))
       console.log(
         `[figure] /dev/full for ${rounds} s of clock: ${infos.length}/${rounds * perRound} events reached the healthy ` +
-          `memory sink, "sink failure" ${m.dropped["sink failure"]}, sinkErrors ${m.sinkErrors}, restarts ${m.restarts}, ` +
+          `memory sink, /dev/full failed ${m.sinkFailedEvents["file:/dev/full"]} (not dropped), sinkErrors ${m.sinkErrors}, restarts ${m.restarts}, ` +
           `${warns.length} WARN summaries at t=${times.map((t) => t / 1000).join(", ")} s (interval 5 s)`
       )
     }))
@@ -193,11 +195,13 @@ describe("faults", () => {
       assert.strictEqual(memory.eventsUnsafe().filter((e) => e.logger === "svc" && e.level === "Info").length, 50)
       // the WARN summary (the first is due at once) rides in a batch to the failing sink too
       assert.strictEqual(summaries, 1)
-      assert.strictEqual(m.dropped["sink failure"], 50 + summaries)
+      // written (the healthy sink got them): the throwing sink's failures, not drops
+      assert.strictEqual(m.dropped["sink failure"], undefined)
+      assert.strictEqual(m.sinkFailedEvents["throws"], 50 + summaries)
       assert.strictEqual(m.sinkErrors, 5)
       assert.strictEqual(attemptsBeforeClose, 5 * 3, "one write and two retries per batch")
       assert.strictEqual(m.restarts, 0)
-      console.log(`[figure] throwing sink: 50/50 events reached the healthy sink; "sink failure" 50 over 5 batches, ${attemptsBeforeClose} attempts (1 + 2 retries each), 0 restarts`)
+      console.log(`[figure] throwing sink: 50/50 events reached the healthy sink; "throws" failed 50 over 5 batches (not dropped), ${attemptsBeforeClose} attempts (1 + 2 retries each), 0 restarts`)
     }))
 
   it.effect("a sink that hangs forever is cut by sinkTimeout; the healthy sink keeps receiving", () =>
@@ -218,9 +222,10 @@ describe("faults", () => {
       const m = snapshot!
       assert.deepStrictEqual(received, [10, 20, 30])
       // 30 events and the one WARN summary (due at once, then not for an hour)
-      assert.strictEqual(m.dropped["sink failure"], 31)
+      assert.strictEqual(m.dropped["sink failure"], undefined)
+      assert.strictEqual(m.sinkFailedEvents["hangs"], 31)
       assert.strictEqual(m.sinkErrors, 3)
-      console.log(`[figure] hanging sink, sinkTimeout 1 s: the healthy sink received ${received.join(" → ")} events after each flush; "sink failure" ${m.dropped["sink failure"]}`)
+      console.log(`[figure] hanging sink, sinkTimeout 1 s: the healthy sink received ${received.join(" → ")} events after each flush; "hangs" failed ${m.sinkFailedEvents["hangs"]} (not dropped)`)
     }))
 
   it.effect("a slow sink: the queue never holds more than its capacity and every event is either written or counted", () =>
