@@ -672,7 +672,24 @@ export const makeLoggers = (config: Config.Resolved): Effect.Effect<LoggersShape
     const redacted = (pipeline: Pipeline.Pipeline): Pipeline.Pipeline =>
       redaction === undefined ? pipeline : Pipeline.compose(pipeline, redaction)
 
+    // Order across loggers: every facade that writes to the layer's sinks through the layer's
+    // pipeline is a view over ONE engine, the root's, so lines that fibers log through any of them
+    // reach the sinks in the order they were logged (one queue, one pipeline instance). A facade
+    // declared with its own sinks or pipeline gets an engine of its own (its order is its own).
+    // Releasing a view flushes the shared engine: what it offered is written when its scope closes.
+    let shared: Worker.Worker | undefined
     const build = (name: string, options: NamedOptions | undefined) =>
+      shared !== undefined && options?.sinks === undefined && options?.pipeline === undefined
+        ? view(shared, name, options)
+        : engine(name, options)
+
+    const view = (worker: Worker.Worker, name: string, options: NamedOptions | undefined) =>
+      Effect.as(
+        Effect.addFinalizer(() => worker.flush),
+        new FacadeImpl(worker, name, levels, options?.fields)
+      )
+
+    const engine = (name: string, options: NamedOptions | undefined) =>
       Effect.gen(function*() {
         const writers = options?.sinks === undefined ? sharedWriters : yield* openSinks(options.sinks, config)
         const worker = yield* Worker.make({
@@ -752,6 +769,7 @@ export const makeLoggers = (config: Config.Resolved): Effect.Effect<LoggersShape
       })
 
     const root = yield* lookup(config.rootName, undefined)
+    shared = root.worker
     const levelsService = makeLevelsService(levels, root.worker)
 
     const service: LoggersShape = {

@@ -37,15 +37,46 @@ describe("Logger.named", () => {
       Effect.gen(function*() {
         const loggers = yield* Logger.Loggers
         const before = loggers.workers().length
+        const own = Sink.memory()
         const facades = yield* Effect.forEach(
           Array.from({ length: 1000 }, (_, i) => i),
-          () => Logger.named("shared"),
+          () => Logger.named("own", { sinks: [own] }),
           { concurrency: "unbounded" }
         )
         assert.strictEqual(new Set(facades).size, 1)
         assert.strictEqual(loggers.workers().length, before + 1)
+        // a facade over the layer's sinks and pipeline is a view over the root's engine: no worker
+        const views = yield* Effect.forEach(
+          Array.from({ length: 1000 }, (_, i) => i),
+          () => Logger.named("shared"),
+          { concurrency: "unbounded" }
+        )
+        assert.strictEqual(new Set(views).size, 1)
+        assert.strictEqual(loggers.workers().length, before + 1)
+        assert.strictEqual((yield* views[0]!.metrics).logger, (yield* Logger.root).name)
       })
     ))
+
+  it.live("one fiber logging through the root and two named loggers to one file keeps its order", () =>
+    Effect.gen(function*() {
+      const dir = fs.mkdtempSync(path.join(process.env.TMPDIR ?? "/tmp", "fapilog-order-"))
+      const file = path.join(dir, "app.jsonl")
+      yield* Effect.gen(function*() {
+        const a = yield* Logger.named("a")
+        const b = yield* Logger.named("b.child")
+        const fresh = yield* Logger.named("c", { reuse: false })
+        for (let i = 0; i < 50; i++) {
+          yield* Effect.logInfo(`root ${i}`)
+          yield* a.info(`a ${i}`)
+          yield* b.with({ k: i }).warn(`b ${i}`)
+          yield* fresh.info(`c ${i}`)
+        }
+      }).pipe(Effect.scoped, Effect.provide(Fapilog.layer({ sinks: [Sink.file(file)] })))
+      const messages = fs.readFileSync(file, "utf8").split("\n").filter((l) => l !== "").map((l) => JSON.parse(l).msg)
+      const expected = Array.from({ length: 50 }, (_, i) => [`root ${i}`, `a ${i}`, `b ${i}`, `c ${i}`]).flat()
+      assert.deepStrictEqual(messages, expected)
+      fs.rmSync(dir, { recursive: true, force: true })
+    }))
 
   it.effect("plain Effect.log and facades flow through the same pipeline and sinks", () => {
     const memory = Sink.memory()
@@ -373,11 +404,11 @@ describe("Logger.named", () => {
     )
   })
 
-  it.effect("a facade used after it was released drops and counts its events", () =>
+  it.effect("a facade with an engine of its own used after it was released drops and counts its events", () =>
     withLayer(
       Sink.memory(),
       Effect.gen(function*() {
-        const stale = yield* Logger.named("stale")
+        const stale = yield* Logger.named("stale", { sinks: [Sink.memory()] })
         yield* Logger.invalidate("stale")
         yield* stale.info("into the void")
         const m = yield* stale.metrics
@@ -537,7 +568,7 @@ ${body}
     const { stderr, status } = run(`
 const scope = Effect.runSync(Scope.make())
 Effect.runFork(Effect.gen(function*() {
-  const log = yield* Logger.named("leaky", { reuse: false })
+  const log = yield* Logger.named("leaky", { reuse: false, sinks: [Sink.memory()] })
   for (let i = 0; i < 7; i++) yield* log.info("never written " + i)
   process.exit(0)
 }).pipe(Effect.provide(Fapilog.layer({ sinks: [Sink.memory()], batch: { maxWait: "1 hour" } })), Scope.provide(scope)))
