@@ -8,9 +8,10 @@
 #
 # Called by .ci/run after the tests, or by hand: `npm run consumer-check`.
 # Environment (all optional):
-#   CONSUMER_EFFECT     version or range of effect to install (default: the peer range)
-#   CONSUMER_PLATFORM   version or range of @effect/platform-node (default: the peer range)
-#   CONSUMER_TYPES_NODE version or range of @types/node (default: the peer range)
+#   CONSUMER_EFFECT     version or range of effect to install (default: the peer range, so the
+#                       newest version in it); `min` = the lowest version the peer range names
+#   CONSUMER_PLATFORM   the same for @effect/platform-node
+#   CONSUMER_TYPES_NODE the same for @types/node
 #   CONSUMER_KEEP=1     keep the temporary directory and print its path
 # Needs the registry (npm install) and a Node >= 22.19 on the PATH (`npm run` puts the repo's
 # Node 24 there). Bounded: every npm/node/tsc step runs under `timeout`.
@@ -25,10 +26,16 @@ fi
 export npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
 step() { echo "consumer-check: $*"; }
 
-peer() { node -p "require('$repo/package.json').peerDependencies['$1']"; }
-effect_v="${CONSUMER_EFFECT:-$(peer effect)}"
-platform_v="${CONSUMER_PLATFORM:-$(peer @effect/platform-node)}"
-types_v="${CONSUMER_TYPES_NODE:-$(peer @types/node)}"
+# $1 = package, $2 = requested ("" = the peer range, "min" = the first version the range names)
+version() {
+  node -e 'const [name, want] = process.argv.slice(1)
+const range = require(process.env.REPO + "/package.json").peerDependencies[name]
+console.log(want === "" ? range : want === "min" ? range.match(/\d+(\.\d+){0,2}/)[0] : want)' "$1" "$2"
+}
+export REPO="$repo"
+effect_v="$(version effect "${CONSUMER_EFFECT:-}")"
+platform_v="$(version @effect/platform-node "${CONSUMER_PLATFORM:-}")"
+types_v="$(version @types/node "${CONSUMER_TYPES_NODE:-}")"
 
 step "node $(node --version), npm $(npm --version)"
 step "npm pack (prepack cleans dist/, prepare builds it)"
