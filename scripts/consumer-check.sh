@@ -126,10 +126,14 @@ for ts in typescript5 typescript7; do
   for mode in "nodenext nodenext" "preserve bundler"; do
     set -- $mode
     tsconfig "$1" "$2"
-    if out="$(timeout 120 node "node_modules/$ts/bin/tsc" -p tsconfig.json 2>&1)"; then
-      step "tsc $(node -p "require('./node_modules/$ts/package.json').version") module=$1 moduleResolution=$2: ok"
+    name="tsc $(node -p "require('./node_modules/$ts/package.json').version") module=$1 moduleResolution=$2"
+    status=0
+    out="$(timeout 300 node "node_modules/$ts/bin/tsc" -p tsconfig.json 2>&1)" || status=$?
+    if [ "$status" = 0 ]; then
+      step "$name: ok"
     else
-      step "tsc $(node -p "require('./node_modules/$ts/package.json').version") module=$1 moduleResolution=$2: FAILED"
+      [ "$status" = 124 ] && out="timed out after 300 s"
+      step "$name: FAILED"
       echo "$out" | head -40
       failed=1
     fi
