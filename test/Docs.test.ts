@@ -151,11 +151,12 @@ describe("documentation", () => {
   }, 300_000)
 
   it("the README quick start runs as copied, in a fresh directory, and prints what the README shows", async () => {
-    // as a user would: saved as main.ts in an empty directory (no logs/, nothing prepared) and run
-    // by Node; only the package import is pointed at src/, and effect is reached through node_modules
+    // as a user would: saved as main.ts in an otherwise empty ES module project and run by Node;
+    // only the package import is pointed at src/ (consumer-check runs the packed tarball)
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fapilog-quickstart-"))
     try {
       fs.symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"), "dir")
+      fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ type: "module" })) // the README's `npm pkg set`
       const code = readmeBlock("## Quick start", "ts")
       const file = /Sink\.file\("([^"]+)"/.exec(code)?.[1]
       assert.isDefined(file, "the quick start writes no file")
