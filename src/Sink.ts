@@ -8,7 +8,6 @@
  *
  * @since 0.1.0
  */
-/// <reference types="node" preserve="true" />
 import * as EffectConfig from "effect/Config"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Data from "effect/Data"
