@@ -5,6 +5,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { execFile, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
+import * as os from "node:os"
 import * as path from "node:path"
 
 interface Block {
@@ -56,6 +57,31 @@ const jsdocBlocks = (): Array<Block> =>
     return blocks
   })
 
+const src = path.join(root, "src")
+
+/** Node resolves "effect-fapilog" through the package's exports (dist/): point at src instead. */
+const fromSource = (code: string): string =>
+  code
+    .replace(/from "effect-fapilog"/g, `from ${JSON.stringify(path.join(src, "index.ts"))}`)
+    .replace(/from "effect-fapilog\/(\w+)"/g, (_, m: string) => `from ${JSON.stringify(path.join(src, `${m}.ts`))}`)
+
+/** The first block of a fenced language after a heading of the README. */
+const readmeBlock = (heading: string, language: string): string => {
+  const text = fs.readFileSync("README.md", "utf8")
+  const at = text.indexOf(`\n${heading}\n`)
+  assert.isAtLeast(at, 0, `README has no "${heading}" section`)
+  const open = text.indexOf("```" + language + "\n", at)
+  assert.isAtLeast(open, 0, `README's "${heading}" has no ${language} block`)
+  const body = open + 4 + language.length
+  return text.slice(body, text.indexOf("```", body))
+}
+
+/** A JSON line without its time, which differs from run to run. */
+const timeless = (line: string): unknown => {
+  const { time: _, ...rest } = JSON.parse(line) as Record<string, unknown>
+  return rest
+}
+
 describe("documentation", () => {
   it("every code block in README, docs/ and the JSDoc of src/ compiles", () => {
     const blocks = [...markdownBlocks(), ...jsdocBlocks()]
@@ -104,13 +130,9 @@ describe("documentation", () => {
     const dir = path.join(root, "test/.tmp/docs-run")
     fs.rmSync(dir, { recursive: true, force: true })
     fs.mkdirSync(dir, { recursive: true })
-    const src = path.join(root, "src")
     const failures: Array<string> = []
     const jobs = runnable.map((b, i) => () => {
-      // Node resolves "effect-fapilog" through the package's exports (dist/): point at src instead
-      const code = b.code
-        .replace(/from "effect-fapilog"/g, `from ${JSON.stringify(path.join(src, "index.ts"))}`)
-        .replace(/from "effect-fapilog\/(\w+)"/g, (_, m: string) => `from ${JSON.stringify(path.join(src, `${m}.ts`))}`)
+      const code = fromSource(b.code)
       const file = path.join(dir, `run${i}.ts`)
       fs.writeFileSync(file, `${code}\nexport {}\n`)
       return new Promise<void>((resolve) => {
@@ -127,4 +149,33 @@ describe("documentation", () => {
     await Promise.all(workers)
     assert.deepStrictEqual(failures, [], `doc blocks that fail when run (${runnable.length} run):\n${failures.join("\n\n")}`)
   }, 300_000)
+
+  it("the README quick start runs as copied, in a fresh directory, and prints what the README shows", async () => {
+    // as a user would: saved as main.ts in an otherwise empty ES module project and run by Node;
+    // only the package import is pointed at src/ (consumer-check runs the packed tarball)
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fapilog-quickstart-"))
+    try {
+      fs.symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"), "dir")
+      fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ type: "module" })) // the README's `npm pkg set`
+      const code = readmeBlock("## Quick start", "ts")
+      const file = /Sink\.file\("([^"]+)"/.exec(code)?.[1]
+      assert.isDefined(file, "the quick start writes no file")
+      fs.writeFileSync(path.join(dir, "main.ts"), fromSource(code))
+      const run = await new Promise<{ error: Error | null; stdout: string; stderr: string }>((resolve) => {
+        execFile(process.execPath, ["main.ts"], { encoding: "utf8", timeout: 60_000, cwd: dir }, (error, stdout, stderr) =>
+          resolve({ error, stdout, stderr }))
+      })
+      assert.isNull(run.error, `the quick start failed:\n${run.stderr}`)
+      const shown = readmeBlock("## Quick start", "text").trim().split("\n").map(timeless)
+      const printed = run.stdout.trim().split("\n").filter((l) => l.startsWith("{")).map(timeless)
+      const written = fs.readFileSync(path.join(dir, file!), "utf8").trim().split("\n").map(timeless)
+      // lines of different loggers may interleave in any order (the README says so): compare as sets
+      const sorted = (lines: Array<unknown>) => lines.map((l) => JSON.stringify(l)).sort()
+      assert.strictEqual(shown.length, 3)
+      assert.deepStrictEqual(sorted(printed), sorted(shown), `stdout:\n${run.stdout}\nstderr:\n${run.stderr}`)
+      assert.deepStrictEqual(sorted(written), sorted(shown))
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  }, 120_000)
 })

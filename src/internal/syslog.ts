@@ -5,6 +5,9 @@
  *
  * @internal
  */
+// kept in the declarations (Sink.d.ts imports this file): a consumer's tsc reaches @types/node
+// through it, with no `types` setting and no reliance on hoisting (scripts/consumer-check.sh)
+/// <reference types="node" preserve="true" />
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
