@@ -23,10 +23,10 @@
  * one aggregate per `maxWindow`). When a correlation id ends, the tracking of all its keys is
  * dropped with it: an event that still carries the id afterwards starts afresh.
  *
- * Conservation: for every key, the events emitted individually plus the sum of `_count` over its
- * aggregates equals the events that came in. Every event folded into an aggregate (the first one
+ * Conservation: for every key, the events emitted individually plus the sum of `aggregate.count`
+ * over its aggregates equals the events that came in. Every event folded into an aggregate (the first one
  * included) is reported to `Pipeline.Counters` with `absorbed(n)` when its aggregate is emitted,
- * so `absorbed` equals the sum of `_count` over the aggregates emitted (held aggregates are not
+ * so `absorbed` equals the sum of `aggregate.count` over the aggregates emitted (held aggregates are not
  * counted until they are).
  *
  * @since 0.1.0
@@ -34,7 +34,6 @@
 import type * as Arr from "effect/Array"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
-import * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -90,11 +89,8 @@ export interface Options {
 }
 
 /**
- * The values a field took across the occurrences an aggregate represents, when they varied:
- * the first `maxDistinctValues` distinct values in order of appearance (the first occurrence's
- * value first; `undefined` when the field was absent), and in `more` the number of occurrences
- * whose value was not one of those kept. Primitive values are compared by value, objects by
- * reference.
+ * The values a field took across the occurrences an aggregate represents, when they varied (see
+ * `LogEvent.Distinct`, which this is).
  *
  * @example
  * ```ts
@@ -111,13 +107,13 @@ export interface Options {
  * @since 0.1.0
  * @category models
  */
-export interface Distinct {
-  readonly values: ReadonlyArray<unknown>
-  readonly more: number
-}
+export type Distinct = LogEvent.Distinct
 
 /**
- * The fields an aggregated event carries on top of its first absorbed occurrence's fields.
+ * The fields an aggregate is written with on top of its first absorbed occurrence's fields: its
+ * marker (`LogEvent.Aggregate`, the event's `aggregate`) rendered as the seed's keys by every
+ * encoder. They are not stored in the event's `fields`: the marker is the truth, and a user field
+ * named `_aggregated` is an ordinary field.
  *
  * `_first_occurrence` / `_last_occurrence` are the ISO-8601 timestamps of the first and last
  * absorbed occurrences (their `Clock` timestamps); `_window_seconds` is the time between them;
@@ -200,8 +196,9 @@ export const defaultIdentityFields: ReadonlyArray<string> = ["user_id", "userId"
  *   occurrences of their key; they are only never absorbed (fields are inspected only for an
  *   event that would be absorbed, which keeps the non-repetitive path cheap).
  * - Individual events keep their order; an aggregate appears where it is emitted.
- * - An aggregate is its first absorbed occurrence with {@link Summary} fields merged over its
- *   fields; varying fields keep bounded distinct values in `_distinct`.
+ * - An aggregate is its first absorbed occurrence (same fields) carrying the marker
+ *   `aggregate` (`LogEvent.Aggregate`: count, first and last occurrence, window, distinct
+ *   values of varying fields, bounded); encoders write it as the {@link Summary} fields.
  * - The rate window is judged on event timestamps; closing deadlines on `Clock` (one forked
  *   sleep, only while an aggregate is open). Under `TestClock`, `TestClock.adjust` moves them.
  * - State lives in a closure created per stream run (one operator value can serve several
@@ -240,7 +237,8 @@ export const repetitive: {
 )
 
 /**
- * Whether the event is an aggregate emitted by {@link repetitive}.
+ * Whether the event is an aggregate emitted by {@link repetitive}: it carries the marker
+ * `event.aggregate`. A user field `_aggregated: true` does not make an event an aggregate.
  *
  * @example
  * ```ts
@@ -253,10 +251,10 @@ export const repetitive: {
  * @since 0.1.0
  * @category guards
  */
-export const isAggregated = (event: LogEvent.LogEvent): boolean => event.fields?._aggregated === true
+export const isAggregated = (event: LogEvent.LogEvent): boolean => event.aggregate !== undefined
 
 /**
- * How many input events this output event represents: `_count` for an aggregate, 1 for any other
+ * How many input events this output event represents: `aggregate.count` for an aggregate, 1 for any other
  * ordinary event, 0 for a control event. Summing it over an output gives the input's size.
  *
  * @example
@@ -273,12 +271,12 @@ export const isAggregated = (event: LogEvent.LogEvent): boolean => event.fields?
  */
 export const count = (event: LogEvent.LogEvent): number => {
   if (event.control !== undefined) return 0
-  const n = event.fields?._count
-  return event.fields?._aggregated === true && typeof n === "number" ? n : 1
+  return event.aggregate === undefined ? 1 : event.aggregate.count
 }
 
 /**
- * The {@link Summary} fields of an aggregate, or `undefined` for any other event.
+ * The {@link Summary} fields of an aggregate (its marker as encoders write it), or `undefined` for
+ * any other event.
  *
  * @example
  * ```ts
@@ -295,7 +293,7 @@ export const count = (event: LogEvent.LogEvent): number => {
  * @category getters
  */
 export const summary = (event: LogEvent.LogEvent): Summary | undefined =>
-  isAggregated(event) ? (event.fields as unknown as Summary) : undefined
+  event.aggregate === undefined ? undefined : (LogEvent.writtenFields(event) as unknown as Summary)
 
 /**
  * Whether the event is marked as a business event (`event_type: "business"` in its fields or
@@ -353,7 +351,7 @@ interface Entry {
   times: Array<number> | undefined
   /** Index of the oldest time in `times` once it is full. */
   next: number
-  agg: Aggregate | undefined
+  agg: Open | undefined
   /** The bucket (of its correlation id) holding the chain this entry belongs to. */
   bucket: Map<string, Entry>
   /** The chain of entries of the same correlation id and template (other logger or level). */
@@ -363,7 +361,8 @@ interface Entry {
   newer: Entry | undefined
 }
 
-interface Aggregate {
+/** An aggregate being filled (rendered as an event with a `LogEvent.Aggregate` marker). */
+interface Open {
   readonly first: LogEvent.LogEvent
   readonly firstTs: number
   lastTs: number
@@ -599,20 +598,34 @@ const makePull = <E>(
     counters.absorbed(agg.count)
   }
 
-  const render = (agg: Aggregate, now: number): LogEvent.LogEvent => {
-    const extra: Record<string, unknown> = {
-      _aggregated: true,
-      _count: agg.count,
-      _first_occurrence: iso(agg.firstTs),
-      _last_occurrence: iso(agg.lastTs),
-      _window_seconds: (agg.lastTs - agg.firstTs) / 1000
-    }
+  const render = (agg: Open, now: number): LogEvent.LogEvent => {
+    let distinct: Record<string, Distinct> | undefined
     if (agg.distinct !== undefined) {
-      const distinct: Record<string, Distinct> = {}
+      distinct = {}
       for (const [field, d] of agg.distinct) distinct[field] = { values: d.values, more: d.more }
-      extra._distinct = distinct
     }
-    return LogEvent.withFields({ ...agg.first, timestamp: now }, extra)
+    const first = agg.first
+    return LogEvent.make({
+      timestamp: now,
+      level: first.level,
+      message: first.message,
+      logger: first.logger,
+      fields: first.fields,
+      annotations: first.annotations,
+      spans: first.spans,
+      correlationId: first.correlationId,
+      traceId: first.traceId,
+      spanId: first.spanId,
+      cause: first.cause,
+      template: first.template,
+      aggregate: {
+        count: agg.count,
+        firstOccurrence: agg.firstTs,
+        lastOccurrence: agg.lastTs,
+        windowSeconds: (agg.lastTs - agg.firstTs) / 1000,
+        distinct
+      }
+    })
   }
 
   const openAggregate = (entry: Entry, event: LogEvent.LogEvent, now: number): void => {
@@ -635,7 +648,7 @@ const makePull = <E>(
     if (deadline < wakeAt) wakeAt = deadline
   }
 
-  const absorb = (agg: Aggregate, event: LogEvent.LogEvent, now: number): void => {
+  const absorb = (agg: Open, event: LogEvent.LogEvent, now: number): void => {
     agg.count++
     agg.lastAt = now
     if (event.timestamp > agg.lastTs) agg.lastTs = event.timestamp
@@ -646,7 +659,7 @@ const makePull = <E>(
     }
   }
 
-  const noteFields = (agg: Aggregate, event: LogEvent.LogEvent): void => {
+  const noteFields = (agg: Open, event: LogEvent.LogEvent): void => {
     const a = agg.first.fields
     const b = event.fields
     if (a === b) return
@@ -666,7 +679,7 @@ const makePull = <E>(
     }
   }
 
-  const deadlineOf = (agg: Aggregate): number => Math.min(agg.openedAt + s.maxWindowMs, agg.lastAt + s.windowMs)
+  const deadlineOf = (agg: Open): number => Math.min(agg.openedAt + s.maxWindowMs, agg.lastAt + s.windowMs)
 
   /** Emits every aggregate whose deadline has passed and recomputes `wakeAt`. */
   const sweep = (now: number): void => {
@@ -852,4 +865,3 @@ const noteDistinct = (
   return map
 }
 
-const iso = (millis: number): string => DateTime.formatIso(DateTime.makeUnsafe(millis))

@@ -50,6 +50,7 @@
 import * as Cause from "effect/Cause"
 import * as Redacted from "effect/Redacted"
 import type * as LogEvent from "./LogEvent.ts"
+import { fieldsOf } from "./internal/event.ts"
 import { isReusable, Reuse } from "./internal/record.ts"
 
 // -----------------------------------------------------------------------------
@@ -496,7 +497,7 @@ const jsonLine = (st: State, event: LogEvent.LogEvent, head: string, end: string
   const spanId = event.spanId
   if (spanId !== undefined) out += ",\"span_id\":" + str(st, String(spanId))
   const annotations = event.annotations
-  const fields = event.fields
+  const fields = fieldsOf(event)
   if (annotations !== undefined) out += annotationEntries(st, annotations, fields)
   if (fields !== undefined) out += userEntries(st, fields, undefined)
   if (st.renamed !== undefined) out += renamedEntries(st, annotations, fields)
@@ -1201,7 +1202,7 @@ const prettyLine = (st: State, event: LogEvent.LogEvent, p: Palette): string => 
     p.logger + "[" + prettyText(st, String(event.logger)) + "]" + p.reset + " " +
     prettyText(st, typeof event.message === "string" ? event.message : rootValue(st, event.message))
   const annotations = event.annotations
-  const fields = event.fields
+  const fields = fieldsOf(event)
   if (annotations !== undefined) out += prettyEntries(st, annotations, fields, p)
   if (fields !== undefined) out += prettyEntries(st, fields, undefined, p)
   const spans = event.spans

@@ -971,7 +971,7 @@ const byCorrelationStream = <E, R>(
             continue
           }
           if (isAggregate(event)) {
-            // an aggregate stands for `_count` events already counted as absorbed: never sampled
+            // an aggregate stands for `aggregate.count` events already counted as absorbed: never sampled
             out.push(event)
             continue
           }
@@ -1226,13 +1226,8 @@ const adaptiveStream = <E, R>(
 const neverSampled = (event: LogEvent.LogEvent): boolean =>
   event.control !== undefined || LogEvent.isErrorOrAbove(event) || isAggregate(event)
 
-/** Whether `event` is an aggregate emitted by `Aggregator.repetitive` (never throws). */
-const isAggregate = (event: LogEvent.LogEvent): boolean => {
-  const fields = event.fields
-  if (fields === undefined) return false
-  try {
-    return fields._aggregated === true
-  } catch {
-    return false
-  }
-}
+/**
+ * Whether `event` is an aggregate emitted by `Aggregator.repetitive`: its typed marker, never a
+ * user field (a caller logging `_aggregated: true` is sampled like anyone).
+ */
+const isAggregate = (event: LogEvent.LogEvent): boolean => event.aggregate !== undefined
