@@ -21,7 +21,7 @@
  *
  * - strings: `"`, `\`, U+0000–U+001F, U+2028, U+2029 and lone surrogates are escaped, so every
  *   line is valid JSON and one event is exactly one line; strings longer than `maxStringLength`
- *   are cut and end with `…[truncated N chars]`;
+ *   (or than a quarter of `maxLineLength`) are cut and end with `…[truncated N chars]`;
  * - numbers: `NaN`, `Infinity` and `-Infinity` become `null` (as `JSON.stringify` does: a field
  *   keeps one JSON type for log indexers);
  * - bigint: its decimal string (`123n` → `"123"`);
@@ -41,7 +41,10 @@
  * - limits: nesting deeper than `maxDepth` becomes `"[Object]"` / `"[Array]"`; objects keep
  *   their first `maxKeys` keys plus `"…":"[N more keys]"`; arrays, maps and sets keep their first
  *   `maxArrayLength` items plus `"…[N more items]"`; once about `maxLineLength` characters of
- *   user data were written, the remaining values become `"[line limit]"`.
+ *   user data were written, the remaining values become `"[line limit]"`. One value spends
+ *   at most a quarter of that budget (beyond it, it is cut with its markers), so a huge value
+ *   never crowds out the other fields of its event: a 3 MB string beside an order id and a
+ *   status code is cut, and the order id and the status code are still written.
  *
  * The {@link pretty} encoder writes human-readable console lines instead.
  *
@@ -66,7 +69,9 @@ import { isReusable, Reuse } from "./internal/record.ts"
  * - `maxKeys` (default 200): keys written per object (and per event for fields/annotations).
  * - `maxArrayLength` (default 1000): items written per array, `Map`, `Set` or typed array.
  * - `maxLineLength` (default 1 MiB): an approximate bound, in characters, on the user data of
- *   one event (or one {@link encodeValue} call); values after it become `"[line limit]"`.
+ *   one event (or one {@link encodeValue} call); values after it become `"[line limit]"`. Each
+ *   value (a field, an annotation, a string inside them) is capped at a quarter of it and charged
+ *   what is written of it, not its full size, so the rest of the budget goes to the other values.
  *
  * @example
  * ```ts
@@ -362,6 +367,10 @@ interface Limits {
   readonly maxKeys: number
   readonly maxArrayLength: number
   readonly maxLineLength: number
+  /** The budget one top-level value may spend: a quarter of `maxLineLength`. */
+  readonly maxValueLength: number
+  /** The length strings are cut at: `maxStringLength`, at most `maxValueLength`. */
+  readonly stringCap: number
 }
 
 interface State {
@@ -386,12 +395,17 @@ function limit(n: number | undefined, fallback: number, min: number): number {
 }
 
 function resolveLimits(options: Options | undefined): Limits {
+  const maxStringLength = limit(options?.maxStringLength, defaults.maxStringLength, 1)
+  const maxLineLength = limit(options?.maxLineLength, defaults.maxLineLength, 1)
+  const maxValueLength = Math.max(1, Math.floor(maxLineLength / 4))
   return {
-    maxStringLength: limit(options?.maxStringLength, defaults.maxStringLength, 1),
+    maxStringLength,
     maxDepth: limit(options?.maxDepth, defaults.maxDepth, 1),
     maxKeys: limit(options?.maxKeys, defaults.maxKeys, 0),
     maxArrayLength: limit(options?.maxArrayLength, defaults.maxArrayLength, 0),
-    maxLineLength: limit(options?.maxLineLength, defaults.maxLineLength, 1)
+    maxLineLength,
+    maxValueLength,
+    stringCap: Math.min(maxStringLength, maxValueLength)
   }
 }
 
@@ -581,7 +595,7 @@ const userEntries = (
       v = throwsText(e)
     }
     // inline fast paths for the common primitive values
-    const enc = typeof v === "string" ? str(st, v) : typeof v === "number" ? num(v) : val(st, v)
+    const enc = typeof v === "string" ? str(st, v) : typeof v === "number" ? num(v) : cappedValue(st, v)
     if (enc === undefined) continue
     const prefix = topKey(st, k)
     if (prefix === "") {
@@ -596,6 +610,21 @@ const userEntries = (
     }
   }
   return out
+}
+
+/**
+ * A top-level value, allowed to spend at most `maxValueLength` of the line budget (it is cut with
+ * `"[line limit]"` markers beyond), so that one huge value leaves budget for the other fields.
+ * The line is charged what the value actually spent.
+ */
+const cappedValue = (st: State, v: unknown): string | undefined => {
+  const budget = st.budget
+  const cap = st.limits.maxValueLength
+  if (budget <= cap) return val(st, v)
+  st.budget = cap
+  const enc = val(st, v)
+  st.budget = budget - (cap - st.budget)
+  return enc
 }
 
 // `,"key":` of recently seen top-level keys (user keys are few and repeat from event to event),
@@ -1013,11 +1042,19 @@ const hasOwn = (o: object, k: string): boolean => {
 // internal: strings
 // -----------------------------------------------------------------------------
 
-/** A string value: counted against the line budget, capped at `maxStringLength`, quoted. */
+/**
+ * A string value, quoted: cut at `maxStringLength` (at most a quarter of the line budget) and
+ * charged to the line budget for what is written of it, not for its full length.
+ */
 const str = (st: State, s: string): string => {
   const n = s.length
+  const cap = st.limits.stringCap
+  if (n > cap) {
+    st.budget -= cap + 2
+    return quote(truncate(s, cap))
+  }
   st.budget -= n + 2
-  return n > st.limits.maxStringLength ? quote(truncate(s, st.limits.maxStringLength)) : quote(s)
+  return quote(s)
 }
 
 /** A key: capped like a string, not counted against the budget (its value is). */

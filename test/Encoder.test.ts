@@ -525,6 +525,28 @@ describe("Encoder", () => {
       expect(Encoder.encodeValue(new Array(2 ** 31))).toMatch(/more items\]"\]$/)
     })
 
+    it("a huge value is cut and the other fields of the event are still written", () => {
+      const line = Encoder.json.encode(event({ fields: { blob: "x".repeat(3_000_000), orderId: "o-1", status: 502 } }))
+      assertOneLine(line)
+      const parsed = JSON.parse(line)
+      expect(parsed.orderId).toBe("o-1")
+      expect(parsed.status).toBe(502)
+      expect(parsed.blob).toMatch(/^x{16384}…\[truncated 2983616 chars\]$/)
+      expect(parsed["…"]).toBeUndefined()
+      // the same for huge containers: each value spends at most a quarter of the line budget
+      const rows = Array.from({ length: 100_000 }, (_, i) => ({ id: i, note: "y".repeat(50) }))
+      const nested = JSON.parse(Encoder.make({ maxLineLength: 100_000 }).encode(
+        event({ annotations: { tenant: "t-9" }, fields: { rows, more: rows, orderId: "o-2", status: 503 } })
+      ))
+      expect([nested.tenant, nested.orderId, nested.status]).toEqual(["t-9", "o-2", 503])
+      expect(nested.rows.at(-1)).toBe("[line limit]")
+      expect(nested.more.at(-1)).toBe("[line limit]")
+      expect(JSON.stringify(nested.rows).length).toBeLessThan(50_000) // a quarter of 100,000, roughly (keys are not charged)
+      // and a string is cut at a quarter of a small line budget
+      expect(JSON.parse(Encoder.make({ maxLineLength: 400 }).encode(event({ fields: { s: "z".repeat(500), n: 1 } }))))
+        .toMatchObject({ s: "z".repeat(100) + "…[truncated 400 chars]", n: 1 })
+    })
+
     it("bounds the whole line", () => {
       let shared: unknown = Array.from({ length: 50 }, () => "y".repeat(1000))
       for (let i = 0; i < 5; i++) shared = [shared, shared, shared, shared]
