@@ -115,7 +115,11 @@ export interface PrettyOptions extends Options {
  *
  * - `encode` returns one line without a trailing newline (`""` for a control event).
  * - `encodeBatch` returns every ordinary event's line followed by `"\n"`, as one string
- *   (`""` when the batch holds no ordinary event); control events are skipped.
+ *   (`""` when the batch holds no ordinary event); control events are skipped. When the batch
+ *   cannot be encoded as a whole, the events are encoded one by one and an event that still
+ *   cannot be is left out (the others are written).
+ * - `encodeLines` (optional; the built-in encoders have it): `encodeBatch` that also tells how
+ *   many ordinary events were left out. Use {@link encodeLines} to call it on any encoder.
  *
  * @example
  * ```ts
@@ -133,6 +137,29 @@ export interface PrettyOptions extends Options {
 export interface Encoder {
   readonly encode: (event: LogEvent.LogEvent) => string
   readonly encodeBatch: (events: ReadonlyArray<LogEvent.LogEvent>) => string
+  readonly encodeLines?: ((events: ReadonlyArray<LogEvent.LogEvent>) => Lines) | undefined
+}
+
+/**
+ * The text of a batch, and how many of its ordinary events could not be encoded and are not in
+ * it (the engine counts them as dropped, reason `"encode failure"`).
+ *
+ * @example
+ * ```ts
+ * import * as Encoder from "effect-fapilog/Encoder"
+ * import * as LogEvent from "effect-fapilog/LogEvent"
+ *
+ * const event = LogEvent.make({ timestamp: 0, level: "Info", message: "hi", logger: "app" })
+ * const lines: Encoder.Lines = Encoder.encodeLines(Encoder.json, [event])
+ * // { text: '{"time":"1970-01-01T00:00:00.000Z",…}\n', unencodable: 0 }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Lines {
+  readonly text: string
+  readonly unencodable: number
 }
 
 /**
@@ -329,6 +356,43 @@ export const encode = (event: LogEvent.LogEvent): string => json.encode(event)
 export const encodeBatch = (events: ReadonlyArray<LogEvent.LogEvent>): string => json.encodeBatch(events)
 
 /**
+ * Encodes a batch with any encoder and tells how many ordinary events could not be encoded:
+ * the encoder's own `encodeLines` when it has one (the built-in encoders do), else its
+ * `encodeBatch`, falling back to `encode` event by event if the batch throws. An event whose
+ * encoding still throws is left out and counted in `unencodable`. Never throws.
+ *
+ * @example
+ * ```ts
+ * import * as Encoder from "effect-fapilog/Encoder"
+ * import * as LogEvent from "effect-fapilog/LogEvent"
+ *
+ * const fragile: Encoder.Encoder = {
+ *   encode: (event) => {
+ *     if (event.message === "bad") throw new Error("cannot encode")
+ *     return event.message
+ *   },
+ *   encodeBatch: (events) => events.map((e) => fragile.encode(e) + "\n").join("")
+ * }
+ * const events = ["a", "bad", "b"].map((message) => LogEvent.make({ timestamp: 0, level: "Info", message, logger: "app" }))
+ * Encoder.encodeLines(fragile, events) // { text: "a\nb\n", unencodable: 1 }
+ * ```
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const encodeLines = (encoder: Encoder, events: ReadonlyArray<LogEvent.LogEvent>): Lines => {
+  try {
+    if (encoder.encodeLines !== undefined) return encoder.encodeLines(events)
+    return { text: encoder.encodeBatch(events), unencodable: 0 }
+  } catch {
+    return linesOneByOne(events, (event) => {
+      const line = encoder.encode(event)
+      return line.length === 0 ? "" : line + "\n"
+    })
+  }
+}
+
+/**
  * Safe JSON text of any value, with the same rules and limits as event fields. Never throws and
  * always returns valid JSON (`undefined` gives `"null"`).
  *
@@ -437,15 +501,30 @@ function makeEncoder(
   /** One event's line; with `newline`, terminated by `\n` (one string fewer per line of a batch). */
   line: (st: State, event: LogEvent.LogEvent, newline: boolean) => string
 ): Encoder {
-  const batch = (st: State, events: ReadonlyArray<LogEvent.LogEvent>): string => {
-    let out = ""
-    const n = events.length
-    for (let i = 0; i < n; i++) {
-      const event = events[i]!
-      if (event.control !== undefined) continue
-      out += line(st, event, true)
+  const batch = (st: State, events: ReadonlyArray<LogEvent.LogEvent>): Lines => {
+    try {
+      let out = ""
+      const n = events.length
+      for (let i = 0; i < n; i++) {
+        const event = events[i]!
+        if (event.control !== undefined) continue
+        out += line(st, event, true)
+      }
+      return { text: out, unencodable: 0 }
+    } catch {
+      // `line` never throws: `events` itself misbehaved (a Proxy, an event whose properties
+      // throw) or the text outgrew the maximum string length; keep every line that can be kept
+      return linesOneByOne(events, (event) => line(st, event, true))
     }
-    return out
+  }
+  const encodeLines = (events: ReadonlyArray<LogEvent.LogEvent>): Lines => {
+    if (state.busy) return batch(makeState(limits), events)
+    state.busy = true
+    try {
+      return batch(state, events)
+    } finally {
+      state.busy = false
+    }
   }
   return {
     encode: (event) => {
@@ -458,22 +537,38 @@ function makeEncoder(
         state.busy = false
       }
     },
-    encodeBatch: (events) => {
-      try {
-        if (state.busy) return batch(makeState(limits), events)
-        state.busy = true
-        try {
-          return batch(state, events)
-        } finally {
-          state.busy = false
-        }
-      } catch {
-        // only reachable when `events` itself misbehaves (a throwing Proxy) or the batch
-        // exceeds the maximum string length
-        return ""
-      }
+    encodeBatch: (events) => encodeLines(events).text,
+    encodeLines
+  }
+}
+
+/**
+ * The fallback of a batch that could not be encoded as a whole: each ordinary event alone
+ * (`lineOf` returns its line with its newline); an event that throws — or whose line no longer
+ * fits in a string — is left out and counted. Never throws.
+ */
+function linesOneByOne(
+  events: ReadonlyArray<LogEvent.LogEvent>,
+  lineOf: (event: LogEvent.LogEvent) => string
+): Lines {
+  let text = ""
+  let unencodable = 0
+  let n = 0
+  try {
+    n = events.length
+  } catch {
+    // not even a length: nothing can be read, nothing is known to be lost
+  }
+  for (let i = 0; i < n; i++) {
+    try {
+      const event = events[i]!
+      if (event.control !== undefined) continue
+      text += lineOf(event)
+    } catch {
+      unencodable++
     }
   }
+  return { text, unencodable }
 }
 
 // -----------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import fc from "fast-check"
 import { runInNewContext } from "node:vm"
 import * as Encoder from "../src/Encoder.ts"
 import * as LogEvent from "../src/LogEvent.ts"
+import * as Sink from "../src/Sink.ts"
 
 const T0 = Date.UTC(2024, 0, 2, 3, 4, 5, 678)
 
@@ -585,6 +586,43 @@ describe("Encoder", () => {
       expect(Encoder.encodeBatch([])).toBe("")
       expect(Encoder.encode(LogEvent.correlationEnd("req-1"))).toBe("")
       expect(Encoder.pretty().encodeBatch([LogEvent.correlationEnd("x"), a]).split("\n")).toHaveLength(2)
+    })
+
+    // an event object whose every property read throws (a Proxy from a user's pipeline stage):
+    // reading it in the batch loop used to make the whole batch `""`
+    const unreadable = new Proxy({}, {
+      get: () => {
+        throw new Error("no reading")
+      }
+    }) as LogEvent.LogEvent
+
+    it("a batch that cannot be encoded as a whole falls back per event and counts what is left out", () => {
+      const a = event({ message: "a" })
+      const b = event({ message: "b" })
+      const expected = Encoder.encode(a) + "\n" + Encoder.encode(b) + "\n"
+      expect(Encoder.encodeBatch([a, unreadable, b])).toBe(expected)
+      expect(Encoder.encodeLines(Encoder.json, [a, unreadable, LogEvent.flushMarker(() => {}), b]))
+        .toEqual({ text: expected, unencodable: 1 })
+      expect(Encoder.encodeLines(Encoder.json, [a, b])).toEqual({ text: expected, unencodable: 0 })
+      expect(Encoder.pretty().encodeBatch([a, unreadable, b]).split("\n")).toHaveLength(3)
+      // a sink's batch: the other events are written, the lost one is counted
+      const batch = Sink.makeBatch([a, unreadable, b])
+      assert.strictEqual(batch.unencodable, 0) // not encoded yet
+      assert.strictEqual(batch.ndjson, expected)
+      assert.strictEqual(batch.unencodable, 1)
+    })
+
+    it("encodeLines falls back per event when a custom encoder's batch throws", () => {
+      const fragile: Encoder.Encoder = {
+        encode: (e) => {
+          if (e.message === "bad") throw new Error("cannot encode")
+          return e.control !== undefined ? "" : e.message
+        },
+        encodeBatch: (events) => events.map((e) => fragile.encode(e) + "\n").join("")
+      }
+      const events = ["a", "bad", "b", "bad"].map((message) => event({ message }))
+      expect(Encoder.encodeLines(fragile, [...events, LogEvent.flushMarker(() => {})])).toEqual({ text: "a\nb\n", unencodable: 2 })
+      expect(Encoder.encodeLines(fragile, [events[0]!])).toEqual({ text: "a\n", unencodable: 0 })
     })
   })
 
