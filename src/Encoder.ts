@@ -232,11 +232,11 @@ export const make = (options?: Options): Encoder => {
         st.budget -= lastHeadCost // what writing the logger name would have cost
         return jsonLine(st, event, lastHead, end)
       }
-      const head = "{\"time\":\"" + isoTime(timestamp) +
+      const head = "{\"time\":\"" + isoTime(st.time, timestamp) +
         (Object.hasOwn(LEVEL_JSON, level) ? LEVEL_JSON[level]! : unknownLevel(st, level)) +
         str(st, typeof logger === "string" ? logger : String(logger)) + ",\"msg\":"
       if (st === state) {
-        flat(head)
+        flat(st, head)
         lastHeadCost = st.limits.maxLineLength - st.budget
         lastTimestamp = timestamp
         lastLevel = level
@@ -451,6 +451,17 @@ interface State {
   busy: boolean
   /** Entries of reusable annotations records written whole, with their budget cost. */
   written: Reuse<string> | undefined
+  /** The last time written (see {@link isoTime}). */
+  readonly time: TimeCache
+  /** The last correlation id written and its entry (`,"correlation_id":"…"`). */
+  correlationId: string
+  correlationEntry: string
+  /** `,"key":` of recent top-level keys, `""` for reserved ones (see `topKey`). */
+  keys: Map<string, string> | undefined
+  /** The JSON of recent short messages. */
+  messages: Map<string, string> | undefined
+  /** Where {@link flat} keeps its read. */
+  flattened: number
 }
 
 // function declarations (hoisted): `json` is built while the module initialises
@@ -481,7 +492,13 @@ function makeState(limits: Limits): State {
     renamed: undefined,
     dropped: 0,
     busy: false,
-    written: undefined
+    written: undefined,
+    time: timeCache(),
+    correlationId: "",
+    correlationEntry: ",\"correlation_id\":\"\"",
+    keys: undefined,
+    messages: undefined,
+    flattened: 0
   }
 }
 
@@ -642,7 +659,7 @@ const annotationEntries = (
     st.budget > 0 && st.dropped === dropped && st.renamed === renamed && isReusable(annotations) &&
     !shadows(fields, annotations)
   ) {
-    ;(st.written ??= new Reuse()).set(annotations, flat(json), budget - st.budget)
+    ;(st.written ??= new Reuse()).set(annotations, flat(st, json), budget - st.budget)
   }
   return json
 }
@@ -723,16 +740,15 @@ const cappedValue = (st: State, v: unknown): string | undefined => {
 }
 
 // `,"key":` of recently seen top-level keys (user keys are few and repeat from event to event),
-// `""` for the reserved ones: one lookup answers both questions
-const KEY_CACHE = new Map<string, string>()
-
+// `""` for the reserved ones: one lookup answers both questions (`State.keys`, at most 2048)
 const topKey = (st: State, k: string): string => {
   if (k.length > 64 || k.length > st.limits.maxStringLength) return RESERVED.has(k) ? "" : "," + key(st, k) + ":"
-  let cached = KEY_CACHE.get(k)
+  const keys = st.keys ??= new Map()
+  let cached = keys.get(k)
   if (cached === undefined) {
-    cached = RESERVED.has(k) ? "" : flat("," + quote(k) + ":")
-    if (KEY_CACHE.size >= 2048) KEY_CACHE.clear()
-    KEY_CACHE.set(k, cached)
+    cached = RESERVED.has(k) ? "" : flat(st, "," + quote(k) + ":")
+    if (keys.size >= 2048) keys.clear()
+    keys.set(k, cached)
   }
   return cached
 }
@@ -779,22 +795,18 @@ const seenBefore = (spans: ReadonlyArray<readonly [string, number]>, i: number):
   return false
 }
 
-// the previous correlation id and its entry (a request's events come in runs)
-let lastCorrelationId = ""
-let lastCorrelationEntry = ",\"correlation_id\":\"\""
-
+// the previous correlation id's entry is kept (`State.correlationId`): a request's events come in runs
 const correlationEntry = (st: State, id: unknown): string => {
   if (typeof id !== "string" || id.length > st.limits.maxStringLength) return ",\"correlation_id\":" + str(st, String(id))
   st.budget -= id.length + 2
-  if (id === lastCorrelationId) return lastCorrelationEntry
-  lastCorrelationEntry = flat(",\"correlation_id\":" + quote(id))
-  lastCorrelationId = id
-  return lastCorrelationEntry
+  if (id === st.correlationId) return st.correlationEntry
+  st.correlationEntry = flat(st, ",\"correlation_id\":" + quote(id))
+  st.correlationId = id
+  return st.correlationEntry
 }
 
-// the JSON of recent messages: messages are mostly literals repeated from event to event (a
-// handler's few lines in turn), and a literal's hash is computed once by the engine
-const MESSAGE_CACHE = new Map<string, string>()
+// the JSON of recent messages (`State.messages`): messages are mostly literals repeated from event
+// to event (a handler's few lines in turn), and a literal's hash is computed once by the engine
 const MESSAGE_CACHE_SIZE = 512
 const MESSAGE_CACHE_LENGTH = 256
 
@@ -804,11 +816,12 @@ const message = (st: State, msg: unknown): string => {
   if (n > st.limits.maxStringLength) return str(st, msg)
   st.budget -= n
   if (n > MESSAGE_CACHE_LENGTH) return quote(msg)
-  let json = MESSAGE_CACHE.get(msg)
+  const messages = st.messages ??= new Map()
+  let json = messages.get(msg)
   if (json === undefined) {
-    json = flat(quote(msg))
-    if (MESSAGE_CACHE.size >= MESSAGE_CACHE_SIZE) MESSAGE_CACHE.clear()
-    MESSAGE_CACHE.set(msg, json)
+    json = flat(st, quote(msg))
+    if (messages.size >= MESSAGE_CACHE_SIZE) messages.clear()
+    messages.set(msg, json)
   }
   return json
 }
@@ -827,7 +840,7 @@ const causeText = (cause: Cause.Cause<unknown>): string => {
 /** A minimal line for an event whose encoding failed as a whole (should never be needed). */
 const fallbackLine = (event: LogEvent.LogEvent, error: unknown): string => {
   try {
-    return "{\"time\":\"" + isoTime(event.timestamp) + "\",\"level\":" +
+    return "{\"time\":\"" + isoTime(timeCache(), event.timestamp) + "\",\"level\":" +
       quote(String(event.level).toUpperCase()) + ",\"logger\":" + quote(String(event.logger)) + ",\"msg\":" +
       quote(truncate(String(event.message), defaults.maxStringLength)) + ",\"encode_error\":" +
       quote(truncate(throwsText(error), defaults.maxStringLength)) + "}"
@@ -929,7 +942,7 @@ const special = (st: State, o: object): string | undefined => {
   if (Redacted.isRedacted(o)) return REDACTED
   if (o instanceof Date) {
     const t = o.getTime()
-    return Number.isNaN(t) ? INVALID_DATE : "\"" + isoTime(t) + "\""
+    return Number.isNaN(t) ? INVALID_DATE : "\"" + isoTime(st.time, t) + "\""
   }
   if (isError(o)) return error(st, o)
   if (o instanceof Map) return map(st, o)
@@ -1109,12 +1122,11 @@ const functionText = (f: Function): string => {
  * flattened when cached, so that each line holds one piece for them instead of their whole tree
  * (this halved the time spent flattening batches before the write).
  */
-const flat = (s: string): string => {
+const flat = (st: State, s: string): string => {
   // the read is kept (a store the compiler cannot drop), so the flattening happens
-  flattened = (flattened + s.charCodeAt(0)) | 0
+  st.flattened = (st.flattened + s.charCodeAt(0)) | 0
   return s
 }
-let flattened = 0
 
 const throwsText = (e: unknown): string => {
   try {
@@ -1199,24 +1211,31 @@ const unicodeEscape = (c: string): string => "\\u" + c.charCodeAt(0).toString(16
 const MILLIS: ReadonlyArray<string> = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, "0"))
 const MAX_TIME = 8.64e15
 
-let lastMs = Number.NaN
-let lastIso = ""
-let lastSecond = Number.NaN
-let lastSecondPrefix = ""
+/** The last time an encoder wrote, and its second's prefix (events come in runs of one second). */
+interface TimeCache {
+  ms: number
+  iso: string
+  second: number
+  secondPrefix: string
+}
+
+function timeCache(): TimeCache {
+  return { ms: Number.NaN, iso: "", second: Number.NaN, secondPrefix: "" }
+}
 
 /** `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC) of epoch milliseconds, cached per millisecond and second. */
-const isoTime = (ms: number): string => {
-  if (ms === lastMs) return lastIso
+const isoTime = (cache: TimeCache, ms: number): string => {
+  if (ms === cache.ms) return cache.iso
   if (!(ms >= -MAX_TIME && ms <= MAX_TIME)) return "Invalid Date"
   const t = Math.floor(ms)
   const second = Math.floor(t / 1000)
-  if (second !== lastSecond) {
-    lastSecondPrefix = secondPrefix(second)
-    lastSecond = second
+  if (second !== cache.second) {
+    cache.secondPrefix = secondPrefix(second)
+    cache.second = second
   }
-  lastIso = lastSecondPrefix + MILLIS[t - second * 1000]! + "Z"
-  lastMs = ms
-  return lastIso
+  cache.iso = cache.secondPrefix + MILLIS[t - second * 1000]! + "Z"
+  cache.ms = ms
+  return cache.iso
 }
 
 const two = (n: number): string => n < 10 ? "0" + n : "" + n
@@ -1325,7 +1344,7 @@ const prettyKey = (st: State, k: string): string => {
 
 const prettyLine = (st: State, event: LogEvent.LogEvent, p: Palette): string => {
   const level = String(event.level)
-  const iso = isoTime(event.timestamp)
+  const iso = isoTime(st.time, event.timestamp)
   const t = iso.indexOf("T")
   const time = t < 0 ? "??:??:??.???" : iso.slice(t + 1, t + 13)
   const levelText = Object.hasOwn(LEVEL_TEXT, level) ? LEVEL_TEXT[level]! : clean(level.toUpperCase().padEnd(5))
