@@ -279,10 +279,7 @@ export const isTraceId = (id: string): boolean => id.length === 32 && traceIdPat
  * @since 0.1.0
  * @category decision
  */
-export const hash64 = (id: string): bigint => {
-  hashString(id)
-  return (BigInt(outHi) << 32n) | BigInt(outLo)
-}
+export const hash64 = (id: string): bigint => fnvSplitmix(id)
 
 /**
  * The 56-bit randomness `R` the decision for `id` compares with the threshold: the low 56 bits
@@ -299,10 +296,7 @@ export const hash64 = (id: string): bigint => {
  * @since 0.1.0
  * @category decision
  */
-export const randomness = (id: string): bigint => {
-  computeR(id)
-  return (BigInt(outHi) << 28n) | BigInt(outLo)
-}
+export const randomness = (id: string): bigint => computeR(id)
 
 /**
  * The rejection threshold of a rate, as in OpenTelemetry consistent probability sampling:
@@ -579,97 +573,32 @@ export const adaptiveRateGauge: Metric.Gauge<number> = Metric.gauge("fapilog_sam
 // -----------------------------------------------------------------------------
 
 const MAX_ADJUSTED = 1n << 56n
+const MASK_56 = MAX_ADJUSTED - 1n
 const traceIdPattern = /^[0-9a-fA-F]{32}$/
 const zeroTraceId = /^0{32}$/
-const TWO_32 = 4294967296
-const MASK_28 = 0xfffffff
+const FNV_OFFSET = 0xcbf29ce484222325n
+const FNV_PRIME = 0x100000001b3n
+// stateless; encodes lone surrogates as U+FFFD, as documented for `hash64`
+const utf8 = new TextEncoder()
 
-// Results of the 64-bit helpers, as two unsigned halves (no allocation on the hot path).
-let outHi = 0
-let outLo = 0
-
-/** Sets outHi:outLo to the 64-bit product (mod 2^64) of ahi:alo and bhi:blo. */
-const mul64 = (ahi: number, alo: number, bhi: number, blo: number): void => {
-  const a0 = alo & 0xffff
-  const a1 = alo >>> 16
-  const b0 = blo & 0xffff
-  const b1 = blo >>> 16
-  const mid = a0 * b1 + a1 * b0 // < 2^33
-  const low = a0 * b0 + (mid % 65536) * 65536 // < 2^33
-  const lo = low >>> 0
-  const high = a1 * b1 + Math.floor(mid / 65536) + Math.floor(low / TWO_32)
-  outHi = (high + Math.imul(ahi, blo) + Math.imul(alo, bhi)) >>> 0
-  outLo = lo
+/**
+ * FNV-1a 64 over the UTF-8 bytes of `id`, then the splitmix64 finalizer, in plain BigInt
+ * arithmetic. A hand-rolled version in 32-bit halves was no faster: 100,000 distinct 30-character
+ * ids took 340-450 ms with it and 285-415 ms with this, same process, interleaved, on a loaded
+ * machine; decisions are cached per id, so this runs once per request.
+ */
+const fnvSplitmix = (id: string): bigint => {
+  const bytes = utf8.encode(id)
+  let h = FNV_OFFSET
+  for (let i = 0; i < bytes.length; i++) h = BigInt.asUintN(64, (h ^ BigInt(bytes[i]!)) * FNV_PRIME)
+  h = BigInt.asUintN(64, (h ^ (h >> 30n)) * 0xbf58476d1ce4e5b9n)
+  h = BigInt.asUintN(64, (h ^ (h >> 27n)) * 0x94d049bb133111ebn)
+  return h ^ (h >> 31n)
 }
 
-// FNV-1a state while hashing
-let fnvHi = 0
-let fnvLo = 0
-
-/** One FNV-1a step: xor the byte, multiply by the 64-bit prime 2^40 + 0x1b3 (mod 2^64). */
-const fnvByte = (byte: number): void => {
-  const lo = (fnvLo ^ byte) >>> 0
-  const a = lo * 0x1b3 // < 2^41, exact
-  fnvHi = (Math.imul(fnvHi, 0x1b3) + Math.floor(a / TWO_32) + (lo << 8)) >>> 0
-  fnvLo = a >>> 0
-}
-
-/** FNV-1a 64 over the UTF-8 bytes of `id`, then the splitmix64 finalizer; result in outHi:outLo. */
-const hashString = (id: string): void => {
-  fnvHi = 0xcbf29ce4
-  fnvLo = 0x84222325
-  const n = id.length
-  for (let i = 0; i < n; i++) {
-    let c = id.charCodeAt(i)
-    if (c < 0x80) {
-      fnvByte(c)
-      continue
-    }
-    if (c >= 0xd800 && c <= 0xdfff) {
-      const next = i + 1 < n ? id.charCodeAt(i + 1) : 0
-      if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
-        c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00)
-        i++
-      } else {
-        c = 0xfffd // lone surrogate, as TextEncoder
-      }
-    }
-    if (c < 0x800) {
-      fnvByte(0xc0 | (c >>> 6))
-    } else if (c < 0x10000) {
-      fnvByte(0xe0 | (c >>> 12))
-      fnvByte(0x80 | ((c >>> 6) & 0x3f))
-    } else {
-      fnvByte(0xf0 | (c >>> 18))
-      fnvByte(0x80 | ((c >>> 12) & 0x3f))
-      fnvByte(0x80 | ((c >>> 6) & 0x3f))
-    }
-    fnvByte(0x80 | (c & 0x3f))
-  }
-  // splitmix64 finalizer: z = (z ^ z>>30) * C1; z = (z ^ z>>27) * C2; z ^= z>>31
-  let hi = fnvHi
-  let lo = fnvLo
-  mul64((hi ^ (hi >>> 30)) >>> 0, (lo ^ ((lo >>> 30) | (hi << 2))) >>> 0, 0xbf58476d, 0x1ce4e5b9)
-  hi = outHi
-  lo = outLo
-  mul64((hi ^ (hi >>> 27)) >>> 0, (lo ^ ((lo >>> 27) | (hi << 5))) >>> 0, 0x94d049bb, 0x133111eb)
-  hi = outHi
-  lo = outLo
-  outHi = (hi ^ (hi >>> 31)) >>> 0
-  outLo = (lo ^ ((lo >>> 31) | (hi << 1))) >>> 0
-}
-
-/** Sets outHi:outLo to R split as 28:28 bits. */
-const computeR = (id: string): void => {
-  if (isTraceId(id)) {
-    outHi = parseInt(id.slice(18, 25), 16)
-    outLo = parseInt(id.slice(25, 32), 16)
-  } else {
-    hashString(id)
-    outHi = (((outHi & 0xffffff) << 4) | (outLo >>> 28)) >>> 0
-    outLo = outLo & MASK_28
-  }
-}
+/** R: the trace id's last 14 hex digits, or the low 56 bits of the hash. */
+const computeR = (id: string): bigint =>
+  isTraceId(id) ? BigInt("0x" + id.slice(18, 32)) : fnvSplitmix(id) & MASK_56
 
 const checkRate = (rate: number, name: string): void => {
   if (!(rate >= 0 && rate <= 1)) throw new RangeError(`Sampler: ${name} must be in [0, 1], got ${rate}`)
@@ -679,13 +608,11 @@ const checkPositive = (n: number, name: string): void => {
   if (!(n >= 1)) throw new RangeError(`Sampler: ${name} must be at least 1, got ${n}`)
 }
 
-/** A decision function for one rate, threshold precomputed as 28:28 bits, with a bounded cache. */
+/** A decision function for one rate, threshold precomputed, with a bounded cache. */
 const makeDecider = (rate: number): (id: string) => boolean => {
   if (rate >= 1) return () => true
   if (rate <= 0) return () => false
   const t = threshold(rate)
-  const tHi = Number(t >> 28n)
-  const tLo = Number(t & BigInt(MASK_28))
   const cache = new GenerationalCache<boolean>(DECISION_CACHE)
   let lastId: string | undefined
   let lastKeep = false
@@ -693,8 +620,7 @@ const makeDecider = (rate: number): (id: string) => boolean => {
     if (id === lastId) return lastKeep
     let keep = cache.get(id)
     if (keep === undefined) {
-      computeR(id)
-      keep = outHi > tHi || (outHi === tHi && outLo >= tLo)
+      keep = computeR(id) >= t
       cache.set(id, keep)
     }
     lastId = id
