@@ -739,7 +739,6 @@ interface Held {
   readonly id: string
   readonly events: Array<LogEvent.LogEvent>
   readonly since: number
-  live: boolean
 }
 
 const makeConfig = (options: ByCorrelationOptions): Config => {
@@ -797,10 +796,9 @@ const byCorrelationStream = <E, R>(
     const fallbackMarks = marker(config.fallbackMarks)
     const ruleMarks = marker(config.ruleMarks)
     const tailConfig = config.tail
+    // held requests; a Map iterates in insertion order, which is creation order here (an entry is
+    // set once, when its request's first event is held): its first entry is the oldest buffer
     const buffers = new Map<string, Held>()
-    // buffers in creation order (oldest first), removed lazily: `live` is false once removed
-    let order: Array<Held> = []
-    let head = 0
     const promoted = new GenerationalCache<true>(tailConfig?.maxRequests ?? 1)
     let held = 0
     let sampledOut = 0
@@ -815,39 +813,25 @@ const byCorrelationStream = <E, R>(
     }
     const remove = (id: string, h: Held): number => {
       buffers.delete(id)
-      h.live = false
       const n = h.events.length
       held -= n
       stats.requests--
       stats.events -= n
       return n
     }
-    const oldest = (): Held | undefined => {
-      while (head < order.length && !order[head]!.live) head++
-      if (head > 1024 && head * 2 > order.length) {
-        order = order.slice(head)
-        head = 0
-      }
-      return order[head]
-    }
     const evictOldest = (): boolean => {
-      const h = oldest()
-      if (h === undefined) return false
-      overflow += remove(h.id, h)
-      return true
+      for (const h of buffers.values()) {
+        overflow += remove(h.id, h)
+        return true
+      }
+      return false
     }
     const hold = (id: string, event: LogEvent.LogEvent, now: number, t: TailConfig) => {
       let h = buffers.get(id)
       if (h === undefined) {
         while (buffers.size >= t.maxRequests && evictOldest()) {}
-        h = { id, events: [], since: now, live: true }
+        h = { id, events: [], since: now }
         buffers.set(id, h)
-        // drop removed entries when they outnumber the live ones
-        if (order.length - head > 2 * buffers.size + 1024) {
-          order = order.slice(head).filter((x) => x.live)
-          head = 0
-        }
-        order.push(h)
         stats.requests++
       } else if (h.events.length >= t.maxEventsPerRequest) {
         h.events.shift()
@@ -864,7 +848,9 @@ const byCorrelationStream = <E, R>(
       promoted.set(id, true)
     }
     const expire = (now: number, t: TailConfig) => {
-      for (let h = oldest(); h !== undefined && now - h.since >= t.maxAgeMillis; h = oldest()) {
+      // oldest first: stop at the first buffer still young enough (deleting while iterating is safe)
+      for (const h of buffers.values()) {
+        if (now - h.since < t.maxAgeMillis) break
         expired += remove(h.id, h)
       }
     }
@@ -948,7 +934,6 @@ const byCorrelationStream = <E, R>(
       },
       end: () => {
         for (const [id, h] of buffers) sampledOut += remove(id, h)
-        order = []
         report()
       }
     }
