@@ -396,9 +396,11 @@ const resolve = (options: Options | undefined): Settings => {
  * steady state. At most `maxKeys` entries: the least recently seen is evicted (`onEvict`) first.
  *
  * Why not a `Map`/`Set` kept in recency order (delete + add on every touch): it was measured
- * slower. `Aggregator.repetitive()` alone, 200,000 events, same process, interleaved, 9 rounds
- * (bench/agg-ab.ts at the commit introducing this class): the non-repetitive workload took
- * 51-59 ms with this table and 87-101 ms with a `Set`; a repetitive one 38-41 ms and 60-64 ms.
+ * slower. `Aggregator.repetitive()` alone, 200,000 events, both versions in one process,
+ * interleaved, median of 9 rounds (an A/B script, see the commit that introduced this class;
+ * `node bench/pipeline.ts`, row "Aggregator.repetitive() alone", re-measures the table alone):
+ * the non-repetitive workload took 51-59 ms with this table and 87-101 ms with a `Set`; a
+ * repetitive one 38-41 ms and 60-64 ms.
  */
 class KeyTable {
   private readonly buckets = new Map<string, Map<string, Entry>>()
