@@ -409,15 +409,7 @@ export const encodeLines = (encoder: Encoder, events: ReadonlyArray<LogEvent.Log
  * @category encoding
  */
 export const encodeValue = (value: unknown, options?: Options): string => {
-  if (options === undefined) {
-    if (defaultValueState.busy) return rootValue(makeState(defaultLimits), value)
-    defaultValueState.busy = true
-    try {
-      return rootValue(defaultValueState, value)
-    } finally {
-      defaultValueState.busy = false
-    }
-  }
+  if (options === undefined) return exclusive(defaultValueState, (st) => rootValue(st, value))
   return rootValue(makeState(resolveLimits(options)), value)
 }
 
@@ -512,6 +504,20 @@ const reset = (st: State): void => {
 const defaultLimits = resolveLimits(undefined)
 const defaultValueState = makeState(defaultLimits)
 
+/**
+ * Runs `f` on `state`, or on a fresh state of the same limits while `state` is in use (a
+ * reentrant call, from a `toJSON` or a getter that logs).
+ */
+function exclusive<A>(state: State, f: (st: State) => A): A {
+  if (state.busy) return f(makeState(state.limits))
+  state.busy = true
+  try {
+    return f(state)
+  } finally {
+    state.busy = false
+  }
+}
+
 function makeEncoder(
   state: State,
   limits: Limits,
@@ -534,15 +540,7 @@ function makeEncoder(
       return linesOneByOne(events, (event) => line(st, event, true))
     }
   }
-  const encodeLines = (events: ReadonlyArray<LogEvent.LogEvent>): Lines => {
-    if (state.busy) return batch(makeState(limits), events)
-    state.busy = true
-    try {
-      return batch(state, events)
-    } finally {
-      state.busy = false
-    }
-  }
+  const encodeLines = (events: ReadonlyArray<LogEvent.LogEvent>): Lines => exclusive(state, (st) => batch(st, events))
   return {
     encode: (event) => {
       if (event.control !== undefined) return ""
