@@ -89,8 +89,11 @@ export interface Options {
 }
 
 /**
- * The values a field took across the occurrences an aggregate represents, when they varied (see
- * `LogEvent.Distinct`, which this is).
+ * The values a field took across the occurrences an aggregate represents, when they varied:
+ * the first `maxDistinctValues` distinct values in order of appearance (the first occurrence's
+ * value first; `undefined` when the field was absent), and in `more` the number of occurrences
+ * whose value was not one of those kept. Primitive values are compared by value, objects by
+ * reference. They are the aggregate's field `_distinct` (user data, so redaction applies to it).
  *
  * @example
  * ```ts
@@ -107,13 +110,17 @@ export interface Options {
  * @since 0.1.0
  * @category models
  */
-export type Distinct = LogEvent.Distinct
+export interface Distinct {
+  readonly values: ReadonlyArray<unknown>
+  readonly more: number
+}
 
 /**
  * The fields an aggregate is written with on top of its first absorbed occurrence's fields: its
  * marker (`LogEvent.Aggregate`, the event's `aggregate`) rendered as the seed's keys by every
- * encoder. They are not stored in the event's `fields`: the marker is the truth, and a user field
- * named `_aggregated` is an ordinary field.
+ * encoder, plus `_distinct`. Only `_distinct` is stored in the event's `fields` (it holds logged
+ * values, which redaction must see); the rest is the marker, and a user field named `_aggregated`
+ * is an ordinary field.
  *
  * `_first_occurrence` / `_last_occurrence` are the ISO-8601 timestamps of the first and last
  * absorbed occurrences (their `Clock` timestamps); `_window_seconds` is the time between them;
@@ -196,9 +203,10 @@ export const defaultIdentityFields: ReadonlyArray<string> = ["user_id", "userId"
  *   occurrences of their key; they are only never absorbed (fields are inspected only for an
  *   event that would be absorbed, which keeps the non-repetitive path cheap).
  * - Individual events keep their order; an aggregate appears where it is emitted.
- * - An aggregate is its first absorbed occurrence (same fields) carrying the marker
- *   `aggregate` (`LogEvent.Aggregate`: count, first and last occurrence, window, distinct
- *   values of varying fields, bounded); encoders write it as the {@link Summary} fields.
+ * - An aggregate is its first absorbed occurrence carrying the marker `aggregate`
+ *   (`LogEvent.Aggregate`: count, first and last occurrence, window), which encoders write as the
+ *   {@link Summary} keys; varying fields keep bounded distinct values in the field `_distinct`
+ *   (a field, so that redaction applies to the values it holds).
  * - The rate window is judged on event timestamps; closing deadlines on `Clock` (one forked
  *   sleep, only while an aggregate is open). Under `TestClock`, `TestClock.adjust` moves them.
  * - State lives in a closure created per stream run (one operator value can serve several
@@ -719,7 +727,7 @@ const render = (agg: Open, now: number): LogEvent.LogEvent => {
     level: first.level,
     message: first.message,
     logger: first.logger,
-    fields: first.fields,
+    fields: distinct === undefined ? first.fields : LogEvent.mergeFields(first.fields ?? {}, { _distinct: distinct }),
     annotations: first.annotations,
     spans: first.spans,
     correlationId: first.correlationId,
@@ -731,8 +739,7 @@ const render = (agg: Open, now: number): LogEvent.LogEvent => {
       count: agg.count,
       firstOccurrence: agg.firstTs,
       lastOccurrence: agg.lastTs,
-      windowSeconds: (agg.lastTs - agg.firstTs) / 1000,
-      distinct
+      windowSeconds: (agg.lastTs - agg.firstTs) / 1000
     }
   })
 }

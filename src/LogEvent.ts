@@ -90,10 +90,12 @@ export interface LogEvent {
  * - `firstOccurrence` / `lastOccurrence`: the timestamps (epoch milliseconds, from `Clock`) of the
  *   first and the last absorbed occurrence.
  * - `windowSeconds`: `lastOccurrence - firstOccurrence`, in seconds.
- * - `distinct`: present only when some field varied across the occurrences (see {@link Distinct}).
  *
- * Encoders write it as the seed's keys, merged over the event's fields: `_aggregated: true`,
- * `_count`, `_first_occurrence` and `_last_occurrence` (ISO-8601), `_window_seconds`, `_distinct`.
+ * It holds numbers only: what the occurrences logged stays in the event's `fields` (the values of
+ * fields that varied are in the field `_distinct`, see `Aggregator.Distinct`), where redaction
+ * applies to it like to any field. Encoders write the marker as the seed's keys, merged over the
+ * event's fields: `_aggregated: true`, `_count`, `_first_occurrence` and `_last_occurrence`
+ * (ISO-8601), `_window_seconds`.
  *
  * @example
  * ```ts
@@ -112,33 +114,6 @@ export interface Aggregate {
   readonly firstOccurrence: number
   readonly lastOccurrence: number
   readonly windowSeconds: number
-  readonly distinct?: Readonly<Record<string, Distinct>> | undefined
-}
-
-/**
- * The values a field took across the occurrences an aggregate represents, when they varied:
- * the first `maxDistinctValues` distinct values in order of appearance (the first occurrence's
- * value first; `undefined` when the field was absent), and in `more` the number of occurrences
- * whose value was not one of those kept. Primitive values are compared by value, objects by
- * reference.
- *
- * @example
- * ```ts
- * import type * as LogEvent from "effect-fapilog/LogEvent"
- *
- * // e.g. `{ values: ["a", "b", "c"], more: 0 }` for a field `key` that took three values
- * const varied = (event: LogEvent.LogEvent): Array<string> =>
- *   Object.entries(event.aggregate?.distinct ?? {}).map(
- *     ([field, d]: [string, LogEvent.Distinct]) => `${field}: ${d.values.length} values (+${d.more} others)`
- *   )
- * ```
- *
- * @since 0.1.0
- * @category models
- */
-export interface Distinct {
-  readonly values: ReadonlyArray<unknown>
-  readonly more: number
 }
 
 /**
@@ -679,7 +654,7 @@ export const get = (event: LogEvent, key: string): unknown => {
 /**
  * The fields an encoder writes for the event: its `fields`, and for an aggregate its marker as
  * the seed's keys (`_aggregated`, `_count`, `_first_occurrence`, `_last_occurrence`,
- * `_window_seconds`, `_distinct`) merged over them. For any other event, `event.fields` itself;
+ * `_window_seconds`) merged over them. For any other event, `event.fields` itself;
  * only an aggregate allocates. Custom encoders use it to write aggregates as the built-in ones do.
  *
  * @example

@@ -100,6 +100,25 @@ describe("Aggregator.repetitive", () => {
       })
     }))
 
+  it.effect("the distinct values of a varying secret field are redacted like any field", () =>
+    Effect.gen(function*() {
+      const h = yield* harness({ threshold: 0 })
+      for (let i = 0; i < 4; i++) {
+        yield* h.offer([event({ message: "login", fields: { password: `hunter${i}`, user_agent: `ua-${i}` } }, 0)])
+      }
+      yield* h.end
+      const [agg] = h.aggregates()
+      assert(agg !== undefined)
+      expect(Aggregator.summary(agg)!._distinct).toEqual({
+        password: { values: ["hunter0", "hunter1", "hunter2", "hunter3"], more: 0 },
+        user_agent: { values: ["ua-0", "ua-1", "ua-2", "ua-3"], more: 0 }
+      })
+      // redaction runs after the pipeline (as the layer does): no secret survives in the line
+      const line = Encoder.encode(Redactor.make()(agg))
+      expect(line).not.toMatch(/hunter/)
+      expect(JSON.parse(line)).toMatchObject({ _count: 4, _distinct: { user_agent: { values: ["ua-0", "ua-1", "ua-2", "ua-3"] } } })
+    }))
+
   it.effect("judges the rate on a sliding window: 6 events spread over exactly 1 s all pass", () =>
     Effect.gen(function*() {
       const h = yield* harness()

@@ -129,8 +129,8 @@ export const region = (correlationId: string): Region => new RegionCtor(correlat
 
 /**
  * The fields an encoder writes for `event`: its own, and for an aggregate the seed's summary keys
- * (`_aggregated`, `_count`, `_first_occurrence`, `_last_occurrence`, `_window_seconds`,
- * `_distinct`) rendered from its marker and merged over them. Only aggregates allocate.
+ * (`_aggregated`, `_count`, `_first_occurrence`, `_last_occurrence`, `_window_seconds`)
+ * rendered from its marker and merged over them. Only aggregates allocate.
  */
 export const fieldsOf = (event: LogEvent): Readonly<Record<string, unknown>> | undefined => {
   const aggregate = event.aggregate
@@ -140,17 +140,13 @@ export const fieldsOf = (event: LogEvent): Readonly<Record<string, unknown>> | u
 }
 
 /** The seed's summary fields of an aggregate marker, in the seed's key order. */
-export const summaryOf = (aggregate: Aggregate): Record<string, unknown> => {
-  const summary: Record<string, unknown> = {
-    _aggregated: true,
-    _count: aggregate.count,
-    _first_occurrence: iso(aggregate.firstOccurrence),
-    _last_occurrence: iso(aggregate.lastOccurrence),
-    _window_seconds: aggregate.windowSeconds
-  }
-  if (aggregate.distinct !== undefined) summary._distinct = aggregate.distinct
-  return summary
-}
+export const summaryOf = (aggregate: Aggregate): Record<string, unknown> => ({
+  _aggregated: true,
+  _count: aggregate.count,
+  _first_occurrence: iso(aggregate.firstOccurrence),
+  _last_occurrence: iso(aggregate.lastOccurrence),
+  _window_seconds: aggregate.windowSeconds
+})
 
 const iso = (millis: number): string => {
   try {
