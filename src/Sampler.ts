@@ -780,6 +780,91 @@ const sampler = (config: Config): Sampler => {
   return Object.assign(f, { buffered: () => ({ requests: stats.requests, events: stats.events }) })
 }
 
+/**
+ * The buffers of tail sampling: requests whose events wait for an error (then they are emitted)
+ * or for their end (then they are discarded). Invariant: `stats` counts exactly what `buffers`
+ * holds, within `maxRequests`, `maxEventsPerRequest` and `maxBufferedEvents`; what the bounds
+ * push out is counted in `overflow`, what `expire` discards in `expired`. A buffer is set once,
+ * when its request's first event is held, so the Map iterates them oldest first.
+ */
+class TailBuffers {
+  private readonly buffers = new Map<string, Held>()
+  private held = 0
+  overflow = 0
+  expired = 0
+  private readonly t: TailConfig
+  private readonly stats: Stats
+
+  constructor(t: TailConfig, stats: Stats) {
+    this.t = t
+    this.stats = stats
+  }
+
+  get size(): number {
+    return this.buffers.size
+  }
+
+  /** Removes the request's buffer and returns it (`undefined` when nothing is held for it). */
+  take(id: string): Held | undefined {
+    const h = this.buffers.get(id)
+    if (h === undefined) return undefined
+    this.buffers.delete(id)
+    const n = h.events.length
+    this.held -= n
+    this.stats.requests--
+    this.stats.events -= n
+    return h
+  }
+
+  /** Discards the request's buffer; returns how many events it held. */
+  discard(id: string): number {
+    return this.take(id)?.events.length ?? 0
+  }
+
+  hold(id: string, event: LogEvent.LogEvent, now: number): void {
+    const t = this.t
+    let h = this.buffers.get(id)
+    if (h === undefined) {
+      while (this.buffers.size >= t.maxRequests && this.evictOldest()) {}
+      h = { id, events: [], since: now }
+      this.buffers.set(id, h)
+      this.stats.requests++
+    } else if (h.events.length >= t.maxEventsPerRequest) {
+      h.events.shift()
+      this.held--
+      this.stats.events--
+      this.overflow++
+    }
+    h.events.push(event)
+    this.held++
+    this.stats.events++
+    while (this.held > t.maxBufferedEvents && this.evictOldest()) {}
+  }
+
+  /** Discards the buffers older than `maxAge`, oldest first (deleting while iterating is safe). */
+  expire(now: number): void {
+    for (const h of this.buffers.values()) {
+      if (now - h.since < this.t.maxAgeMillis) break
+      this.expired += this.discard(h.id)
+    }
+  }
+
+  /** Discards every buffer (the stream ended); returns how many events they held. */
+  discardAll(): number {
+    let n = 0
+    for (const id of this.buffers.keys()) n += this.discard(id)
+    return n
+  }
+
+  private evictOldest(): boolean {
+    for (const h of this.buffers.values()) {
+      this.overflow += this.discard(h.id)
+      return true
+    }
+    return false
+  }
+}
+
 const byCorrelationStream = <E, R>(
   self: Stream.Stream<LogEvent.LogEvent, E, R>,
   config: Config,
@@ -796,63 +881,17 @@ const byCorrelationStream = <E, R>(
     const fallbackMarks = marker(config.fallbackMarks)
     const ruleMarks = marker(config.ruleMarks)
     const tailConfig = config.tail
-    // held requests; a Map iterates in insertion order, which is creation order here (an entry is
-    // set once, when its request's first event is held): its first entry is the oldest buffer
-    const buffers = new Map<string, Held>()
+    const tail = tailConfig === undefined ? undefined : new TailBuffers(tailConfig, stats)
     const promoted = new GenerationalCache<true>(tailConfig?.maxRequests ?? 1)
-    let held = 0
     let sampledOut = 0
-    let overflow = 0
-    let expired = 0
 
     const report = () => {
       if (sampledOut > 0) counters.dropped("sampled out", sampledOut)
-      if (overflow > 0) counters.dropped("tail buffer overflow", overflow)
-      if (expired > 0) counters.dropped("tail buffer expired", expired)
-      sampledOut = overflow = expired = 0
-    }
-    const remove = (id: string, h: Held): number => {
-      buffers.delete(id)
-      const n = h.events.length
-      held -= n
-      stats.requests--
-      stats.events -= n
-      return n
-    }
-    const evictOldest = (): boolean => {
-      for (const h of buffers.values()) {
-        overflow += remove(h.id, h)
-        return true
-      }
-      return false
-    }
-    const hold = (id: string, event: LogEvent.LogEvent, now: number, t: TailConfig) => {
-      let h = buffers.get(id)
-      if (h === undefined) {
-        while (buffers.size >= t.maxRequests && evictOldest()) {}
-        h = { id, events: [], since: now }
-        buffers.set(id, h)
-        stats.requests++
-      } else if (h.events.length >= t.maxEventsPerRequest) {
-        h.events.shift()
-        held--
-        stats.events--
-        overflow++
-      }
-      h.events.push(event)
-      held++
-      stats.events++
-      while (held > t.maxBufferedEvents && evictOldest()) {}
-    }
-    const promote = (id: string) => {
-      promoted.set(id, true)
-    }
-    const expire = (now: number, t: TailConfig) => {
-      // oldest first: stop at the first buffer still young enough (deleting while iterating is safe)
-      for (const h of buffers.values()) {
-        if (now - h.since < t.maxAgeMillis) break
-        expired += remove(h.id, h)
-      }
+      sampledOut = 0
+      if (tail === undefined) return
+      if (tail.overflow > 0) counters.dropped("tail buffer overflow", tail.overflow)
+      if (tail.expired > 0) counters.dropped("tail buffer expired", tail.expired)
+      tail.overflow = tail.expired = 0
     }
     const emit = (
       out: Array<LogEvent.LogEvent>,
@@ -866,17 +905,16 @@ const byCorrelationStream = <E, R>(
       chunk: (chunk, out) => {
         // Clock is read at most once per chunk, and only when tail buffering needs it
         let now = -1
-        if (tailConfig !== undefined && buffers.size > 0) {
+        if (tail !== undefined && tail.size > 0) {
           now = clock.currentTimeMillisUnsafe()
-          expire(now, tailConfig)
+          tail.expire(now)
         }
         for (let i = 0; i < chunk.length; i++) {
           const event = chunk[i]!
           const control = event.control
           if (control !== undefined) {
-            if (tailConfig !== undefined && control._tag === "CorrelationEnd") {
-              const h = buffers.get(control.correlationId)
-              if (h !== undefined) sampledOut += remove(control.correlationId, h)
+            if (tail !== undefined && control._tag === "CorrelationEnd") {
+              sampledOut += tail.discard(control.correlationId)
               promoted.delete(control.correlationId)
             }
             out.push(event)
@@ -910,7 +948,7 @@ const byCorrelationStream = <E, R>(
             emit(out, event, keptMarks)
             continue
           }
-          if (tailConfig === undefined) {
+          if (tail === undefined) {
             if (LogEvent.isErrorOrAbove(event)) emit(out, event, errorMarks)
             else sampledOut++
             continue
@@ -918,22 +956,20 @@ const byCorrelationStream = <E, R>(
           if (promoted.has(id)) {
             emit(out, event, errorMarks)
           } else if (LogEvent.isErrorOrAbove(event)) {
-            const h = buffers.get(id)
-            if (h !== undefined) {
-              remove(id, h)
-              for (let j = 0; j < h.events.length; j++) emit(out, h.events[j]!, errorMarks)
-            }
+            // an error: the request's held events first, in order, then the error; the rest kept
+            const h = tail.take(id)
+            if (h !== undefined) for (let j = 0; j < h.events.length; j++) emit(out, h.events[j]!, errorMarks)
             emit(out, event, errorMarks)
-            promote(id)
+            promoted.set(id, true)
           } else {
             if (now < 0) now = clock.currentTimeMillisUnsafe()
-            hold(id, event, now, tailConfig)
+            tail.hold(id, event, now)
           }
         }
         report()
       },
       end: () => {
-        for (const [id, h] of buffers) sampledOut += remove(id, h)
+        if (tail !== undefined) sampledOut += tail.discardAll()
         report()
       }
     }
