@@ -21,7 +21,7 @@
  *
  * - strings: `"`, `\`, U+0000–U+001F, U+2028, U+2029 and lone surrogates are escaped, so every
  *   line is valid JSON and one event is exactly one line; strings longer than `maxStringLength`
- *   are cut and end with `…[truncated N chars]`;
+ *   (or than a quarter of `maxLineLength`) are cut and end with `…[truncated N chars]`;
  * - numbers: `NaN`, `Infinity` and `-Infinity` become `null` (as `JSON.stringify` does: a field
  *   keeps one JSON type for log indexers);
  * - bigint: its decimal string (`123n` → `"123"`);
@@ -41,7 +41,10 @@
  * - limits: nesting deeper than `maxDepth` becomes `"[Object]"` / `"[Array]"`; objects keep
  *   their first `maxKeys` keys plus `"…":"[N more keys]"`; arrays, maps and sets keep their first
  *   `maxArrayLength` items plus `"…[N more items]"`; once about `maxLineLength` characters of
- *   user data were written, the remaining values become `"[line limit]"`.
+ *   user data were written, the remaining values become `"[line limit]"`. One value spends
+ *   at most a quarter of that budget (beyond it, it is cut with its markers), so a huge value
+ *   never crowds out the other fields of its event: a 3 MB string beside an order id and a
+ *   status code is cut, and the order id and the status code are still written.
  *
  * The {@link pretty} encoder writes human-readable console lines instead.
  *
@@ -50,6 +53,7 @@
 import * as Cause from "effect/Cause"
 import * as Redacted from "effect/Redacted"
 import type * as LogEvent from "./LogEvent.ts"
+import { fieldsOf } from "./internal/event.ts"
 import * as LineFormat from "./internal/lineFormat.ts"
 import * as Pretty from "./internal/pretty.ts"
 import { isReusable, Reuse } from "./internal/record.ts"
@@ -67,7 +71,9 @@ import { isReusable, Reuse } from "./internal/record.ts"
  * - `maxKeys` (default 200): keys written per object (and per event for fields/annotations).
  * - `maxArrayLength` (default 1000): items written per array, `Map`, `Set` or typed array.
  * - `maxLineLength` (default 1 MiB): an approximate bound, in characters, on the user data of
- *   one event (or one {@link encodeValue} call); values after it become `"[line limit]"`.
+ *   one event (or one {@link encodeValue} call); values after it become `"[line limit]"`. Each
+ *   value (a field, an annotation, a string inside them) is capped at a quarter of it and charged
+ *   what is written of it, not its full size, so the rest of the budget goes to the other values.
  *
  * @example
  * ```ts
@@ -120,7 +126,11 @@ export interface PrettyOptions extends Options {
  *
  * - `encode` returns one line without a trailing newline (`""` for a control event).
  * - `encodeBatch` returns every ordinary event's line followed by `"\n"`, as one string
- *   (`""` when the batch holds no ordinary event); control events are skipped.
+ *   (`""` when the batch holds no ordinary event); control events are skipped. When the batch
+ *   cannot be encoded as a whole, the events are encoded one by one and an event that still
+ *   cannot be is left out (the others are written).
+ * - `encodeLines` (optional; the built-in encoders have it): `encodeBatch` that also tells how
+ *   many ordinary events were left out. Use {@link encodeLines} to call it on any encoder.
  *
  * @example
  * ```ts
@@ -138,6 +148,29 @@ export interface PrettyOptions extends Options {
 export interface Encoder {
   readonly encode: (event: LogEvent.LogEvent) => string
   readonly encodeBatch: (events: ReadonlyArray<LogEvent.LogEvent>) => string
+  readonly encodeLines?: ((events: ReadonlyArray<LogEvent.LogEvent>) => Lines) | undefined
+}
+
+/**
+ * The text of a batch, and how many of its ordinary events could not be encoded and are not in
+ * it (the engine counts them as dropped, reason `"encode failure"`).
+ *
+ * @example
+ * ```ts
+ * import * as Encoder from "effect-fapilog/Encoder"
+ * import * as LogEvent from "effect-fapilog/LogEvent"
+ *
+ * const event = LogEvent.make({ timestamp: 0, level: "Info", message: "hi", logger: "app" })
+ * const lines: Encoder.Lines = Encoder.encodeLines(Encoder.json, [event])
+ * // { text: '{"time":"1970-01-01T00:00:00.000Z",…}\n', unencodable: 0 }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Lines {
+  readonly text: string
+  readonly unencodable: number
 }
 
 /**
@@ -210,11 +243,11 @@ export const make = (options?: Options): Encoder => {
         st.budget -= lastHeadCost // what writing the logger name would have cost
         return jsonLine(st, event, lastHead, end)
       }
-      const head = "{\"time\":\"" + isoTime(timestamp) +
+      const head = "{\"time\":\"" + isoTime(st.time, timestamp) +
         (Object.hasOwn(LEVEL_JSON, level) ? LEVEL_JSON[level]! : unknownLevel(st, level)) +
         str(st, typeof logger === "string" ? logger : String(logger)) + ",\"msg\":"
       if (st === state) {
-        flat(head)
+        flat(st, head)
         lastHeadCost = st.limits.maxLineLength - st.budget
         lastTimestamp = timestamp
         lastLevel = level
@@ -345,6 +378,43 @@ export const encode = (event: LogEvent.LogEvent): string => json.encode(event)
 export const encodeBatch = (events: ReadonlyArray<LogEvent.LogEvent>): string => json.encodeBatch(events)
 
 /**
+ * Encodes a batch with any encoder and tells how many ordinary events could not be encoded:
+ * the encoder's own `encodeLines` when it has one (the built-in encoders do), else its
+ * `encodeBatch`, falling back to `encode` event by event if the batch throws. An event whose
+ * encoding still throws is left out and counted in `unencodable`. Never throws.
+ *
+ * @example
+ * ```ts
+ * import * as Encoder from "effect-fapilog/Encoder"
+ * import * as LogEvent from "effect-fapilog/LogEvent"
+ *
+ * const fragile: Encoder.Encoder = {
+ *   encode: (event) => {
+ *     if (event.message === "bad") throw new Error("cannot encode")
+ *     return event.message
+ *   },
+ *   encodeBatch: (events) => events.map((e) => fragile.encode(e) + "\n").join("")
+ * }
+ * const events = ["a", "bad", "b"].map((message) => LogEvent.make({ timestamp: 0, level: "Info", message, logger: "app" }))
+ * Encoder.encodeLines(fragile, events) // { text: "a\nb\n", unencodable: 1 }
+ * ```
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const encodeLines = (encoder: Encoder, events: ReadonlyArray<LogEvent.LogEvent>): Lines => {
+  try {
+    if (encoder.encodeLines !== undefined) return encoder.encodeLines(events)
+    return { text: encoder.encodeBatch(events), unencodable: 0 }
+  } catch {
+    return linesOneByOne(events, (event) => {
+      const line = encoder.encode(event)
+      return line.length === 0 ? "" : line + "\n"
+    })
+  }
+}
+
+/**
  * Safe JSON text of any value, with the same rules and limits as event fields. Never throws and
  * always returns valid JSON (`undefined` gives `"null"`).
  *
@@ -361,15 +431,7 @@ export const encodeBatch = (events: ReadonlyArray<LogEvent.LogEvent>): string =>
  * @category encoding
  */
 export const encodeValue = (value: unknown, options?: Options): string => {
-  if (options === undefined) {
-    if (defaultValueState.busy) return rootValue(makeState(defaultLimits), value)
-    defaultValueState.busy = true
-    try {
-      return rootValue(defaultValueState, value)
-    } finally {
-      defaultValueState.busy = false
-    }
-  }
+  if (options === undefined) return exclusive(defaultValueState, (st) => rootValue(st, value))
   return rootValue(makeState(resolveLimits(options)), value)
 }
 
@@ -383,6 +445,10 @@ interface Limits {
   readonly maxKeys: number
   readonly maxArrayLength: number
   readonly maxLineLength: number
+  /** The budget one top-level value may spend: a quarter of `maxLineLength`. */
+  readonly maxValueLength: number
+  /** The length strings are cut at: `maxStringLength`, at most `maxValueLength`. */
+  readonly stringCap: number
 }
 
 interface State {
@@ -399,6 +465,17 @@ interface State {
   busy: boolean
   /** Entries of reusable annotations records written whole, with their budget cost. */
   written: Reuse<string> | undefined
+  /** The last time written (see {@link isoTime}). */
+  readonly time: TimeCache
+  /** The last correlation id written and its entry (`,"correlation_id":"…"`). */
+  correlationId: string
+  correlationEntry: string
+  /** `,"key":` of recent top-level keys, `""` for reserved ones (see `topKey`). */
+  keys: Map<string, string> | undefined
+  /** The JSON of recent short messages. */
+  messages: Map<string, string> | undefined
+  /** Where {@link flat} keeps its read. */
+  flattened: number
 }
 
 // function declarations (hoisted): `json` is built while the module initialises
@@ -407,12 +484,17 @@ function limit(n: number | undefined, fallback: number, min: number): number {
 }
 
 function resolveLimits(options: Options | undefined): Limits {
+  const maxStringLength = limit(options?.maxStringLength, defaults.maxStringLength, 1)
+  const maxLineLength = limit(options?.maxLineLength, defaults.maxLineLength, 1)
+  const maxValueLength = Math.max(1, Math.floor(maxLineLength / 4))
   return {
-    maxStringLength: limit(options?.maxStringLength, defaults.maxStringLength, 1),
+    maxStringLength,
     maxDepth: limit(options?.maxDepth, defaults.maxDepth, 1),
     maxKeys: limit(options?.maxKeys, defaults.maxKeys, 0),
     maxArrayLength: limit(options?.maxArrayLength, defaults.maxArrayLength, 0),
-    maxLineLength: limit(options?.maxLineLength, defaults.maxLineLength, 1)
+    maxLineLength,
+    maxValueLength,
+    stringCap: Math.min(maxStringLength, maxValueLength)
   }
 }
 
@@ -424,7 +506,13 @@ function makeState(limits: Limits): State {
     renamed: undefined,
     dropped: 0,
     busy: false,
-    written: undefined
+    written: undefined,
+    time: timeCache(),
+    correlationId: "",
+    correlationEntry: ",\"correlation_id\":\"\"",
+    keys: undefined,
+    messages: undefined,
+    flattened: 0
   }
 }
 
@@ -438,22 +526,43 @@ const reset = (st: State): void => {
 const defaultLimits = resolveLimits(undefined)
 const defaultValueState = makeState(defaultLimits)
 
+/**
+ * Runs `f` on `state`, or on a fresh state of the same limits while `state` is in use (a
+ * reentrant call, from a `toJSON` or a getter that logs).
+ */
+function exclusive<A>(state: State, f: (st: State) => A): A {
+  if (state.busy) return f(makeState(state.limits))
+  state.busy = true
+  try {
+    return f(state)
+  } finally {
+    state.busy = false
+  }
+}
+
 function makeEncoder(
   state: State,
   limits: Limits,
   /** One event's line; with `newline`, terminated by `\n` (one string fewer per line of a batch). */
   line: (st: State, event: LogEvent.LogEvent, newline: boolean) => string
 ): Encoder {
-  const batch = (st: State, events: ReadonlyArray<LogEvent.LogEvent>): string => {
-    let out = ""
-    const n = events.length
-    for (let i = 0; i < n; i++) {
-      const event = events[i]!
-      if (event.control !== undefined) continue
-      out += line(st, event, true)
+  const batch = (st: State, events: ReadonlyArray<LogEvent.LogEvent>): Lines => {
+    try {
+      let out = ""
+      const n = events.length
+      for (let i = 0; i < n; i++) {
+        const event = events[i]!
+        if (event.control !== undefined) continue
+        out += line(st, event, true)
+      }
+      return { text: out, unencodable: 0 }
+    } catch {
+      // `line` never throws: `events` itself misbehaved (a Proxy, an event whose properties
+      // throw) or the text outgrew the maximum string length; keep every line that can be kept
+      return linesOneByOne(events, (event) => line(st, event, true))
     }
-    return out
   }
+  const encodeLines = (events: ReadonlyArray<LogEvent.LogEvent>): Lines => exclusive(state, (st) => batch(st, events))
   return {
     encode: (event) => {
       if (event.control !== undefined) return ""
@@ -465,22 +574,38 @@ function makeEncoder(
         state.busy = false
       }
     },
-    encodeBatch: (events) => {
-      try {
-        if (state.busy) return batch(makeState(limits), events)
-        state.busy = true
-        try {
-          return batch(state, events)
-        } finally {
-          state.busy = false
-        }
-      } catch {
-        // only reachable when `events` itself misbehaves (a throwing Proxy) or the batch
-        // exceeds the maximum string length
-        return ""
-      }
+    encodeBatch: (events) => encodeLines(events).text,
+    encodeLines
+  }
+}
+
+/**
+ * The fallback of a batch that could not be encoded as a whole: each ordinary event alone
+ * (`lineOf` returns its line with its newline); an event that throws — or whose line no longer
+ * fits in a string — is left out and counted. Never throws.
+ */
+function linesOneByOne(
+  events: ReadonlyArray<LogEvent.LogEvent>,
+  lineOf: (event: LogEvent.LogEvent) => string
+): Lines {
+  let text = ""
+  let unencodable = 0
+  let n = 0
+  try {
+    n = events.length
+  } catch {
+    // not even a length: nothing can be read, nothing is known to be lost
+  }
+  for (let i = 0; i < n; i++) {
+    try {
+      const event = events[i]!
+      if (event.control !== undefined) continue
+      text += lineOf(event)
+    } catch {
+      unencodable++
     }
   }
+  return { text, unencodable }
 }
 
 // -----------------------------------------------------------------------------
@@ -508,7 +633,7 @@ const jsonLine = (st: State, event: LogEvent.LogEvent, head: string, end: string
   const spanId = event.spanId
   if (spanId !== undefined) out += ",\"span_id\":" + str(st, String(spanId))
   const annotations = event.annotations
-  const fields = event.fields
+  const fields = fieldsOf(event)
   if (annotations !== undefined) out += annotationEntries(st, annotations, fields)
   if (fields !== undefined) out += userEntries(st, fields, undefined)
   if (st.renamed !== undefined) out += renamedEntries(st, annotations, fields)
@@ -544,7 +669,7 @@ const annotationEntries = (
     st.budget > 0 && st.dropped === dropped && st.renamed === renamed && isReusable(annotations) &&
     !shadows(fields, annotations)
   ) {
-    ;(st.written ??= new Reuse()).set(annotations, flat(json), budget - st.budget)
+    ;(st.written ??= new Reuse()).set(annotations, flat(st, json), budget - st.budget)
   }
   return json
 }
@@ -592,7 +717,7 @@ const userEntries = (
       v = throwsText(e)
     }
     // inline fast paths for the common primitive values
-    const enc = typeof v === "string" ? str(st, v) : typeof v === "number" ? num(v) : val(st, v)
+    const enc = typeof v === "string" ? str(st, v) : typeof v === "number" ? num(v) : cappedValue(st, v)
     if (enc === undefined) continue
     const prefix = topKey(st, k)
     if (prefix === "") {
@@ -609,17 +734,31 @@ const userEntries = (
   return out
 }
 
-// `,"key":` of recently seen top-level keys (user keys are few and repeat from event to event),
-// `""` for the reserved ones: one lookup answers both questions
-const KEY_CACHE = new Map<string, string>()
+/**
+ * A top-level value, allowed to spend at most `maxValueLength` of the line budget (it is cut with
+ * `"[line limit]"` markers beyond), so that one huge value leaves budget for the other fields.
+ * The line is charged what the value actually spent.
+ */
+const cappedValue = (st: State, v: unknown): string | undefined => {
+  const budget = st.budget
+  const cap = st.limits.maxValueLength
+  if (budget <= cap) return val(st, v)
+  st.budget = cap
+  const enc = val(st, v)
+  st.budget = budget - (cap - st.budget)
+  return enc
+}
 
+// `,"key":` of recently seen top-level keys (user keys are few and repeat from event to event),
+// `""` for the reserved ones: one lookup answers both questions (`State.keys`, at most 2048)
 const topKey = (st: State, k: string): string => {
   if (k.length > 64 || k.length > st.limits.maxStringLength) return RESERVED.has(k) ? "" : "," + key(st, k) + ":"
-  let cached = KEY_CACHE.get(k)
+  const keys = st.keys ??= new Map()
+  let cached = keys.get(k)
   if (cached === undefined) {
-    cached = RESERVED.has(k) ? "" : flat("," + quote(k) + ":")
-    if (KEY_CACHE.size >= 2048) KEY_CACHE.clear()
-    KEY_CACHE.set(k, cached)
+    cached = RESERVED.has(k) ? "" : flat(st, "," + quote(k) + ":")
+    if (keys.size >= 2048) keys.clear()
+    keys.set(k, cached)
   }
   return cached
 }
@@ -666,22 +805,18 @@ const seenBefore = (spans: ReadonlyArray<readonly [string, number]>, i: number):
   return false
 }
 
-// the previous correlation id and its entry (a request's events come in runs)
-let lastCorrelationId = ""
-let lastCorrelationEntry = ",\"correlation_id\":\"\""
-
+// the previous correlation id's entry is kept (`State.correlationId`): a request's events come in runs
 const correlationEntry = (st: State, id: unknown): string => {
   if (typeof id !== "string" || id.length > st.limits.maxStringLength) return ",\"correlation_id\":" + str(st, String(id))
   st.budget -= id.length + 2
-  if (id === lastCorrelationId) return lastCorrelationEntry
-  lastCorrelationEntry = flat(",\"correlation_id\":" + quote(id))
-  lastCorrelationId = id
-  return lastCorrelationEntry
+  if (id === st.correlationId) return st.correlationEntry
+  st.correlationEntry = flat(st, ",\"correlation_id\":" + quote(id))
+  st.correlationId = id
+  return st.correlationEntry
 }
 
-// the JSON of recent messages: messages are mostly literals repeated from event to event (a
-// handler's few lines in turn), and a literal's hash is computed once by the engine
-const MESSAGE_CACHE = new Map<string, string>()
+// the JSON of recent messages (`State.messages`): messages are mostly literals repeated from event
+// to event (a handler's few lines in turn), and a literal's hash is computed once by the engine
 const MESSAGE_CACHE_SIZE = 512
 const MESSAGE_CACHE_LENGTH = 256
 
@@ -691,11 +826,12 @@ const message = (st: State, msg: unknown): string => {
   if (n > st.limits.maxStringLength) return str(st, msg)
   st.budget -= n
   if (n > MESSAGE_CACHE_LENGTH) return quote(msg)
-  let json = MESSAGE_CACHE.get(msg)
+  const messages = st.messages ??= new Map()
+  let json = messages.get(msg)
   if (json === undefined) {
-    json = flat(quote(msg))
-    if (MESSAGE_CACHE.size >= MESSAGE_CACHE_SIZE) MESSAGE_CACHE.clear()
-    MESSAGE_CACHE.set(msg, json)
+    json = flat(st, quote(msg))
+    if (messages.size >= MESSAGE_CACHE_SIZE) messages.clear()
+    messages.set(msg, json)
   }
   return json
 }
@@ -714,7 +850,7 @@ const causeText = (cause: Cause.Cause<unknown>): string => {
 /** A minimal line for an event whose encoding failed as a whole (should never be needed). */
 const fallbackLine = (event: LogEvent.LogEvent, error: unknown): string => {
   try {
-    return "{\"time\":\"" + isoTime(event.timestamp) + "\",\"level\":" +
+    return "{\"time\":\"" + isoTime(timeCache(), event.timestamp) + "\",\"level\":" +
       quote(String(event.level).toUpperCase()) + ",\"logger\":" + quote(String(event.logger)) + ",\"msg\":" +
       quote(truncate(String(event.message), defaults.maxStringLength)) + ",\"encode_error\":" +
       quote(truncate(throwsText(error), defaults.maxStringLength)) + "}"
@@ -816,7 +952,7 @@ const special = (st: State, o: object): string | undefined => {
   if (Redacted.isRedacted(o)) return REDACTED
   if (o instanceof Date) {
     const t = o.getTime()
-    return Number.isNaN(t) ? INVALID_DATE : "\"" + isoTime(t) + "\""
+    return Number.isNaN(t) ? INVALID_DATE : "\"" + isoTime(st.time, t) + "\""
   }
   if (isError(o)) return error(st, o)
   if (o instanceof Map) return map(st, o)
@@ -996,12 +1132,11 @@ const functionText = (f: Function): string => {
  * flattened when cached, so that each line holds one piece for them instead of their whole tree
  * (this halved the time spent flattening batches before the write).
  */
-const flat = (s: string): string => {
+const flat = (st: State, s: string): string => {
   // the read is kept (a store the compiler cannot drop), so the flattening happens
-  flattened = (flattened + s.charCodeAt(0)) | 0
+  st.flattened = (st.flattened + s.charCodeAt(0)) | 0
   return s
 }
-let flattened = 0
 
 const throwsText = (e: unknown): string => {
   try {
@@ -1024,11 +1159,19 @@ const hasOwn = (o: object, k: string): boolean => {
 // internal: strings
 // -----------------------------------------------------------------------------
 
-/** A string value: counted against the line budget, capped at `maxStringLength`, quoted. */
+/**
+ * A string value, quoted: cut at `maxStringLength` (at most a quarter of the line budget) and
+ * charged to the line budget for what is written of it, not for its full length.
+ */
 const str = (st: State, s: string): string => {
   const n = s.length
+  const cap = st.limits.stringCap
+  if (n > cap) {
+    st.budget -= cap + 2
+    return quote(truncate(s, cap))
+  }
   st.budget -= n + 2
-  return n > st.limits.maxStringLength ? quote(truncate(s, st.limits.maxStringLength)) : quote(s)
+  return quote(s)
 }
 
 /** A key: capped like a string, not counted against the budget (its value is). */
@@ -1078,24 +1221,31 @@ const unicodeEscape = (c: string): string => "\\u" + c.charCodeAt(0).toString(16
 const MILLIS: ReadonlyArray<string> = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, "0"))
 const MAX_TIME = 8.64e15
 
-let lastMs = Number.NaN
-let lastIso = ""
-let lastSecond = Number.NaN
-let lastSecondPrefix = ""
+/** The last time an encoder wrote, and its second's prefix (events come in runs of one second). */
+interface TimeCache {
+  ms: number
+  iso: string
+  second: number
+  secondPrefix: string
+}
+
+function timeCache(): TimeCache {
+  return { ms: Number.NaN, iso: "", second: Number.NaN, secondPrefix: "" }
+}
 
 /** `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC) of epoch milliseconds, cached per millisecond and second. */
-const isoTime = (ms: number): string => {
-  if (ms === lastMs) return lastIso
+const isoTime = (cache: TimeCache, ms: number): string => {
+  if (ms === cache.ms) return cache.iso
   if (!(ms >= -MAX_TIME && ms <= MAX_TIME)) return "Invalid Date"
   const t = Math.floor(ms)
   const second = Math.floor(t / 1000)
-  if (second !== lastSecond) {
-    lastSecondPrefix = secondPrefix(second)
-    lastSecond = second
+  if (second !== cache.second) {
+    cache.secondPrefix = secondPrefix(second)
+    cache.second = second
   }
-  lastIso = lastSecondPrefix + MILLIS[t - second * 1000]! + "Z"
-  lastMs = ms
-  return lastIso
+  cache.iso = cache.secondPrefix + MILLIS[t - second * 1000]! + "Z"
+  cache.ms = ms
+  return cache.iso
 }
 
 const two = (n: number): string => n < 10 ? "0" + n : "" + n

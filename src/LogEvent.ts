@@ -22,9 +22,32 @@ import * as Event from "./internal/event.ts"
 /**
  * One log event.
  *
- * `fields` holds the call-site fields merged over the facade's bound fields; `annotations` is
- * the fiber's `Effect.annotateLogs` record, held by reference (Effect replaces it on change, so
- * no copy is needed). `timestamp` is epoch milliseconds read from `Clock`.
+ * Field by field:
+ *
+ * - `timestamp`: epoch milliseconds read from `Clock` when the event was built (for an
+ *   aggregate: when it was emitted).
+ * - `level`: the severity the caller logged at (`"Info"`, `"Warn"`, …).
+ * - `message`: the rendered message (the template with its `{name}` placeholders filled).
+ * - `logger`: the name of the logger (`"root"` for plain `Effect.log*`).
+ * - `fields`: the call-site fields merged over the facade's bound fields (call site wins), or
+ *   `undefined`. Only what the caller logged: the library never stores its own marks here.
+ * - `annotations`: the fiber's `Effect.annotateLogs` record, held by reference (Effect replaces it
+ *   on change, so no copy is needed), plus static enrichment and sampling marks
+ *   (see {@link annotator}). Encoders write annotations first; `fields` shadow them.
+ * - `spans`: the fiber's log spans (`Effect.withLogSpan`), label and start time.
+ * - `correlationId`: the id of the request or region (`Logger.withCorrelationId`, the HTTP
+ *   middleware), else {@link CurrentCorrelationId}.
+ * - `traceId` / `spanId`: the current tracing span's ids, when there is one.
+ * - `cause`: the `Cause` logged with the event, when it has reasons.
+ * - `template`: the message template when the caller logged one (`"pool size: {size}"`), for
+ *   aggregation.
+ * - `control`: set only on control events (flush barriers, correlation ends), see {@link Control}.
+ * - `aggregate`: set only on an aggregate emitted by `Aggregator.repetitive`: the record then
+ *   stands for `aggregate.count` events (see {@link Aggregate}). Samplers never drop it and the
+ *   engine counts it as those events; a user field named `_aggregated` is an ordinary field.
+ *
+ * Every property is always present (`undefined` when absent) on events built by this module, so
+ * that they share one shape.
  *
  * @example
  * ```ts
@@ -32,7 +55,8 @@ import * as Event from "./internal/event.ts"
  *
  * const line = (event: LogEvent.LogEvent): string =>
  *   `${event.timestamp} ${event.level} [${event.logger}] ${event.message}` +
- *   (event.correlationId === undefined ? "" : ` (${event.correlationId})`)
+ *   (event.correlationId === undefined ? "" : ` (${event.correlationId})`) +
+ *   (event.aggregate === undefined ? "" : ` x${event.aggregate.count}`)
  * ```
  *
  * @since 0.1.0
@@ -53,6 +77,43 @@ export interface LogEvent {
   /** The message template when the caller logged one (`"pool size: {size}"`), for aggregation. */
   readonly template: string | undefined
   readonly control: Control | undefined
+  /** The aggregate marker: present only on an aggregate emitted by `Aggregator.repetitive`. */
+  readonly aggregate?: Aggregate | undefined
+}
+
+/**
+ * The marker of an aggregate: what one emitted record stands for. It is set by
+ * `Aggregator.repetitive` (or {@link make} with `aggregate`), never read from the user's fields.
+ *
+ * - `count`: how many logged events the record stands for (its first absorbed occurrence
+ *   included). The engine counts them as absorbed, not as one event; samplers never drop it.
+ * - `firstOccurrence` / `lastOccurrence`: the timestamps (epoch milliseconds, from `Clock`) of the
+ *   first and the last absorbed occurrence.
+ * - `windowSeconds`: `lastOccurrence - firstOccurrence`, in seconds.
+ *
+ * It holds numbers only: what the occurrences logged stays in the event's `fields` (the values of
+ * fields that varied are in the field `_distinct`, see `Aggregator.Distinct`), where redaction
+ * applies to it like to any field. Encoders write the marker as the seed's keys, merged over the
+ * event's fields: `_aggregated: true`, `_count`, `_first_occurrence` and `_last_occurrence`
+ * (ISO-8601), `_window_seconds`.
+ *
+ * @example
+ * ```ts
+ * import * as LogEvent from "effect-fapilog/LogEvent"
+ *
+ * const marker: LogEvent.Aggregate = { count: 250, firstOccurrence: 0, lastOccurrence: 4500, windowSeconds: 4.5 }
+ * const aggregate = LogEvent.make({ timestamp: 5000, level: "Debug", message: "tick", logger: "db", aggregate: marker })
+ * const represented = (event: LogEvent.LogEvent): number => event.aggregate?.count ?? 1 // 250
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Aggregate {
+  readonly count: number
+  readonly firstOccurrence: number
+  readonly lastOccurrence: number
+  readonly windowSeconds: number
 }
 
 /**
@@ -119,6 +180,8 @@ export interface Input {
   readonly spanId?: string | undefined
   readonly cause?: Cause.Cause<unknown> | undefined
   readonly template?: string | undefined
+  /** Marks an aggregate (normally set by `Aggregator.repetitive` only), see {@link Aggregate}. */
+  readonly aggregate?: Aggregate | undefined
 }
 
 /**
@@ -219,7 +282,8 @@ export const make = (input: Input): LogEvent =>
     input.spanId,
     input.cause,
     input.template,
-    undefined
+    undefined,
+    input.aggregate
   )
 
 /**
@@ -269,7 +333,8 @@ export const correlationEnd = (correlationId: string, timestamp = 0): LogEvent =
     undefined,
     undefined,
     undefined,
-    Event.correlationEndControl(correlationId)
+    Event.correlationEndControl(correlationId),
+    undefined
   )
 
 /**
@@ -346,6 +411,7 @@ export const fromFiber = (
     spanId,
     cause,
     template,
+    undefined,
     undefined
   )
 }
@@ -497,8 +563,7 @@ export const isErrorOrAbove = (event: LogEvent): boolean =>
   event.control === undefined && (event.level === "Error" || event.level === "Fatal")
 
 /**
- * A copy of the event with `extra` merged over its fields (the aggregator marks its events with
- * `_aggregated` this way). For values shared by many events, such as sampling marks, prefer
+ * A copy of the event with `extra` merged over its fields. For values shared by many events, such as sampling marks, prefer
  * {@link annotator}, which allocates one record per context instead of one per event.
  *
  * @example
@@ -591,6 +656,30 @@ export const get = (event: LogEvent, key: string): unknown => {
 }
 
 /**
+ * The fields an encoder writes for the event: its `fields`, and for an aggregate its marker as
+ * the seed's keys (`_aggregated`, `_count`, `_first_occurrence`, `_last_occurrence`,
+ * `_window_seconds`) merged over them. For any other event, `event.fields` itself;
+ * only an aggregate allocates. Custom encoders use it to write aggregates as the built-in ones do.
+ *
+ * @example
+ * ```ts
+ * import * as LogEvent from "effect-fapilog/LogEvent"
+ *
+ * const aggregate = LogEvent.make({
+ *   timestamp: 2000, level: "Debug", message: "tick", logger: "db", fields: { pool: "main" },
+ *   aggregate: { count: 3, firstOccurrence: 0, lastOccurrence: 1500, windowSeconds: 1.5 }
+ * })
+ * LogEvent.writtenFields(aggregate)
+ * // { pool: "main", _aggregated: true, _count: 3, _first_occurrence: "1970-01-01T00:00:00.000Z",
+ * //   _last_occurrence: "1970-01-01T00:00:01.500Z", _window_seconds: 1.5 }
+ * ```
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const writtenFields: (event: LogEvent) => Readonly<Record<string, unknown>> | undefined = Event.fieldsOf
+
+/**
  * `{ ...base, ...over }` that never throws: a field whose getter (or Proxy trap) throws is kept as
  * `"[Throws: message]"` instead of failing the caller or the pipeline, and a `__proto__` key stays
  * an own field.
@@ -606,19 +695,10 @@ export const get = (event: LogEvent, key: string): unknown => {
  * @since 0.1.0
  * @category combinators
  */
-export const mergeFields = (
+export const mergeFields: (
   base: Readonly<Record<string, unknown>>,
   over: Readonly<Record<string, unknown>>
-): Readonly<Record<string, unknown>> => {
-  try {
-    return { ...base, ...over }
-  } catch {
-    const out: Record<string, unknown> = {}
-    copyInto(out, base)
-    copyInto(out, over)
-    return out
-  }
-}
+) => Readonly<Record<string, unknown>> = Event.mergeFields
 
 /**
  * Fills the `{name}` placeholders of a message template from `fields` (unknown names stay as
@@ -641,7 +721,7 @@ export const renderTemplate = (template: string, fields: Readonly<Record<string,
       const value = fields[key]
       return typeof value === "string" ? value : renderValue(value)
     } catch (error) {
-      return `[Throws: ${describe(error)}]`
+      return `[Throws: ${Event.describe(error)}]`
     }
   })
 
@@ -666,7 +746,7 @@ export const withMessage = (event: LogEvent, message: string): LogEvent => ({ ..
 // -----------------------------------------------------------------------------
 
 const control = (c: Control, timestamp: number): LogEvent =>
-  new Event.Record(timestamp, "Info", "", "", undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, c)
+  new Event.Record(timestamp, "Info", "", "", undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, c, undefined)
 
 const templatePattern = /\{([A-Za-z0-9_.$-]+)\}/g
 
@@ -675,33 +755,6 @@ const renderValue = (value: unknown): string => {
     return typeof value === "object" && value !== null ? JSON.stringify(value) ?? String(value) : String(value)
   } catch {
     return "[unrenderable]"
-  }
-}
-
-const describe = (error: unknown): string => {
-  try {
-    return error instanceof Error ? error.message : String(error)
-  } catch {
-    return "unknown"
-  }
-}
-
-const copyInto = (out: Record<string, unknown>, source: Readonly<Record<string, unknown>>): void => {
-  let keys: Array<string>
-  try {
-    keys = Object.keys(source)
-  } catch (error) {
-    out._fields_error = describe(error)
-    return
-  }
-  for (const key of keys) {
-    let value: unknown
-    try {
-      value = source[key]
-    } catch (error) {
-      value = `[Throws: ${describe(error)}]`
-    }
-    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true })
   }
 }
 

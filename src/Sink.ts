@@ -34,6 +34,10 @@ import type { LogEvent } from "./LogEvent.ts"
  * A batch of ordinary events handed to a writer. `ndjson` is encoded lazily, once per batch, and
  * shared by every JSON sink of a fan-out.
  *
+ * `unencodable` is how many of `events` are not in `ndjson` because they could not be encoded
+ * (`Encoder.encodeLines`): the other events are still written, and the engine counts these as
+ * dropped (reason `"encode failure"`). It is valid once `ndjson` was read (`0` before).
+ *
  * @example
  * ```ts
  * import * as Sink from "effect-fapilog/Sink"
@@ -49,6 +53,7 @@ import type { LogEvent } from "./LogEvent.ts"
 export interface Batch {
   readonly events: ReadonlyArray<LogEvent>
   readonly ndjson: string
+  readonly unencodable: number
 }
 
 /**
@@ -978,11 +983,21 @@ export const mapWriter: {
 class LazyBatch implements Batch {
   readonly events: ReadonlyArray<LogEvent>
   #ndjson: string | undefined
+  #unencodable = 0
   constructor(events: ReadonlyArray<LogEvent>) {
     this.events = events
   }
   get ndjson(): string {
-    return this.#ndjson ??= Encoder.encodeBatch(this.events)
+    if (this.#ndjson === undefined) {
+      const lines = Encoder.encodeLines(Encoder.json, this.events)
+      this.#ndjson = lines.text
+      this.#unencodable = lines.unencodable
+    }
+    return this.#ndjson
+  }
+  /** Valid once `ndjson` was read. */
+  get unencodable(): number {
+    return this.#unencodable
   }
 }
 

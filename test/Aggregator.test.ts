@@ -10,8 +10,11 @@ import { TestClock } from "effect/testing"
 import fc from "fast-check"
 import * as Mix from "../bench/workload/mix.ts"
 import * as Aggregator from "../src/Aggregator.ts"
+import * as Encoder from "../src/Encoder.ts"
+import * as Enricher from "../src/Enricher.ts"
 import * as LogEvent from "../src/LogEvent.ts"
 import * as Pipeline from "../src/Pipeline.ts"
+import * as Redactor from "../src/Redactor.ts"
 
 type Spec = Omit<LogEvent.Input, "timestamp" | "level" | "logger"> & {
   readonly level?: LogEvent.Input["level"]
@@ -81,6 +84,39 @@ describe("Aggregator.repetitive", () => {
       expect(agg.level).toBe("Debug")
       expect(agg.fields?.size).toBe(10)
       expect(total(h.out)).toBe(8)
+      // the marker, not a field: the aggregate's fields are its first occurrence's
+      expect(agg.aggregate).toMatchObject({ count: 3, firstOccurrence: 0, windowSeconds: 0 })
+      expect(agg.fields).toEqual({ size: 10 })
+      // and it survives the other stages, and is written as the seed's keys
+      const redacted = Redactor.make()(Enricher.make({ fields: { service: "svc" } })(agg))
+      assert.strictEqual(redacted.aggregate, agg.aggregate)
+      expect(JSON.parse(Encoder.encode(redacted))).toMatchObject({
+        size: 10,
+        _aggregated: true,
+        _count: 3,
+        _first_occurrence: "1970-01-01T00:00:00.000Z",
+        _last_occurrence: "1970-01-01T00:00:00.000Z",
+        _window_seconds: 0
+      })
+    }))
+
+  it.effect("the distinct values of a varying secret field are redacted like any field", () =>
+    Effect.gen(function*() {
+      const h = yield* harness({ threshold: 0 })
+      for (let i = 0; i < 4; i++) {
+        yield* h.offer([event({ message: "login", fields: { password: `hunter${i}`, user_agent: `ua-${i}` } }, 0)])
+      }
+      yield* h.end
+      const [agg] = h.aggregates()
+      assert(agg !== undefined)
+      expect(Aggregator.summary(agg)!._distinct).toEqual({
+        password: { values: ["hunter0", "hunter1", "hunter2", "hunter3"], more: 0 },
+        user_agent: { values: ["ua-0", "ua-1", "ua-2", "ua-3"], more: 0 }
+      })
+      // redaction runs after the pipeline (as the layer does): no secret survives in the line
+      const line = Encoder.encode(Redactor.make()(agg))
+      expect(line).not.toMatch(/hunter/)
+      expect(JSON.parse(line)).toMatchObject({ _count: 4, _distinct: { user_agent: { values: ["ua-0", "ua-1", "ua-2", "ua-3"] } } })
     }))
 
   it.effect("judges the rate on a sliding window: 6 events spread over exactly 1 s all pass", () =>

@@ -9,6 +9,7 @@ import fc from "fast-check"
 import { runInNewContext } from "node:vm"
 import * as Encoder from "../src/Encoder.ts"
 import * as LogEvent from "../src/LogEvent.ts"
+import * as Sink from "../src/Sink.ts"
 
 const T0 = Date.UTC(2024, 0, 2, 3, 4, 5, 678)
 
@@ -531,6 +532,28 @@ describe("Encoder", () => {
       expect(Encoder.encodeValue(new Array(2 ** 31))).toMatch(/more items\]"\]$/)
     })
 
+    it("a huge value is cut and the other fields of the event are still written", () => {
+      const line = Encoder.json.encode(event({ fields: { blob: "x".repeat(3_000_000), orderId: "o-1", status: 502 } }))
+      assertOneLine(line)
+      const parsed = JSON.parse(line)
+      expect(parsed.orderId).toBe("o-1")
+      expect(parsed.status).toBe(502)
+      expect(parsed.blob).toMatch(/^x{16384}…\[truncated 2983616 chars\]$/)
+      expect(parsed["…"]).toBeUndefined()
+      // the same for huge containers: each value spends at most a quarter of the line budget
+      const rows = Array.from({ length: 100_000 }, (_, i) => ({ id: i, note: "y".repeat(50) }))
+      const nested = JSON.parse(Encoder.make({ maxLineLength: 100_000 }).encode(
+        event({ annotations: { tenant: "t-9" }, fields: { rows, more: rows, orderId: "o-2", status: 503 } })
+      ))
+      expect([nested.tenant, nested.orderId, nested.status]).toEqual(["t-9", "o-2", 503])
+      expect(nested.rows.at(-1)).toBe("[line limit]")
+      expect(nested.more.at(-1)).toBe("[line limit]")
+      expect(JSON.stringify(nested.rows).length).toBeLessThan(50_000) // a quarter of 100,000, roughly (keys are not charged)
+      // and a string is cut at a quarter of a small line budget
+      expect(JSON.parse(Encoder.make({ maxLineLength: 400 }).encode(event({ fields: { s: "z".repeat(500), n: 1 } }))))
+        .toMatchObject({ s: "z".repeat(100) + "…[truncated 400 chars]", n: 1 })
+    })
+
     it("bounds the whole line", () => {
       let shared: unknown = Array.from({ length: 50 }, () => "y".repeat(1000))
       for (let i = 0; i < 5; i++) shared = [shared, shared, shared, shared]
@@ -569,6 +592,43 @@ describe("Encoder", () => {
       expect(Encoder.encodeBatch([])).toBe("")
       expect(Encoder.encode(LogEvent.correlationEnd("req-1"))).toBe("")
       expect(Encoder.pretty().encodeBatch([LogEvent.correlationEnd("x"), a]).split("\n")).toHaveLength(2)
+    })
+
+    // an event object whose every property read throws (a Proxy from a user's pipeline stage):
+    // reading it in the batch loop used to make the whole batch `""`
+    const unreadable = new Proxy({}, {
+      get: () => {
+        throw new Error("no reading")
+      }
+    }) as LogEvent.LogEvent
+
+    it("a batch that cannot be encoded as a whole falls back per event and counts what is left out", () => {
+      const a = event({ message: "a" })
+      const b = event({ message: "b" })
+      const expected = Encoder.encode(a) + "\n" + Encoder.encode(b) + "\n"
+      expect(Encoder.encodeBatch([a, unreadable, b])).toBe(expected)
+      expect(Encoder.encodeLines(Encoder.json, [a, unreadable, LogEvent.flushMarker(() => {}), b]))
+        .toEqual({ text: expected, unencodable: 1 })
+      expect(Encoder.encodeLines(Encoder.json, [a, b])).toEqual({ text: expected, unencodable: 0 })
+      expect(Encoder.pretty().encodeBatch([a, unreadable, b]).split("\n")).toHaveLength(3)
+      // a sink's batch: the other events are written, the lost one is counted
+      const batch = Sink.makeBatch([a, unreadable, b])
+      assert.strictEqual(batch.unencodable, 0) // not encoded yet
+      assert.strictEqual(batch.ndjson, expected)
+      assert.strictEqual(batch.unencodable, 1)
+    })
+
+    it("encodeLines falls back per event when a custom encoder's batch throws", () => {
+      const fragile: Encoder.Encoder = {
+        encode: (e) => {
+          if (e.message === "bad") throw new Error("cannot encode")
+          return e.control !== undefined ? "" : e.message
+        },
+        encodeBatch: (events) => events.map((e) => fragile.encode(e) + "\n").join("")
+      }
+      const events = ["a", "bad", "b", "bad"].map((message) => event({ message }))
+      expect(Encoder.encodeLines(fragile, [...events, LogEvent.flushMarker(() => {})])).toEqual({ text: "a\nb\n", unencodable: 2 })
+      expect(Encoder.encodeLines(fragile, [events[0]!])).toEqual({ text: "a\n", unencodable: 0 })
     })
   })
 

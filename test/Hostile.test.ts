@@ -399,6 +399,14 @@ describe("hostile input", () => {
       measure("10 MB string", { body: "x\n".repeat(5 * 1024 * 1024) }, /truncated \d+ chars/)
     })
 
+    it("a 3 MB string beside other fields: cut, and the other fields are still written", () => {
+      const line = measure("3 MB string beside other fields", { blob: "x".repeat(3_000_000), orderId: "o-1", status: 502 }, /truncated \d+ chars/)
+      const parsed = JSON.parse(line)
+      assert.strictEqual(parsed.orderId, "o-1")
+      assert.strictEqual(parsed.status, 502)
+      assert.notInclude(line, "more keys")
+    })
+
     it("a 100,000-key object", () => {
       const big: Record<string, number> = {}
       for (let i = 0; i < 100_000; i++) big[`k${i}`] = i

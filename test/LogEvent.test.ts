@@ -128,6 +128,39 @@ describe("LogEvent.get", () => {
   })
 })
 
+describe("the aggregate marker", () => {
+  const marker: LogEvent.Aggregate = { count: 3, firstOccurrence: 0, lastOccurrence: 1500, windowSeconds: 1.5 }
+
+  it("is written as the seed's keys, merged over the fields, and survives copies", () => {
+    const aggregate = event({ fields: { pool: "main", _count: "user's" }, aggregate: marker })
+    const expected = {
+      pool: "main",
+      _count: 3,
+      _aggregated: true,
+      _first_occurrence: "1970-01-01T00:00:00.000Z",
+      _last_occurrence: "1970-01-01T00:00:01.500Z",
+      _window_seconds: 1.5
+    }
+    expect(LogEvent.writtenFields(aggregate)).toEqual(expected)
+    // the event's own fields are left alone: the marker is not a field
+    expect(aggregate.fields).toEqual({ pool: "main", _count: "user's" })
+    const line = JSON.parse(Encoder.encode(aggregate))
+    expect(line).toMatchObject(expected)
+    // one key each: the marker's `_count` shadows the user's
+    expect(Encoder.encode(aggregate).match(/"_count"/g)).toHaveLength(1)
+    // copies keep it
+    assert.strictEqual(LogEvent.annotator({ s: 1 })(aggregate).aggregate, marker)
+    assert.strictEqual(LogEvent.withFields(aggregate, { x: 1 }).aggregate, marker)
+  })
+
+  it("is not made by a user field: _aggregated: true is written as an ordinary field", () => {
+    const forged = event({ fields: { _aggregated: true, _count: 15 } })
+    assert.strictEqual(forged.aggregate, undefined)
+    assert.strictEqual(LogEvent.writtenFields(forged), forged.fields)
+    expect(JSON.parse(Encoder.encode(forged))).toMatchObject({ _aggregated: true, _count: 15 })
+  })
+})
+
 describe("event records", () => {
   it("are plain records of one shape, whichever way they were made", () => {
     const literal: LogEvent.LogEvent = {
@@ -143,7 +176,8 @@ describe("event records", () => {
       spanId: undefined,
       cause: undefined,
       template: undefined,
-      control: undefined
+      control: undefined,
+      aggregate: undefined
     }
     const made = LogEvent.make({ timestamp: 1, level: "Info", message: "m", logger: "l", fields: { a: 1 }, correlationId: "c" })
     assert.strictEqual(Object.getPrototypeOf(made), Object.prototype)
@@ -151,7 +185,11 @@ describe("event records", () => {
     const keys = Object.keys(literal)
     const end = LogEvent.correlationEnd("c", 5)
     const annotated = LogEvent.annotator({ service: "s" })(made)
-    for (const e of [made, end, annotated, LogEvent.flushMarker(() => {}, 2)]) {
+    const aggregate = LogEvent.make({
+      timestamp: 1, level: "Info", message: "m", logger: "l",
+      aggregate: { count: 2, firstOccurrence: 0, lastOccurrence: 1, windowSeconds: 0.001 }
+    })
+    for (const e of [made, end, annotated, aggregate, LogEvent.flushMarker(() => {}, 2)]) {
       assert.deepStrictEqual(Object.keys(e), keys)
       assert.strictEqual(Object.getPrototypeOf(e), Object.prototype)
     }

@@ -641,7 +641,14 @@ describe("adaptive", () => {
 
 describe("samplers and aggregates", () => {
   const aggregate = (correlationId: string) =>
-    ev({ message: "tick", correlationId, fields: { _aggregated: true, _count: 15 } })
+    ev({
+      message: "tick",
+      correlationId,
+      aggregate: { count: 15, firstOccurrence: 0, lastOccurrence: 0, windowSeconds: 0 }
+    })
+  // what a caller can log: the seed's keys as ordinary fields, no marker
+  const forged = (correlationId: string) =>
+    ev({ message: "forged", correlationId, fields: { _aggregated: true, _count: 15 } })
 
   it.effect("an aggregate is never sampled out (it stands for events already counted as absorbed)", () =>
     Effect.gen(function*() {
@@ -653,6 +660,19 @@ describe("samplers and aggregates", () => {
         Sampler.burst({ first: 1, thereafter: 0, tick: "1 minute" })
       ))
       assert.strictEqual(burst.out.length, 3)
+    }))
+
+  it.effect("a user field _aggregated: true is an ordinary field: the event is sampled like any event", () =>
+    Effect.gen(function*() {
+      const input = [forged("r-dropped"), forged("r-dropped"), ev({ message: "plain", correlationId: "r-dropped" })]
+      const { out, dropped } = yield* run(Stream.fromIterable(input).pipe(Sampler.byCorrelation({ rate: 0 })))
+      assert.deepStrictEqual(out, [])
+      assert.deepStrictEqual(dropped, { "sampled out": 3 })
+      const burst = yield* run(Stream.fromIterable([forged("a"), forged("a"), forged("a")]).pipe(
+        Sampler.burst({ first: 1, thereafter: 0, tick: "1 minute" })
+      ))
+      assert.deepStrictEqual(burst.out.map((e) => e.message), ["forged"])
+      assert.deepStrictEqual(burst.dropped, { "sampled out (burst)": 2 })
     }))
 
   it.effect("burst keeps sampling new kinds of line after a sweep freed every tracked key", () =>

@@ -17,7 +17,8 @@
  *
  * @internal
  */
-import type { Control, FiberContext, LogEvent, Region } from "../LogEvent.ts"
+import * as DateTime from "effect/DateTime"
+import type { Aggregate, Control, FiberContext, LogEvent, Region } from "../LogEvent.ts"
 
 type Mutable = { -readonly [K in keyof LogEvent]: LogEvent[K] }
 
@@ -35,7 +36,8 @@ function EventRecord(
   spanId: LogEvent["spanId"],
   cause: LogEvent["cause"],
   template: LogEvent["template"],
-  control: Control | undefined
+  control: Control | undefined,
+  aggregate: Aggregate | undefined
 ): void {
   this.timestamp = timestamp
   this.level = level
@@ -50,6 +52,7 @@ function EventRecord(
   this.cause = cause
   this.template = template
   this.control = control
+  this.aggregate = aggregate
 }
 EventRecord.prototype = Object.prototype
 
@@ -77,7 +80,8 @@ export const copy = (
     event.spanId,
     cause,
     event.template,
-    event.control
+    event.control,
+    event.aggregate
   )
 
 function CorrelationEndControl(this: { _tag: "CorrelationEnd"; correlationId: string }, correlationId: string): void {
@@ -122,3 +126,78 @@ const RegionCtor = RegionRecord as unknown as new(correlationId: string) => Regi
 
 /** A new correlation region (see `Logger.withCorrelationId`). */
 export const region = (correlationId: string): Region => new RegionCtor(correlationId)
+
+/**
+ * The fields an encoder writes for `event`: its own, and for an aggregate the seed's summary keys
+ * (`_aggregated`, `_count`, `_first_occurrence`, `_last_occurrence`, `_window_seconds`)
+ * rendered from its marker and merged over them. Only aggregates allocate.
+ */
+export const fieldsOf = (event: LogEvent): Readonly<Record<string, unknown>> | undefined => {
+  const aggregate = event.aggregate
+  if (aggregate === undefined) return event.fields
+  const summary = summaryOf(aggregate)
+  return event.fields === undefined ? summary : mergeFields(event.fields, summary)
+}
+
+/** The seed's summary fields of an aggregate marker, in the seed's key order. */
+export const summaryOf = (aggregate: Aggregate): Record<string, unknown> => ({
+  _aggregated: true,
+  _count: aggregate.count,
+  _first_occurrence: iso(aggregate.firstOccurrence),
+  _last_occurrence: iso(aggregate.lastOccurrence),
+  _window_seconds: aggregate.windowSeconds
+})
+
+const iso = (millis: number): string => {
+  try {
+    return DateTime.formatIso(DateTime.makeUnsafe(millis))
+  } catch {
+    return "Invalid Date"
+  }
+}
+
+/**
+ * `{ ...base, ...over }` that never throws: a field whose getter (or Proxy trap) throws is kept as
+ * `"[Throws: message]"`, and a `__proto__` key stays an own field (see `LogEvent.mergeFields`).
+ */
+export const mergeFields = (
+  base: Readonly<Record<string, unknown>>,
+  over: Readonly<Record<string, unknown>>
+): Readonly<Record<string, unknown>> => {
+  try {
+    return { ...base, ...over }
+  } catch {
+    const out: Record<string, unknown> = {}
+    copyInto(out, base)
+    copyInto(out, over)
+    return out
+  }
+}
+
+/** The message of a thrown value, never throwing itself. */
+export const describe = (error: unknown): string => {
+  try {
+    return error instanceof Error ? error.message : String(error)
+  } catch {
+    return "unknown"
+  }
+}
+
+const copyInto = (out: Record<string, unknown>, source: Readonly<Record<string, unknown>>): void => {
+  let keys: Array<string>
+  try {
+    keys = Object.keys(source)
+  } catch (error) {
+    out._fields_error = describe(error)
+    return
+  }
+  for (const key of keys) {
+    let value: unknown
+    try {
+      value = source[key]
+    } catch (error) {
+      value = `[Throws: ${describe(error)}]`
+    }
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true })
+  }
+}

@@ -8,6 +8,7 @@
 import * as Cause from "effect/Cause"
 import * as Encoder from "../Encoder.ts"
 import type * as LogEvent from "../LogEvent.ts"
+import { fieldsOf } from "./event.ts"
 
 // -----------------------------------------------------------------------------
 // model (the OTLP/JSON shape; the protobuf encoder walks the same tree)
@@ -152,7 +153,7 @@ export const toLogRecord = (event: LogEvent.LogEvent, observedNanos: string, lim
     attributes.push({ key, value: toAnyValue(value, limits) })
   }
   putAll(event.annotations, put, () => dropped++)
-  putAll(event.fields, put, () => dropped++)
+  putAll(fieldsOf(event), put, () => dropped++) // an aggregate's marker as `_count`, … (seed keys)
   if (event.correlationId !== undefined) put("correlation_id", event.correlationId)
   if (event.spans !== undefined && event.spans.length > 0) {
     const spans: Record<string, number> = {}

@@ -25,7 +25,7 @@ import type { LogEvent } from "../../LogEvent.ts"
 import * as Event from "../event.ts"
 
 /** Reasons that mean an event was lost, not removed on purpose; they trigger the WARN summary. */
-export const lossReasons: ReadonlySet<string> = new Set(["queue full", "sink failure", "worker failure", "drain timeout", "logger released", "process exit"])
+export const lossReasons: ReadonlySet<string> = new Set(["queue full", "sink failure", "worker failure", "drain timeout", "logger released", "process exit", "encode failure"])
 
 export interface SinkState {
   errors: number
@@ -186,20 +186,6 @@ export class Ledger {
       ? `dropped ${n} events: ${reasons.join(", ")}`
       : `sink failures (the events reached another sink): ${failed.join(", ")}`
     const u = undefined
-    return new Event.Record(now, "Warn", message, this.name, fields, u, u, u, u, u, u, u, u)
-  }
-}
-
-/**
- * Whether a line is an aggregate (its events are already counted as absorbed). The one place
- * that decides it: the typed marker on the event replaces the field when it lands.
- */
-export const isAggregateLine = (event: LogEvent): boolean => {
-  const fields = event.fields
-  if (fields === undefined) return false
-  try {
-    return fields._aggregated === true
-  } catch {
-    return false
+    return new Event.Record(now, "Warn", message, this.name, fields, u, u, u, u, u, u, u, u, u)
   }
 }

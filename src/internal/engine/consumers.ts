@@ -19,7 +19,7 @@ import * as Effect from "effect/Effect"
 import type { LogEvent } from "../../LogEvent.ts"
 import type { Batch } from "../../Sink.ts"
 import type { Options } from "../../Worker.ts"
-import { isAggregateLine, type Ledger } from "./accounting.ts"
+import type { Ledger } from "./accounting.ts"
 import type { Batcher } from "./batching.ts"
 import type { Delivery, Reporter } from "./delivery.ts"
 import type { Consume, Runner, SyncOutcome } from "./runner.ts"
@@ -52,7 +52,7 @@ export const makeConsumers = (
       const e = chunk[i]!
       if (e.control !== undefined) plain = false
       // an aggregate stands for events the aggregator counted as absorbed (its first included)
-      else if (isAggregateLine(e)) synthetic++
+      else if (e.aggregate !== undefined) synthetic++
     }
     if (plain) events = chunk as Array<LogEvent>
     else {

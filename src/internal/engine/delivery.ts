@@ -77,12 +77,22 @@ export const makeDelivery = (
       return true
     })
 
+  /**
+   * The outcome of a batch once its sinks ran. Events the encoder could not render even one by
+   * one (`batch.unencodable`, known once a sink read `ndjson`) are dropped as "encode failure",
+   * not counted as written.
+   */
+  const settle = (batch: Batch, synthetic: number, ok: boolean): void => {
+    const unencodable = batch.unencodable
+    if (unencodable > 0) ledger.drop("encode failure", unencodable)
+    ledger.delivered(batch.events.length - unencodable, synthetic, ok)
+  }
+
   const write = (batch: Batch, synthetic: number): Effect.Effect<void> => {
-    const n = batch.events.length
-    if (sole) return Effect.map(writeOne(writers[0]!, batch), (ok) => ledger.delivered(n, synthetic, ok))
+    if (sole) return Effect.map(writeOne(writers[0]!, batch), (ok) => settle(batch, synthetic, ok))
     return Effect.map(
       Effect.forEach(writers, (w) => writeOne(w, batch), { concurrency: "unbounded" }),
-      (oks) => ledger.delivered(n, synthetic, oks.length === 0 || oks.some((ok) => ok))
+      (oks) => settle(batch, synthetic, oks.length === 0 || oks.some((ok) => ok))
     )
   }
 
@@ -112,7 +122,7 @@ export const makeDelivery = (
         })
       }
     }
-    ledger.delivered(batch.events.length, synthetic, ok)
+    settle(batch, synthetic, ok)
   }
 
   /** Waits for detached writes and write-behind writers to reach the OS; what they lost is counted. */
@@ -144,7 +154,7 @@ export const makeDelivery = (
         failed(w, batch.events.length, cause instanceof Error ? cause.message : String(cause))
       }
     }
-    ledger.delivered(batch.events.length, synthetic, ok)
+    settle(batch, synthetic, ok)
     return syncWriters.length > 0
   }
 

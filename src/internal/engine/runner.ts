@@ -118,7 +118,7 @@ export class Runner {
     this.context = context
     this.scope = scope
     this.more = more
-    this.marker = new Event.Record(0, "Info", "", "", undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, { _tag: "DriveEnd" })
+    this.marker = new Event.Record(0, "Info", "", "", undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, { _tag: "DriveEnd" }, undefined)
   }
 
   /** Builds the pipeline instance if there is none (the first drive, or after a rebuild). */
