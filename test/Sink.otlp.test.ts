@@ -159,6 +159,11 @@ const decodeRequest = (bytes: Uint8Array): ExportLogsServiceRequest => {
   ) as ExportLogsServiceRequest
 }
 
+/** Request bodies as the export loop serializes them (`Otlp.serializer`, resolved once per sink). */
+const encodeProtobuf = (data: Otlp.LogsData): Uint8Array => Effect.runSync(Otlp.serializer("protobuf"))(data).bytes
+const encodeJson = (data: Otlp.LogsData): string =>
+  Buffer.from(Effect.runSync(Otlp.serializer("json"))(data).bytes).toString("utf8")
+
 // expected values, built by hand
 const NONE: AnyValue = {}
 const str = (stringValue: string): AnyValue => ({ stringValue })
@@ -505,7 +510,7 @@ describe("Sink.otlp", () => {
       logger: "x",
       fields: { neg: -5, list: Array.from({ length: 300 }, (_, i) => i) }
     })
-    const bytes = Otlp.encodeProtobuf(Otlp.toLogsData([event], Otlp.resourceAttributes("s", undefined), "7"))
+    const bytes = encodeProtobuf(Otlp.toLogsData([event], Otlp.resourceAttributes("s", undefined), "7"))
     assert.isAbove(bytes.length, 16_384 * 2) // length prefixes of 3 bytes
     assert.deepStrictEqual(decodeRequest(bytes).resourceLogs[0]!.scopeLogs, [
       scope("x", [record({
@@ -547,8 +552,8 @@ describe("Sink.otlp", () => {
     assert.deepStrictEqual(attrs.nan, { stringValue: "NaN" })
     assert.deepStrictEqual(attrs.huge, { stringValue: (2n ** 70n).toString() })
     // and both encodings carry the same tree (the official decoder reads the protobuf one)
-    const json = JSON.parse(Otlp.encodeJson(data))
-    const decoded = decodeRequest(Otlp.encodeProtobuf(data))
+    const json = JSON.parse(encodeJson(data))
+    const decoded = decodeRequest(encodeProtobuf(data))
     assert.deepStrictEqual(decoded.resourceLogs[0]!.scopeLogs[0]!.logRecords[0]!.attributes, json.resourceLogs[0].scopeLogs[0].logRecords[0].attributes)
   })
 
