@@ -5,6 +5,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, ConfigProvider, Effect, Exit, Scope } from "effect"
+import { OtlpSerialization } from "effect/observability"
 import * as http from "node:http"
 import { createRequire } from "node:module"
 import type { AddressInfo } from "node:net"
@@ -521,6 +522,21 @@ describe("Sink.otlp", () => {
         attributes: kvs({ neg: int(-5), list: arr(...Array.from({ length: 300 }, (_, i) => int(i))) })
       })])
     ])
+  })
+
+  it("protobuf: the same bytes as Effect's OtlpSerialization.layerProtobuf", () => {
+    const effect = Effect.runSync(
+      Effect.service(OtlpSerialization.OtlpSerialization).pipe(Effect.provide(OtlpSerialization.layerProtobuf))
+    )
+    const resource = Otlp.resourceAttributes("checkout", { "host.cpus": 4, build: { id: "b-7", ok: true } })
+    const all = [...events(), edgeEvent(), failedEvent(), crowdedEvent()]
+    for (const batch of [[], all.slice(0, 1), all]) {
+      const data = Otlp.toLogsData(batch, resource, "1700000000999000000")
+      const body = effect.logs(data)
+      assert.strictEqual(body._tag, "Uint8Array")
+      const theirs = body._tag === "Uint8Array" ? body.body : new Uint8Array(0)
+      assert.isTrue(Buffer.from(encodeProtobuf(data)).equals(Buffer.from(theirs)))
+    }
   })
 
   it("hostile values become strings, never throw", () => {
