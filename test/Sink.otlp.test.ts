@@ -132,9 +132,12 @@ interface ProtobufType {
   toObject(message: object, options: { readonly longs: StringConstructor; readonly defaults: boolean }): object
 }
 
-const OfficialExportLogsServiceRequest: ProtobufType = createRequire(import.meta.url)(
+const officialLogsService = createRequire(import.meta.url)(
   "@opentelemetry/otlp-transformer/build/src/generated/root.js"
-).opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest
+).opentelemetry.proto.collector.logs.v1
+
+const OfficialExportLogsServiceRequest: ProtobufType = officialLogsService.ExportLogsServiceRequest
+const OfficialExportLogsServiceResponse: ProtobufType = officialLogsService.ExportLogsServiceResponse
 
 const bytesToHex = (value: unknown): unknown => {
   if (value instanceof Uint8Array) return Buffer.from(value).toString("hex")
@@ -617,6 +620,25 @@ describe("Sink.otlp", () => {
       const error = yield* Effect.flip(writer.flush!)
       assert.include(error.message, "too old")
       assert.strictEqual(writer.takeLost!(), 3)
+    }).pipe(Effect.scoped))
+
+  it.live("partialSuccess rejections are counted from a protobuf answer too", () =>
+    Effect.gen(function*() {
+      const answer = OfficialExportLogsServiceResponse.encode({
+        partialSuccess: { rejectedLogRecords: 2, errorMessage: "too big" }
+      }).finish()
+      // every byte of this answer is ASCII, so the receiver's text body carries it unchanged
+      assert.isTrue(answer.every((b) => b < 128))
+      const r = yield* receiver([{
+        status: 200,
+        headers: { "content-type": "application/x-protobuf" },
+        body: Buffer.from(answer).toString("latin1")
+      }])
+      const writer = yield* Sink.otlp({ url: r.url }).open
+      yield* writer.write(Sink.makeBatch(events()))
+      const error = yield* Effect.flip(writer.flush!)
+      assert.include(error.message, "collector rejected 2 log records: too big")
+      assert.strictEqual(writer.takeLost!(), 2)
     }).pipe(Effect.scoped))
 
   it.live("collector down: counted as sink failures after the retries, the worker survives", () =>
