@@ -292,64 +292,10 @@ export const rejectedRecords = (body: Uint8Array, contentType: string | null): {
       const p = json.partialSuccess
       return { rejected: Number(p?.rejectedLogRecords ?? 0) || 0, message: p?.errorMessage ?? "" }
     }
-    // ExportLogsServiceResponse { ExportLogsPartialSuccess partial_success = 1 }
-    // ExportLogsPartialSuccess { int64 rejected_log_records = 1; string error_message = 2 }
-    let rejected = 0
-    let message = ""
-    for (const f of readFields(body)) {
-      if (f.field === 1 && f.bytes !== undefined) {
-        for (const g of readFields(f.bytes)) {
-          if (g.field === 1 && g.varint !== undefined) rejected = Number(g.varint)
-          if (g.field === 2 && g.bytes !== undefined) message = Buffer.from(g.bytes).toString("utf8")
-        }
-      }
-    }
-    return { rejected, message }
+    return OtlpProtobuf.decodePartialSuccess(body)
   } catch {
     return { rejected: 0, message: "" }
   }
-}
-
-/** A minimal protobuf field reader (varint and length-delimited fields; others skipped). @internal */
-export const readFields = (buf: Uint8Array): Array<{ field: number; varint?: bigint; bytes?: Uint8Array }> => {
-  const out: Array<{ field: number; varint?: bigint; bytes?: Uint8Array }> = []
-  let pos = 0
-  const varint = (): bigint => {
-    let result = 0n
-    let shift = 0n
-    for (;;) {
-      if (pos >= buf.length) throw new Error("truncated varint")
-      const b = buf[pos++]!
-      result |= BigInt(b & 127) << shift
-      if (b < 128) return result
-      shift += 7n
-    }
-  }
-  while (pos < buf.length) {
-    const key = Number(varint())
-    const field = key >>> 3
-    switch (key & 7) {
-      case 0:
-        out.push({ field, varint: varint() })
-        break
-      case 1:
-        pos += 8
-        break
-      case 2: {
-        const len = Number(varint())
-        if (pos + len > buf.length) throw new Error("truncated field")
-        out.push({ field, bytes: buf.subarray(pos, pos + len) })
-        pos += len
-        break
-      }
-      case 5:
-        pos += 4
-        break
-      default:
-        throw new Error("bad wire type")
-    }
-  }
-  return out
 }
 
 /**

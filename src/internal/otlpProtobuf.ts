@@ -1,6 +1,8 @@
 /**
- * `encodeLogsData`: an OTLP `ExportLogsServiceRequest` as protobuf bytes, written into one
- * growable buffer. It writes the same bytes as Effect's `OtlpSerialization.layerProtobuf` (the
+ * The OTLP protobuf wire format of the logs service, both ways: `encodeLogsData` writes an
+ * `ExportLogsServiceRequest`, `decodePartialSuccess` reads the `ExportLogsServiceResponse`.
+ *
+ * `encodeLogsData` writes into one growable buffer. It writes the same bytes as Effect's `OtlpSerialization.layerProtobuf` (the
  * field numbers of opentelemetry-proto's `logs.proto`, `resource.proto` and `common.proto`, in the
  * same order, defaults omitted the same way) from the same input types.
  *
@@ -12,7 +14,10 @@
  * each batch of 512 blocks the event loop ~20 ms with Effect's writer. Drop this module for
  * `OtlpSerialization.layerProtobuf` once that script shows Effect's within noise.
  *
- * Callers: `otlp.ts` (`serializer`). Never throws on values of the `AnyValue` model.
+ * `decodePartialSuccess` has no counterpart in Effect: its exporter never reads the response.
+ *
+ * Callers: `otlp.ts` (`serializer`, `rejectedRecords`). `encodeLogsData` never throws on values
+ * of the `AnyValue` model; `decodePartialSuccess` throws on malformed bytes.
  *
  * @internal
  */
@@ -73,6 +78,27 @@ export const encodeLogsData = (data: LogsData): Uint8Array => {
     w.end(a)
   }
   return w.finish()
+}
+
+/**
+ * The `partial_success` of an `ExportLogsServiceResponse`:
+ * `ExportLogsServiceResponse { ExportLogsPartialSuccess partial_success = 1 }`,
+ * `ExportLogsPartialSuccess { int64 rejected_log_records = 1; string error_message = 2 }`.
+ * Throws on truncated or malformed bytes.
+ *
+ * @internal
+ */
+export const decodePartialSuccess = (body: Uint8Array): { readonly rejected: number; readonly message: string } => {
+  let rejected = 0
+  let message = ""
+  for (const f of readFields(body)) {
+    if (f.field !== 1 || f.bytes === undefined) continue
+    for (const g of readFields(f.bytes)) {
+      if (g.field === 1 && g.varint !== undefined) rejected = Number(BigInt.asIntN(64, g.varint))
+      if (g.field === 2 && g.bytes !== undefined) message = Buffer.from(g.bytes).toString("utf8")
+    }
+  }
+  return { rejected, message }
 }
 
 const writeKeyValue = (w: ProtoWriter, field: number, kv: OtlpResource.KeyValue): void => {
@@ -203,4 +229,46 @@ class ProtoWriter {
     this.buf.copy(next, 0, 0, this.pos)
     this.buf = next
   }
+}
+
+/** The varint and length-delimited fields of a message, in order; fixed-width fields skipped. */
+const readFields = (buf: Uint8Array): Array<{ field: number; varint?: bigint; bytes?: Uint8Array }> => {
+  const out: Array<{ field: number; varint?: bigint; bytes?: Uint8Array }> = []
+  let pos = 0
+  const varint = (): bigint => {
+    let result = 0n
+    let shift = 0n
+    for (;;) {
+      if (pos >= buf.length) throw new Error("truncated varint")
+      const b = buf[pos++]!
+      result |= BigInt(b & 127) << shift
+      if (b < 128) return result
+      shift += 7n
+    }
+  }
+  while (pos < buf.length) {
+    const key = Number(varint())
+    const field = key >>> 3
+    switch (key & 7) {
+      case 0:
+        out.push({ field, varint: varint() })
+        break
+      case 1:
+        pos += 8
+        break
+      case 2: {
+        const len = Number(varint())
+        if (pos + len > buf.length) throw new Error("truncated field")
+        out.push({ field, bytes: buf.subarray(pos, pos + len) })
+        pos += len
+        break
+      }
+      case 5:
+        pos += 4
+        break
+      default:
+        throw new Error("bad wire type")
+    }
+  }
+  return out
 }
