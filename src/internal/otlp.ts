@@ -23,7 +23,6 @@ import * as Effect from "effect/Effect"
 import * as Headers from "effect/http/Headers"
 import type * as HttpBody from "effect/http/HttpBody"
 import * as OtlpSerialization from "effect/observability/OtlpSerialization"
-import type * as OtlpLogger from "effect/observability/OtlpLogger"
 import type * as OtlpResource from "effect/observability/OtlpResource"
 import * as Result from "effect/Result"
 import * as Encoder from "../Encoder.ts"
@@ -32,7 +31,7 @@ import * as Level from "./level.ts"
 import * as OtlpProtobuf from "./otlpProtobuf.ts"
 
 // -----------------------------------------------------------------------------
-// model (Effect's OTLP value types; the record and request shapes we build)
+// model (Effect's OTLP value types; the request shape is the wire module's)
 // -----------------------------------------------------------------------------
 
 /** @internal */
@@ -41,41 +40,12 @@ export type AnyValue = OtlpResource.AnyValue
 /** @internal */
 export type KeyValue = OtlpResource.KeyValue
 
-/** `OtlpLogger`'s log record type, which `effect/observability` does not export by name. */
-type EffectLogRecord = NonNullable<OtlpLogger.LogsData["resourceLogs"][number]["scopeLogs"][number]["logRecords"]>[number]
-
 /** @internal */
-export type SeverityNumber = NonNullable<EffectLogRecord["severityNumber"]>
-
-/** One log record, as `OtlpSerialization` takes it. @internal */
-export interface LogRecord {
-  readonly timeUnixNano: string
-  readonly observedTimeUnixNano: string
-  readonly severityNumber: SeverityNumber
-  readonly severityText: string
-  readonly body: AnyValue
-  readonly attributes: Array<KeyValue>
-  readonly droppedAttributesCount: number
-  readonly traceId?: string
-  readonly spanId?: string
-}
-
-/** @internal */
-export interface ScopeLogs {
-  readonly scope: { readonly name: string }
-  readonly logRecords: Array<LogRecord>
-}
-
-/** An `ExportLogsServiceRequest`, as `OtlpSerialization` takes it. @internal */
-export interface LogsData {
-  readonly resourceLogs: ReadonlyArray<{
-    readonly resource: OtlpResource.Resource
-    readonly scopeLogs: Array<ScopeLogs>
-  }>
-}
+export type LogsData = OtlpProtobuf.LogsData
 
 /** Severity number of the OTel log data model: each level owns a range of four (TRACE 1–4, …). */
-const severityNumber = (level: LogEvent.LogEvent["level"]): SeverityNumber => (4 * Level.rank[level] - 3) as SeverityNumber
+const severityNumber = (level: LogEvent.LogEvent["level"]): OtlpProtobuf.SeverityNumber =>
+  (4 * Level.rank[level] - 3) as OtlpProtobuf.SeverityNumber
 
 /** Limits of the attribute conversion. @internal */
 export interface Limits {
@@ -136,7 +106,7 @@ export const resourceAttributes = (
  *
  * @internal
  */
-export const toLogRecord = (event: LogEvent.LogEvent, observedNanos: string, limits: Limits = defaultLimits): LogRecord => {
+export const toLogRecord = (event: LogEvent.LogEvent, observedNanos: string, limits: Limits = defaultLimits): OtlpProtobuf.LogRecord => {
   const attributes: Array<KeyValue> = []
   const index = new Map<string, number>()
   let dropped = 0
@@ -180,7 +150,7 @@ export const toLogRecord = (event: LogEvent.LogEvent, observedNanos: string, lim
     if (isHex(event.spanId, 16)) spanId = event.spanId.toLowerCase()
     else put("span_id", event.spanId)
   }
-  const record: LogRecord = {
+  const record: OtlpProtobuf.LogRecord = {
     timeUnixNano: millisToNanos(event.timestamp),
     observedTimeUnixNano: observedNanos,
     severityNumber: severityNumber(event.level),
@@ -201,14 +171,14 @@ export const toLogsData = (
   observedNanos: string,
   limits: Limits = defaultLimits
 ): LogsData => {
-  const scopes = new Map<string, Array<LogRecord>>()
+  const scopes = new Map<string, Array<OtlpProtobuf.LogRecord>>()
   for (const event of events) {
     if (event.control !== undefined) continue
     let records = scopes.get(event.logger)
     if (records === undefined) scopes.set(event.logger, records = [])
     records.push(toLogRecord(event, observedNanos, limits))
   }
-  const scopeLogs: Array<ScopeLogs> = []
+  const scopeLogs: Array<OtlpProtobuf.ScopeLogs> = []
   for (const [name, logRecords] of scopes) scopeLogs.push({ scope: { name }, logRecords })
   return { resourceLogs: [{ resource: { attributes: resource, droppedAttributesCount: 0 }, scopeLogs }] }
 }

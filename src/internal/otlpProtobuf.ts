@@ -21,26 +21,44 @@
  *
  * @internal
  */
+import type * as OtlpLogger from "effect/observability/OtlpLogger"
 import type * as OtlpResource from "effect/observability/OtlpResource"
 
-/** The part of a request this writer reads (the shape `otlp.ts` builds). @internal */
+/** `OtlpLogger`'s log record type, which `effect/observability` does not export by name. */
+type EffectLogRecord = NonNullable<OtlpLogger.LogsData["resourceLogs"][number]["scopeLogs"][number]["logRecords"]>[number]
+
+/** The severity numbers of the OTel log data model (0–24). @internal */
+export type SeverityNumber = NonNullable<EffectLogRecord["severityNumber"]>
+
+/** One log record, as this writer and `OtlpSerialization` take it. @internal */
+export interface LogRecord {
+  readonly timeUnixNano: string
+  readonly observedTimeUnixNano: string
+  readonly severityNumber: SeverityNumber
+  readonly severityText: string
+  readonly body: OtlpResource.AnyValue
+  readonly attributes: Array<OtlpResource.KeyValue>
+  readonly droppedAttributesCount: number
+  readonly traceId?: string
+  readonly spanId?: string
+}
+
+/** @internal */
+export interface ScopeLogs {
+  readonly scope: { readonly name: string }
+  readonly logRecords: Array<LogRecord>
+}
+
+/**
+ * An `ExportLogsServiceRequest`, as this writer and `OtlpSerialization` take it (assignable to
+ * `OtlpLogger.LogsData`).
+ *
+ * @internal
+ */
 export interface LogsData {
   readonly resourceLogs: ReadonlyArray<{
     readonly resource: OtlpResource.Resource
-    readonly scopeLogs: ReadonlyArray<{
-      readonly scope: { readonly name: string }
-      readonly logRecords: ReadonlyArray<{
-        readonly timeUnixNano: string
-        readonly observedTimeUnixNano: string
-        readonly severityNumber: number
-        readonly severityText: string
-        readonly body: OtlpResource.AnyValue
-        readonly attributes: ReadonlyArray<OtlpResource.KeyValue>
-        readonly droppedAttributesCount: number
-        readonly traceId?: string
-        readonly spanId?: string
-      }>
-    }>
+    readonly scopeLogs: Array<ScopeLogs>
   }>
 }
 
