@@ -2,17 +2,19 @@
  * The OTLP protobuf wire format of the logs service, both ways: `encodeLogsData` writes an
  * `ExportLogsServiceRequest`, `decodePartialSuccess` reads the `ExportLogsServiceResponse`.
  *
- * `encodeLogsData` writes into one growable buffer. It writes the same bytes as Effect's `OtlpSerialization.layerProtobuf` (the
- * field numbers of opentelemetry-proto's `logs.proto`, `resource.proto` and `common.proto`, in the
- * same order, defaults omitted the same way) from the same input types.
+ * `encodeLogsData` writes into one growable buffer the same bytes as Effect's
+ * `OtlpSerialization.layerProtobuf` (the field numbers of opentelemetry-proto's `logs.proto`,
+ * `resource.proto` and `common.proto`, in the same order, defaults omitted the same way) from the
+ * same input; the suite compares the two.
  *
  * Why not Effect's: its writer builds a `Uint8Array` per field and concatenates them at every
  * nesting level, writes every varint through a `BigInt`, and makes a `TextEncoder` per string.
- * Measured with `node bench/otlp-encode.ts` (100,000 events in batches of 512, medians of 3 on a
- * loaded 2-core machine): this writer 233,000 events/s, Effect's 24,000 (10× slower); through
- * `Sink.otlp` to a loopback receiver 72,000 events/s with this writer, 17,000 with Effect's, and
- * each batch of 512 blocks the event loop ~20 ms with Effect's writer. Drop this module for
- * `OtlpSerialization.layerProtobuf` once that script shows Effect's within noise.
+ * Measured with `node bench/otlp-encode.ts` (100,000 events in batches of 512, medians of 3 fresh
+ * processes each, 2 shared cores): this writer 309,000 events/s, Effect's 32,500 (an earlier,
+ * more loaded run: 233,000 against 24,000). Through `Sink.otlp` to a loopback receiver the sink
+ * moves 98,000 events/s with this writer and 22,000 with Effect's, each batch of 512 then
+ * blocking the event loop ~20 ms. Drop this writer for `OtlpSerialization.layerProtobuf` (the
+ * JSON branch of `otlp.ts`'s `serializer` shows how) once that script shows Effect's within noise.
  *
  * `decodePartialSuccess` has no counterpart in Effect: its exporter never reads the response.
  *
