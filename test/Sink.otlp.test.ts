@@ -5,6 +5,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, ConfigProvider, Effect, Exit, Scope } from "effect"
+import { OtlpSerialization } from "effect/observability"
 import * as http from "node:http"
 import { createRequire } from "node:module"
 import type { AddressInfo } from "node:net"
@@ -131,9 +132,12 @@ interface ProtobufType {
   toObject(message: object, options: { readonly longs: StringConstructor; readonly defaults: boolean }): object
 }
 
-const OfficialExportLogsServiceRequest: ProtobufType = createRequire(import.meta.url)(
+const officialLogsService = createRequire(import.meta.url)(
   "@opentelemetry/otlp-transformer/build/src/generated/root.js"
-).opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest
+).opentelemetry.proto.collector.logs.v1
+
+const OfficialExportLogsServiceRequest: ProtobufType = officialLogsService.ExportLogsServiceRequest
+const OfficialExportLogsServiceResponse: ProtobufType = officialLogsService.ExportLogsServiceResponse
 
 const bytesToHex = (value: unknown): unknown => {
   if (value instanceof Uint8Array) return Buffer.from(value).toString("hex")
@@ -158,6 +162,11 @@ const decodeRequest = (bytes: Uint8Array): ExportLogsServiceRequest => {
     OfficialExportLogsServiceRequest.toObject(message, { longs: String, defaults: true })
   ) as ExportLogsServiceRequest
 }
+
+/** Request bodies as the export loop serializes them (`Otlp.serializer`, resolved once per sink). */
+const encodeProtobuf = (data: Otlp.LogsData): Uint8Array => Effect.runSync(Otlp.serializer("protobuf"))(data).bytes
+const encodeJson = (data: Otlp.LogsData): string =>
+  Buffer.from(Effect.runSync(Otlp.serializer("json"))(data).bytes).toString("utf8")
 
 // expected values, built by hand
 const NONE: AnyValue = {}
@@ -505,7 +514,7 @@ describe("Sink.otlp", () => {
       logger: "x",
       fields: { neg: -5, list: Array.from({ length: 300 }, (_, i) => i) }
     })
-    const bytes = Otlp.encodeProtobuf(Otlp.toLogsData([event], Otlp.resourceAttributes("s", undefined), "7"))
+    const bytes = encodeProtobuf(Otlp.toLogsData([event], Otlp.resourceAttributes("s", undefined), "7"))
     assert.isAbove(bytes.length, 16_384 * 2) // length prefixes of 3 bytes
     assert.deepStrictEqual(decodeRequest(bytes).resourceLogs[0]!.scopeLogs, [
       scope("x", [record({
@@ -516,6 +525,21 @@ describe("Sink.otlp", () => {
         attributes: kvs({ neg: int(-5), list: arr(...Array.from({ length: 300 }, (_, i) => int(i))) })
       })])
     ])
+  })
+
+  it("protobuf: the same bytes as Effect's OtlpSerialization.layerProtobuf", () => {
+    const effect = Effect.runSync(
+      Effect.service(OtlpSerialization.OtlpSerialization).pipe(Effect.provide(OtlpSerialization.layerProtobuf))
+    )
+    const resource = Otlp.resourceAttributes("checkout", { "host.cpus": 4, build: { id: "b-7", ok: true } })
+    const all = [...events(), edgeEvent(), failedEvent(), crowdedEvent()]
+    for (const batch of [[], all.slice(0, 1), all]) {
+      const data = Otlp.toLogsData(batch, resource, "1700000000999000000")
+      const body = effect.logs(data)
+      assert.strictEqual(body._tag, "Uint8Array")
+      const theirs = body._tag === "Uint8Array" ? body.body : new Uint8Array(0)
+      assert.isTrue(Buffer.from(encodeProtobuf(data)).equals(Buffer.from(theirs)))
+    }
   })
 
   it("hostile values become strings, never throw", () => {
@@ -547,8 +571,8 @@ describe("Sink.otlp", () => {
     assert.deepStrictEqual(attrs.nan, { stringValue: "NaN" })
     assert.deepStrictEqual(attrs.huge, { stringValue: (2n ** 70n).toString() })
     // and both encodings carry the same tree (the official decoder reads the protobuf one)
-    const json = JSON.parse(Otlp.encodeJson(data))
-    const decoded = decodeRequest(Otlp.encodeProtobuf(data))
+    const json = JSON.parse(encodeJson(data))
+    const decoded = decodeRequest(encodeProtobuf(data))
     assert.deepStrictEqual(decoded.resourceLogs[0]!.scopeLogs[0]!.logRecords[0]!.attributes, json.resourceLogs[0].scopeLogs[0].logRecords[0].attributes)
   })
 
@@ -596,6 +620,25 @@ describe("Sink.otlp", () => {
       const error = yield* Effect.flip(writer.flush!)
       assert.include(error.message, "too old")
       assert.strictEqual(writer.takeLost!(), 3)
+    }).pipe(Effect.scoped))
+
+  it.live("partialSuccess rejections are counted from a protobuf answer too", () =>
+    Effect.gen(function*() {
+      const answer = OfficialExportLogsServiceResponse.encode({
+        partialSuccess: { rejectedLogRecords: 2, errorMessage: "too big" }
+      }).finish()
+      // every byte of this answer is ASCII, so the receiver's text body carries it unchanged
+      assert.isTrue(answer.every((b) => b < 128))
+      const r = yield* receiver([{
+        status: 200,
+        headers: { "content-type": "application/x-protobuf" },
+        body: Buffer.from(answer).toString("latin1")
+      }])
+      const writer = yield* Sink.otlp({ url: r.url }).open
+      yield* writer.write(Sink.makeBatch(events()))
+      const error = yield* Effect.flip(writer.flush!)
+      assert.include(error.message, "collector rejected 2 log records: too big")
+      assert.strictEqual(writer.takeLost!(), 2)
     }).pipe(Effect.scoped))
 
   it.live("collector down: counted as that sink's failures after the retries (not drops: another sink got them), the worker survives", () =>

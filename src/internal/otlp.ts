@@ -1,80 +1,52 @@
 /**
- * OTLP/HTTP logs: the mapping from `LogEvent` to the OpenTelemetry log data model, its JSON and
- * protobuf encodings (field numbers of opentelemetry/proto/logs/v1/logs.proto and
- * common/v1/common.proto), `Retry-After` parsing and the partial-success response.
+ * OTLP/HTTP logs: the mapping from `LogEvent` to the OpenTelemetry log data model, the request
+ * body (JSON or protobuf), `Retry-After` parsing and the partial-success response.
+ *
+ * What comes from `effect/observability` and what does not:
+ * - the value model (`OtlpResource.AnyValue`/`KeyValue`/`Resource`), the JSON serializer
+ *   (`OtlpSerialization.layerJson`) and `Retry-After` parsing (`Headers`) are Effect's;
+ * - the protobuf writer is ours (`otlpProtobuf.ts`): same bytes as
+ *   `OtlpSerialization.layerProtobuf`, ten times faster (measured there);
+ * - the attribute conversion is ours: `OtlpResource.unknownToAttributeValue` formats objects as
+ *   strings (no `kvlistValue`), recurses into cyclic arrays without a guard, writes safe integers
+ *   as JSON numbers (`"intValue": 42`, the OTLP/JSON spec says decimal strings), keeps `2 ** 60`
+ *   as an integer and NaN as a double, and has no depth, length or key limits;
+ * - the resource is ours: `OtlpResource.make` puts `telemetry.sdk.*` first with
+ *   `telemetry.sdk.name: "effect"` and a `telemetry.sdk.version`, and converts values as above;
+ * - the partial-success reader is ours: Effect's exporter never reads the response body.
  *
  * @internal
  */
 import * as Cause from "effect/Cause"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Headers from "effect/http/Headers"
+import type * as HttpBody from "effect/http/HttpBody"
+import * as OtlpSerialization from "effect/observability/OtlpSerialization"
+import type * as OtlpResource from "effect/observability/OtlpResource"
+import * as Result from "effect/Result"
 import * as Encoder from "../Encoder.ts"
 import type * as LogEvent from "../LogEvent.ts"
 import { fieldsOf } from "./event.ts"
+import * as Level from "./level.ts"
+import * as OtlpProtobuf from "./otlpProtobuf.ts"
 
 // -----------------------------------------------------------------------------
-// model (the OTLP/JSON shape; the protobuf encoder walks the same tree)
+// model (Effect's OTLP value types; the request shape is the wire module's)
 // -----------------------------------------------------------------------------
 
 /** @internal */
-export type AnyValue =
-  | { readonly stringValue: string }
-  | { readonly boolValue: boolean }
-  | { readonly intValue: string }
-  | { readonly doubleValue: number }
-  | { readonly arrayValue: { readonly values: ReadonlyArray<AnyValue> } }
-  | { readonly kvlistValue: { readonly values: ReadonlyArray<KeyValue> } }
-  | Record<string, never>
+export type AnyValue = OtlpResource.AnyValue
 
 /** @internal */
-export interface KeyValue {
-  readonly key: string
-  readonly value: AnyValue
-}
+export type KeyValue = OtlpResource.KeyValue
 
 /** @internal */
-export interface LogRecord {
-  readonly timeUnixNano: string
-  readonly observedTimeUnixNano: string
-  readonly severityNumber: number
-  readonly severityText: string
-  readonly body: AnyValue
-  readonly attributes: ReadonlyArray<KeyValue>
-  readonly droppedAttributesCount: number
-  readonly traceId?: string
-  readonly spanId?: string
-}
+export type LogsData = OtlpProtobuf.LogsData
 
-/** @internal */
-export interface ScopeLogs {
-  readonly scope: { readonly name: string }
-  readonly logRecords: ReadonlyArray<LogRecord>
-}
-
-/** @internal */
-export interface LogsData {
-  readonly resourceLogs: ReadonlyArray<{
-    readonly resource: { readonly attributes: ReadonlyArray<KeyValue> }
-    readonly scopeLogs: ReadonlyArray<ScopeLogs>
-  }>
-}
-
-/** Severity numbers of the OTel log data model. @internal */
-export const severityNumber: Readonly<Record<string, number>> = {
-  Trace: 1,
-  Debug: 5,
-  Info: 9,
-  Warn: 13,
-  Error: 17,
-  Fatal: 21
-}
-
-const severityText: Readonly<Record<string, string>> = {
-  Trace: "TRACE",
-  Debug: "DEBUG",
-  Info: "INFO",
-  Warn: "WARN",
-  Error: "ERROR",
-  Fatal: "FATAL"
-}
+/** Severity number of the OTel log data model: each level owns a range of four (TRACE 1–4, …). */
+const severityNumber = (level: LogEvent.LogEvent["level"]): OtlpProtobuf.SeverityNumber =>
+  (4 * Level.rank[level] - 3) as OtlpProtobuf.SeverityNumber
 
 /** Limits of the attribute conversion. @internal */
 export interface Limits {
@@ -135,7 +107,7 @@ export const resourceAttributes = (
  *
  * @internal
  */
-export const toLogRecord = (event: LogEvent.LogEvent, observedNanos: string, limits: Limits = defaultLimits): LogRecord => {
+export const toLogRecord = (event: LogEvent.LogEvent, observedNanos: string, limits: Limits = defaultLimits): OtlpProtobuf.LogRecord => {
   const attributes: Array<KeyValue> = []
   const index = new Map<string, number>()
   let dropped = 0
@@ -179,11 +151,11 @@ export const toLogRecord = (event: LogEvent.LogEvent, observedNanos: string, lim
     if (isHex(event.spanId, 16)) spanId = event.spanId.toLowerCase()
     else put("span_id", event.spanId)
   }
-  const record: LogRecord = {
+  const record: OtlpProtobuf.LogRecord = {
     timeUnixNano: millisToNanos(event.timestamp),
     observedTimeUnixNano: observedNanos,
-    severityNumber: severityNumber[event.level] ?? 0,
-    severityText: severityText[event.level] ?? String(event.level).toUpperCase(),
+    severityNumber: severityNumber(event.level),
+    severityText: Level.text[event.level],
     body: { stringValue: cut(event.message, limits.maxStringLength) },
     attributes,
     droppedAttributesCount: dropped,
@@ -196,24 +168,21 @@ export const toLogRecord = (event: LogEvent.LogEvent, observedNanos: string, lim
 /** Groups events by logger name (the instrumentation scope), keeping their order. @internal */
 export const toLogsData = (
   events: ReadonlyArray<LogEvent.LogEvent>,
-  resource: ReadonlyArray<KeyValue>,
+  resource: Array<KeyValue>,
   observedNanos: string,
   limits: Limits = defaultLimits
 ): LogsData => {
-  const scopes = new Map<string, Array<LogRecord>>()
+  const scopes = new Map<string, Array<OtlpProtobuf.LogRecord>>()
   for (const event of events) {
     if (event.control !== undefined) continue
     let records = scopes.get(event.logger)
     if (records === undefined) scopes.set(event.logger, records = [])
     records.push(toLogRecord(event, observedNanos, limits))
   }
-  const scopeLogs: Array<ScopeLogs> = []
+  const scopeLogs: Array<OtlpProtobuf.ScopeLogs> = []
   for (const [name, logRecords] of scopes) scopeLogs.push({ scope: { name }, logRecords })
-  return { resourceLogs: [{ resource: { attributes: resource }, scopeLogs }] }
+  return { resourceLogs: [{ resource: { attributes: resource, droppedAttributesCount: 0 }, scopeLogs }] }
 }
-
-/** OTLP/JSON text (int64 as decimal strings, ids as hex, non-finite doubles as strings). @internal */
-export const encodeJson = (data: LogsData): string => JSON.stringify(data)
 
 /** Epoch milliseconds as decimal nanoseconds. @internal */
 export const millisToNanos = (ms: number): string => {
@@ -224,189 +193,41 @@ export const millisToNanos = (ms: number): string => {
 }
 
 // -----------------------------------------------------------------------------
-// protobuf
+// request body
 // -----------------------------------------------------------------------------
 
-/** `ExportLogsServiceRequest` (same wire shape as `LogsData`) as protobuf bytes. @internal */
-export const encodeProtobuf = (data: LogsData): Uint8Array => {
-  const w = new ProtoWriter()
-  for (const rl of data.resourceLogs) {
-    const a = w.begin(1)
-    const r = w.begin(1)
-    for (const kv of rl.resource.attributes) writeKeyValue(w, 1, kv)
-    w.end(r)
-    for (const sl of rl.scopeLogs) {
-      const s = w.begin(2)
-      const sc = w.begin(1)
-      w.string(1, sl.scope.name)
-      w.end(sc)
-      for (const rec of sl.logRecords) writeLogRecord(w, 2, rec)
-      w.end(s)
-    }
-    w.end(a)
-  }
-  return w.finish()
-}
+/** How requests are encoded: `application/x-protobuf` or `application/json`. @internal */
+export type Encoding = "protobuf" | "json"
 
-const writeLogRecord = (w: ProtoWriter, field: number, rec: LogRecord): void => {
-  const m = w.begin(field)
-  w.fixed64(1, BigInt(rec.timeUnixNano))
-  if (rec.severityNumber !== 0) w.uint(2, rec.severityNumber)
-  w.string(3, rec.severityText)
-  const b = w.begin(5)
-  writeAnyValueBody(w, rec.body)
-  w.end(b)
-  for (const kv of rec.attributes) writeKeyValue(w, 6, kv)
-  if (rec.droppedAttributesCount > 0) w.uint(7, rec.droppedAttributesCount)
-  if (rec.traceId !== undefined) w.bytes(9, hexToBytes(rec.traceId))
-  if (rec.spanId !== undefined) w.bytes(10, hexToBytes(rec.spanId))
-  w.fixed64(11, BigInt(rec.observedTimeUnixNano))
-  w.end(m)
-}
-
-const writeKeyValue = (w: ProtoWriter, field: number, kv: KeyValue): void => {
-  const m = w.begin(field)
-  w.string(1, kv.key)
-  const v = w.begin(2)
-  writeAnyValueBody(w, kv.value)
-  w.end(v)
-  w.end(m)
-}
-
-const writeAnyValueBody = (w: ProtoWriter, value: AnyValue): void => {
-  if ("stringValue" in value) w.string(1, value.stringValue)
-  else if ("boolValue" in value) w.uint(2, value.boolValue ? 1 : 0)
-  else if ("intValue" in value) w.int64(3, BigInt(value.intValue))
-  else if ("doubleValue" in value) w.double(4, value.doubleValue)
-  else if ("arrayValue" in value) {
-    const m = w.begin(5)
-    for (const item of value.arrayValue.values) {
-      const i = w.begin(1)
-      writeAnyValueBody(w, item)
-      w.end(i)
-    }
-    w.end(m)
-  } else if ("kvlistValue" in value) {
-    const m = w.begin(6)
-    for (const kv of value.kvlistValue.values) writeKeyValue(w, 1, kv)
-    w.end(m)
-  }
+/** One serialized export request. @internal */
+export interface Body {
+  readonly bytes: Uint8Array
+  readonly contentType: string
 }
 
 /**
- * A growable protobuf writer. `begin` reserves one byte for a length prefix; `end` writes the
- * length, shifting the body when the varint needs more than one byte.
+ * The request serializer of an encoding, resolved once per sink when its export loop starts:
+ * OTLP/JSON is Effect's `OtlpSerialization.layerJson`; protobuf is `otlpProtobuf.ts`, which
+ * writes the same bytes as `OtlpSerialization.layerProtobuf` ten times faster (the figures are
+ * in that module).
+ *
+ * @internal
  */
-class ProtoWriter {
-  private buf = new Uint8Array(4096)
-  private view = new DataView(this.buf.buffer)
-  private pos = 0
+export const serializer = (encoding: Encoding): Effect.Effect<(data: LogsData) => Body> =>
+  encoding === "protobuf"
+    ? Effect.succeed((data: LogsData): Body => ({
+      bytes: OtlpProtobuf.encodeLogsData(data),
+      contentType: "application/x-protobuf"
+    }))
+    : Effect.service(OtlpSerialization.OtlpSerialization).pipe(
+      Effect.map((serialization) => (data: LogsData): Body => bodyOf(serialization.logs(data))),
+      Effect.provide(OtlpSerialization.layerJson)
+    )
 
-  begin(field: number): number {
-    this.tag(field, 2)
-    this.ensure(1)
-    return this.pos++
-  }
-
-  end(mark: number): void {
-    const len = this.pos - mark - 1
-    const size = varintSize(len)
-    if (size > 1) {
-      this.ensure(size - 1)
-      this.buf.copyWithin(mark + size, mark + 1, this.pos)
-      this.pos += size - 1
-    }
-    let p = mark
-    let n = len
-    while (n > 127) {
-      this.buf[p++] = (n & 127) | 128
-      n = Math.floor(n / 128)
-    }
-    this.buf[p] = n
-  }
-
-  string(field: number, s: string): void {
-    this.tag(field, 2)
-    const len = Buffer.byteLength(s, "utf8")
-    this.varint(len)
-    this.ensure(len)
-    Buffer.from(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength).write(s, this.pos, len, "utf8")
-    this.pos += len
-  }
-
-  bytes(field: number, b: Uint8Array): void {
-    this.tag(field, 2)
-    this.varint(b.length)
-    this.ensure(b.length)
-    this.buf.set(b, this.pos)
-    this.pos += b.length
-  }
-
-  uint(field: number, n: number): void {
-    this.tag(field, 0)
-    this.varint(n)
-  }
-
-  int64(field: number, n: bigint): void {
-    this.tag(field, 0)
-    let u = BigInt.asUintN(64, n)
-    this.ensure(10)
-    while (u > 127n) {
-      this.buf[this.pos++] = Number(u & 127n) | 128
-      u >>= 7n
-    }
-    this.buf[this.pos++] = Number(u)
-  }
-
-  fixed64(field: number, n: bigint): void {
-    this.tag(field, 1)
-    this.ensure(8)
-    this.view.setBigUint64(this.pos, BigInt.asUintN(64, n), true)
-    this.pos += 8
-  }
-
-  double(field: number, n: number): void {
-    this.tag(field, 1)
-    this.ensure(8)
-    this.view.setFloat64(this.pos, n, true)
-    this.pos += 8
-  }
-
-  finish(): Uint8Array {
-    return this.buf.slice(0, this.pos)
-  }
-
-  private tag(field: number, wire: number): void {
-    this.varint(field * 8 + wire)
-  }
-
-  private varint(n: number): void {
-    this.ensure(10)
-    while (n > 127) {
-      this.buf[this.pos++] = (n & 127) | 128
-      n = Math.floor(n / 128)
-    }
-    this.buf[this.pos++] = n
-  }
-
-  private ensure(extra: number): void {
-    if (this.pos + extra <= this.buf.length) return
-    let size = this.buf.length * 2
-    while (size < this.pos + extra) size *= 2
-    const next = new Uint8Array(size)
-    next.set(this.buf.subarray(0, this.pos))
-    this.buf = next
-    this.view = new DataView(next.buffer)
-  }
-}
-
-const varintSize = (n: number): number => {
-  let size = 1
-  while (n > 127) {
-    n = Math.floor(n / 128)
-    size++
-  }
-  return size
+/** `layerJson` builds an in-memory body (`HttpBody.text`). */
+const bodyOf = (body: HttpBody.HttpBody): Body => {
+  if (body._tag !== "Uint8Array") throw new Error(`unexpected OTLP body ${body._tag}`)
+  return { bytes: body.body, contentType: body.contentType }
 }
 
 // -----------------------------------------------------------------------------
@@ -414,19 +235,16 @@ const varintSize = (n: number): number => {
 // -----------------------------------------------------------------------------
 
 /**
- * `Retry-After` as milliseconds from `now`: delta-seconds or an HTTP date; `undefined` when
- * absent or unparsable. Capped at `max`.
+ * `Retry-After` as milliseconds from `now` (Effect's `Headers.parseRetryAfter`: delta-seconds or
+ * an HTTP date); `undefined` when absent or unparsable. Capped at `max`.
  *
  * @internal
  */
 export const parseRetryAfter = (header: string | null | undefined, now: number, max: number): number | undefined => {
   if (header === null || header === undefined) return undefined
-  const text = header.trim()
-  if (text === "") return undefined
-  if (/^\d+$/.test(text)) return Math.min(Number(text) * 1000, max)
-  const date = Date.parse(text)
-  if (Number.isNaN(date)) return undefined
-  return Math.min(Math.max(0, date - now), max)
+  const parsed = Headers.parseRetryAfter(header)
+  if (Result.isFailure(parsed)) return undefined
+  return Math.min(Duration.toMillis(Headers.retryAfterDelay(parsed.success, now)), max)
 }
 
 /**
@@ -445,64 +263,10 @@ export const rejectedRecords = (body: Uint8Array, contentType: string | null): {
       const p = json.partialSuccess
       return { rejected: Number(p?.rejectedLogRecords ?? 0) || 0, message: p?.errorMessage ?? "" }
     }
-    // ExportLogsServiceResponse { ExportLogsPartialSuccess partial_success = 1 }
-    // ExportLogsPartialSuccess { int64 rejected_log_records = 1; string error_message = 2 }
-    let rejected = 0
-    let message = ""
-    for (const f of readFields(body)) {
-      if (f.field === 1 && f.bytes !== undefined) {
-        for (const g of readFields(f.bytes)) {
-          if (g.field === 1 && g.varint !== undefined) rejected = Number(g.varint)
-          if (g.field === 2 && g.bytes !== undefined) message = Buffer.from(g.bytes).toString("utf8")
-        }
-      }
-    }
-    return { rejected, message }
+    return OtlpProtobuf.decodePartialSuccess(body)
   } catch {
     return { rejected: 0, message: "" }
   }
-}
-
-/** A minimal protobuf field reader (varint and length-delimited fields; others skipped). @internal */
-export const readFields = (buf: Uint8Array): Array<{ field: number; varint?: bigint; bytes?: Uint8Array }> => {
-  const out: Array<{ field: number; varint?: bigint; bytes?: Uint8Array }> = []
-  let pos = 0
-  const varint = (): bigint => {
-    let result = 0n
-    let shift = 0n
-    for (;;) {
-      if (pos >= buf.length) throw new Error("truncated varint")
-      const b = buf[pos++]!
-      result |= BigInt(b & 127) << shift
-      if (b < 128) return result
-      shift += 7n
-    }
-  }
-  while (pos < buf.length) {
-    const key = Number(varint())
-    const field = key >>> 3
-    switch (key & 7) {
-      case 0:
-        out.push({ field, varint: varint() })
-        break
-      case 1:
-        pos += 8
-        break
-      case 2: {
-        const len = Number(varint())
-        if (pos + len > buf.length) throw new Error("truncated field")
-        out.push({ field, bytes: buf.subarray(pos, pos + len) })
-        pos += len
-        break
-      }
-      case 5:
-        pos += 4
-        break
-      default:
-        throw new Error("bad wire type")
-    }
-  }
-  return out
 }
 
 /**
@@ -531,8 +295,6 @@ export const parseKeyValueList = (text: string): Record<string, string> => {
 const hexRe = /^[0-9a-fA-F]+$/
 
 const isHex = (s: string, length: number): boolean => s.length === length && hexRe.test(s) && !/^0+$/.test(s)
-
-const hexToBytes = (hex: string): Uint8Array => Buffer.from(hex, "hex")
 
 const cut = (s: string, max: number): string => s.length <= max ? s : s.slice(0, max) + "…[truncated]"
 

@@ -22,8 +22,8 @@ export interface Config {
   readonly name: string
   readonly url: string
   readonly headers: Readonly<Record<string, string>>
-  readonly resource: ReadonlyArray<Otlp.KeyValue>
-  readonly encoding: "protobuf" | "json"
+  readonly resource: Array<Otlp.KeyValue>
+  readonly encoding: Otlp.Encoding
   readonly gzip: boolean
   readonly timeout: Duration.Duration
   readonly maxRetries: number
@@ -61,6 +61,7 @@ export const start = (config: Config): Effect.Effect<Exporter, never, Scope.Scop
   Effect.gen(function*() {
     const state = new State(config.maxQueueSize)
     const post = makePost(config)
+    const serialize = yield* Otlp.serializer(config.encoding)
     const schedule = Schedule.exponential(config.retryBase, 2).pipe(
       Schedule.jittered,
       Schedule.modifyDelay((meta: Schedule.Metadata<Duration.Duration, unknown>) => {
@@ -73,11 +74,11 @@ export const start = (config: Config): Effect.Effect<Exporter, never, Scope.Scop
       Effect.gen(function*() {
         const observed = yield* Clock.currentTimeNanos
         const data = Otlp.toLogsData(events, config.resource, observed.toString())
-        const body = config.encoding === "json" ? Buffer.from(Otlp.encodeJson(data), "utf8") : Otlp.encodeProtobuf(data)
-        const payload = config.gzip ? yield* gzip(body) : body
+        const body = serialize(data)
+        const payload = config.gzip ? yield* gzip(body.bytes) : body.bytes
         const rejected = yield* Effect.retry(Effect.suspend(() => {
           state.requests++
-          return post(payload)
+          return post(payload, body.contentType)
         }), {
           schedule,
           times: config.maxRetries,
@@ -211,16 +212,21 @@ const gzip = (body: Uint8Array): Effect.Effect<Uint8Array> =>
   })
 
 const makePost = (config: Config) => {
-  const headers: Record<string, string> = {
-    ...config.headers,
-    "content-type": config.encoding === "json" ? "application/json" : "application/x-protobuf"
-  }
+  const headers: Record<string, string> = { ...config.headers }
   if (config.gzip) headers["content-encoding"] = "gzip"
   const timeoutMessage = `export timed out after ${Duration.format(config.timeout)}`
-  return (payload: Uint8Array): Effect.Effect<{ readonly rejected: number; readonly message: string }, ExportFailure> =>
+  return (
+    payload: Uint8Array,
+    contentType: string
+  ): Effect.Effect<{ readonly rejected: number; readonly message: string }, ExportFailure> =>
     Effect.tryPromise({
       try: async (signal) => {
-        const res = await fetch(config.url, { method: "POST", headers, body: payload, signal })
+        const res = await fetch(config.url, {
+          method: "POST",
+          headers: { ...headers, "content-type": contentType },
+          body: payload,
+          signal
+        })
         const body = new Uint8Array(await res.arrayBuffer())
         return { status: res.status, retryAfter: res.headers.get("retry-after"), contentType: res.headers.get("content-type"), body }
       },
