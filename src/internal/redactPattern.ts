@@ -46,21 +46,28 @@ const luhn = (digits: string): boolean => {
 }
 
 /**
- * What each builtin needs to be present before its full regex is worth running: a literal
- * prefix (`be`/`ba`, `eyJ`, `://`) or 13 digits with at most single separators between them.
+ * What each builtin needs to be present before its full regex is worth running (a necessary
+ * condition, never a sufficient one): `be`/`ba` in any case; `eyJ`; 13 digits with at most single
+ * separators between them; `://` followed by `user:password@` (the URL pattern without its
+ * scheme and look-behind, so that URLs without credentials stop here).
+ *
+ * Written without the `i` flag (case classes instead): the union below is then 2.7× faster on
+ * short strings (3.7 µs instead of 10.3 µs for the 94 strings of pino's package.json, node 24,
+ * `test/.tmp`-style micro-benchmark, reported in `docs/guide/redaction.md`).
  */
 const prefilter: Record<BuiltinPattern, RegExp> = {
-  bearer: /b(?:ea|as)/i,
+  bearer: /[Bb](?:[Ee][Aa]|[Aa][Ss])/,
   jwt: /eyJ/,
   creditCard: /\d(?:[ -]?\d){12}/,
-  urlCredentials: /:\/\//
+  urlCredentials: /:\/\/[^\s:/?#@]*:[^\s/?#]+@/
 }
 
 /**
  * Whether a string could hold a match of any builtin pattern: one native regex, the union of
- * {@link prefilter}. Strings failing it are returned by `scan` without running any pattern.
+ * {@link prefilter}. Strings failing it are returned by `scan` without running any pattern; this
+ * replaced a per-character JavaScript loop that cost 64 % of redacting a 2,000-character message.
  */
-export const maybeSecret: RegExp = new RegExp(Object.values(prefilter).map((r) => r.source).join("|"), "i")
+export const maybeSecret: RegExp = new RegExp(Object.values(prefilter).map((r) => r.source).join("|"))
 
 const builtin = (name: BuiltinPattern, censor: string): CompiledPattern => {
   switch (name) {
