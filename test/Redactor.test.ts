@@ -713,6 +713,7 @@ describe("Redactor: one secret-key rule, a sound prefilter", () => {
       "db_password", "x-csrf-token", "privateKeyPem", "aws_secret_access_key", "set-cookie", "credentials"
     ]
     const field = Redactor.makeValue()
+    expect(field({ password: 1 })).toEqual({ password: Redactor.defaultCensor }) // the documented default is the one used
     for (const k of keys) {
       expect((field({ [k]: "v" }) as Record<string, unknown>)[k], k).toBe("[REDACTED]")
       assert.isTrue(Http.isSecretKey(k), k)
