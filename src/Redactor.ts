@@ -24,6 +24,11 @@
  * nothing to redact are not copied (copy-on-write), and an event with nothing to redact is
  * returned as is.
  *
+ * This module documents the API; the mechanism lives in `internal/`: `redact.ts` (the event
+ * transform and its caches), `redactWalk.ts` (the bounded copy-on-write walker), `redactPath.ts`,
+ * `redactPattern.ts` (patterns and the native prefilter) and `secret.ts` (the secret-key rule,
+ * shared with `Http.isSecretKey`).
+ *
  * @since 0.1.0
  */
 import { type LogEvent, renderTemplate } from "./LogEvent.ts"
