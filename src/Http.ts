@@ -19,6 +19,7 @@ import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import * as Logger from "./Logger.ts"
 import * as Sampler from "./Sampler.ts"
 import * as LevelTable from "./internal/levels.ts"
+import * as Secret from "./internal/secret.ts"
 
 // -----------------------------------------------------------------------------
 // models
@@ -182,10 +183,12 @@ export const correlationIdFromHeaders = (
 }
 
 /**
- * Whether a query-string key looks like it carries a secret: it contains `token`, `password`,
- * `passwd`, `pwd`, `secret`, `signature`, `credential`, `apikey`/`api_key`/`api-key`, `jwt`,
- * `session` or `cookie`; or one of its words (split on non-letters and camelCase) is `key`,
- * `auth`, `authorization`, `sig`, `code` or `otp`. Case-insensitive.
+ * Whether a query-string key looks like it carries a secret: one of the redactor's secret keys
+ * (`Redactor.defaultKeys`, the same rule: case, `-` and `_` ignored), or it contains `token`,
+ * `password`, `passwd`, `pwd`, `secret`, `signature`, `credential`, `apikey`/`api_key`/`api-key`,
+ * `jwt`, `session` or `cookie`; or one of its words (split on non-letters and camelCase) is `key`,
+ * `auth`, `authorization`, `sig`, `code` or `otp`. Case-insensitive. Broader than the field rule
+ * on purpose: `?key=` and `?sig=` carry credentials in URLs far more often than in log fields.
  *
  * @example
  * ```ts
@@ -199,12 +202,7 @@ export const correlationIdFromHeaders = (
  * @since 0.1.0
  * @category helpers
  */
-export const isSecretKey = (key: string): boolean => {
-  if (secretSubstring.test(key)) return true
-  const words = key.replace(/([a-z0-9])([A-Z])/g, "$1 $2").toLowerCase().split(/[^a-z0-9]+/)
-  for (const w of words) if (secretWords.has(w)) return true
-  return false
-}
+export const isSecretKey = (key: string): boolean => Secret.isSecretQueryKey(key)
 
 /**
  * `url` (a path with an optional query string, as in `request.url`) with the values of secret
@@ -515,10 +513,6 @@ const badRequest = (error: string) => HttpServerResponse.jsonUnsafe({ error }, {
 const MESSAGE = "http request"
 const REDACTED = "[REDACTED]"
 const MAX_ID_LENGTH = 128
-
-
-const secretSubstring = /token|passw(?:or)?d|pwd|secret|signature|credential|api[-_]?key|jwt|session|cookie/i
-const secretWords = new Set(["key", "auth", "authorization", "sig", "code", "otp"])
 
 const traceparentPattern = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}(?:-.*)?$/
 const zeros32 = "00000000000000000000000000000000"

@@ -5,9 +5,11 @@ import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import fc from "fast-check"
 import * as Encoder from "../src/Encoder.ts"
+import * as Http from "../src/Http.ts"
 import * as LogEvent from "../src/LogEvent.ts"
 import * as Pipeline from "../src/Pipeline.ts"
 import * as Redactor from "../src/Redactor.ts"
+import * as Pattern from "../src/internal/redactPattern.ts"
 
 const event = (
   fields: Record<string, unknown> | undefined,
@@ -700,6 +702,61 @@ describe("Redactor cache and the key budget", () => {
     ]
     for (const input of inputs) {
       expect(shared(input)).toEqual(Redactor.make({ maxKeys: 4 })(input))
+    }
+  })
+})
+
+describe("Redactor: one secret-key rule, a sound prefilter", () => {
+  it("every default secret key is also a secret query key (Http.isSecretKey shares the rule)", () => {
+    const keys = [
+      "ssn", "SSN", "cvv", "cvc", "passphrase", "credit_card", "creditCard", "card-number", "sessionId", "pwd",
+      "db_password", "x-csrf-token", "privateKeyPem", "aws_secret_access_key", "set-cookie", "credentials"
+    ]
+    const field = Redactor.makeValue()
+    expect(field({ password: 1 })).toEqual({ password: Redactor.defaultCensor }) // the documented default is the one used
+    for (const k of keys) {
+      expect((field({ [k]: "v" }) as Record<string, unknown>)[k], k).toBe("[REDACTED]")
+      assert.isTrue(Http.isSecretKey(k), k)
+    }
+    fc.assert(
+      fc.property(fc.string({ maxLength: 12 }), fc.constantFrom(...Redactor.defaultKeys), (prefix, entry) => {
+        const key = entry.startsWith("*") ? prefix + entry.slice(1) : entry
+        assert.isTrue(Http.isSecretKey(key), key)
+      }),
+      { numRuns: 300, seed: 11 }
+    )
+  })
+
+  it("the prefilter rejects no string that a builtin pattern matches (property)", () => {
+    // the builtin patterns as documented (the full regexes the scan runs after the prefilter)
+    const full = [
+      /\b(Bearer|Basic)(\s+)([A-Za-z0-9\-._~+/]+=*)/i,
+      /(?<![\w-])eyJ[\w-]+\.[\w-]+\.[\w-]*/,
+      /(?<!\d)[2-6]\d(?:[ -]?\d){11,17}(?!\d)/,
+      /(?<![a-z0-9+.\-])([a-z][a-z0-9+.\-]*:\/\/)([^\s:/?#@]*):([^\s/?#]+)@/i
+    ]
+    const fragment = fc.oneof(
+      fc.constantFrom("Bearer ", "bAsIc ", "eyJ", ".", "-", " ", "://", "https", ":", "@", "/", "?", "#", "x", "\t", "_"),
+      fc.stringMatching(/^[0-9]{1,6}$/),
+      fc.string({ maxLength: 4 })
+    )
+    let matched = 0
+    fc.assert(
+      fc.property(fc.array(fragment, { maxLength: 24 }), (parts) => {
+        const s = parts.join("")
+        if (full.some((r) => r.test(s))) {
+          matched++
+          assert.isTrue(Pattern.maybeSecret.test(s), JSON.stringify(s))
+        }
+      }),
+      { numRuns: 3000, seed: 5 }
+    )
+    expect(matched).toBeGreaterThan(150) // the property exercised matching strings, not only misses
+    for (const s of ["Bearer AbC123456789", "a eyJx.y.z", "4111 1111 1111 1111", "postgres://app:s3cret@db"]) {
+      assert.isTrue(Pattern.maybeSecret.test(s), s)
+    }
+    for (const s of ["https://example.com/a?b#c", "The quick brown fox, digits 0123456789.", "ab"]) {
+      assert.isFalse(Pattern.maybeSecret.test(s), s)
     }
   })
 })
