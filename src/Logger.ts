@@ -1029,7 +1029,7 @@ class FacadeImpl implements NamedLogger {
       method = (message, fields) =>
         severity < this.minimum()
           ? Effect.void
-          : Effect.withFiber((fiber) => this.worker.offer(this.build(fiber, l, message, fields)))
+          : Effect.withFiber((fiber) => this.worker.offerNowUnsafe(this.build(fiber, l, message, fields)))
       methods[l] = method
     }
     return method

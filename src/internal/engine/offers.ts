@@ -79,18 +79,22 @@ export const makeOffers = (
       return Effect.andThen(q.awaitRoom(), offerBlocking(event))
     })
 
+  /**
+   * Offers at once, from inside an effect that is already running (a facade's `Effect.withFiber`):
+   * `Effect.void`, or under `block` with a full queue the effect that waits for room. The facades'
+   * hot path: one effect fewer per call than `offer` (the facade benchmark lost ~23% to it).
+   */
+  const offerNowUnsafe = (event: LogEvent): Effect.Effect<void> => {
+    if (options.policy === "block" && state.mode === "async" && q.ordinary >= options.capacity) {
+      ledger.eventsIn++
+      return offerBlocking(event)
+    }
+    offerUnsafe(event)
+    return Effect.void
+  }
+
   // effects act when run, not when built
-  const offer = options.policy === "block"
-    ? (event: LogEvent): Effect.Effect<void> =>
-      Effect.suspend(() => {
-        if (state.mode === "async" && q.ordinary >= options.capacity) {
-          ledger.eventsIn++
-          return offerBlocking(event)
-        }
-        offerUnsafe(event)
-        return Effect.void
-      })
-    : (event: LogEvent): Effect.Effect<void> => Effect.sync(() => offerUnsafe(event))
+  const offer = (event: LogEvent): Effect.Effect<void> => Effect.suspend(() => offerNowUnsafe(event))
 
   const offerAll = (events: ReadonlyArray<LogEvent>): Effect.Effect<void> =>
     options.policy === "block"
@@ -126,5 +130,5 @@ export const makeOffers = (
     })
   })
 
-  return { offerUnsafe, offer, offerAll, signalUnsafe, flush }
+  return { offerUnsafe, offerNowUnsafe, offer, offerAll, signalUnsafe, flush }
 }
