@@ -154,9 +154,21 @@ export class Runner {
     })
   }
 
+  /**
+   * Appends `events` and one end marker to the source buffer. The runner takes ownership of
+   * `events` (every caller hands over a fresh array: a batch taken from the queue, `[event]`):
+   * when the buffer is empty the array itself becomes the buffer, instead of being copied event by
+   * event (the copy was ~1.5% of a `basic` run's CPU profile, about a tenth of the engine's cost).
+   */
   private feed(events: ReadonlyArray<LogEvent>): void {
-    for (let i = 0; i < events.length; i++) this.buffer.push(events[i]!)
-    this.buffer.push(this.marker)
+    if (this.buffer.length === 0) {
+      const owned = events as Array<LogEvent>
+      owned.push(this.marker)
+      this.buffer = owned
+    } else {
+      for (let i = 0; i < events.length; i++) this.buffer.push(events[i]!)
+      this.buffer.push(this.marker)
+    }
     this.fed++
   }
 
