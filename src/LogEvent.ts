@@ -18,6 +18,7 @@ import type * as Logger from "effect/Logger"
 import type * as LogLevel from "effect/LogLevel"
 import * as References from "effect/References"
 import * as Event from "./internal/event.ts"
+import * as Level from "./internal/level.ts"
 
 /**
  * One log event.
@@ -535,16 +536,7 @@ export const severity = (event: LogEvent): number =>
  * @since 0.1.0
  * @category getters
  */
-export const levelSeverity: Readonly<Record<LogLevel.LogLevel, number>> = {
-  All: 0,
-  Trace: 1,
-  Debug: 2,
-  Info: 3,
-  Warn: 4,
-  Error: 5,
-  Fatal: 6,
-  None: 7
-}
+export const levelSeverity: Readonly<Record<LogLevel.LogLevel, number>> = Level.rank
 
 /**
  * Whether the event is at level Error or Fatal (never sampled out, never aggregated).
