@@ -69,12 +69,17 @@ const instantiate = (pipeline: Pipeline, context: Context.Context<never>, parent
   return { pull: pull as Effect.Effect<Chunk, unknown>, scope }
 }
 
-/** `chunk` without the occurrences of `marker` (the chunk itself when it has none). */
+/**
+ * `chunk` without the occurrences of `marker` (the chunk itself when it has none). The usual
+ * case — one marker, at the end, since stages forward it in order — is a `slice`, not a `filter`
+ * with a callback (the filter was ~1% of a `basic` run's CPU profile).
+ */
 const without = (chunk: Chunk, marker: LogEvent): ReadonlyArray<LogEvent> => {
-  for (let i = 0; i < chunk.length; i++) {
-    if (chunk[i] === marker) return chunk.filter((e) => e !== marker)
-  }
-  return chunk
+  let count = 0
+  for (let i = 0; i < chunk.length; i++) if (chunk[i] === marker) count++
+  if (count === 0) return chunk
+  if (count === 1 && chunk[chunk.length - 1] === marker) return chunk.slice(0, chunk.length - 1)
+  return chunk.filter((e) => e !== marker)
 }
 
 /** The fiber a synchronous run left going on, when a step suspended. */
