@@ -646,24 +646,7 @@ export const makeLoggers = (config: Config.Resolved): Effect.Effect<LoggersShape
     const guard = new LeakGuard()
     const regions = new Map<string, OpenRegion>()
     const levels = new Levels.LevelTable(config.rootName, config.level)
-    // the per-name options: declared up front, or by the first `named(name, options)` of a name
-    // that had none; the cache's lookup reads them, so a lookup is a function of the name alone
-    const declared = new Map<string, NamedOptions>()
-    // a level given with a name's options is that name's setting in the level table (any case;
-    // `false` when it is not a level: the caller dies with it, nothing is declared)
-    const setDeclaredLevel = (name: string, options: NamedOptions | undefined): boolean => {
-      if (options?.level === undefined) return true
-      const level = Levels.parseLevel(options.level)
-      if (level !== undefined) levels.set(name, level)
-      return level !== undefined
-    }
-    const declare = (name: string, options: NamedOptions) => {
-      declared.set(name, options)
-      setDeclaredLevel(name, options)
-    }
-    const unknownLevel = (name: string, options: NamedOptions) =>
-      Effect.die(new Error(`Logger.named("${name}"): unknown level ${String(options.level)}`))
-    for (const [name, options] of Object.entries(config.loggers)) declare(name, options)
+    const { declared, setDeclaredLevel, declare, unknownLevel } = makeDeclarations(config, levels)
     const warned = new Set<string>()
     // one process "exit" listener for the whole layer, however many named loggers it builds
     const exitHooks = new Worker.ExitHooks()
@@ -806,6 +789,31 @@ export const makeLoggers = (config: Config.Resolved): Effect.Effect<LoggersShape
     }
     return service
   })
+
+/**
+ * The per-name options of one `Loggers` instance: declared up front (`loggers` in the layer's
+ * options), or by the first `named(name, options)` of a name that had none. The cache's lookup
+ * reads them, so a lookup is a function of the name alone. A level given with a name's options is
+ * that name's setting in the level table (any case); `setDeclaredLevel` answers `false` when it is
+ * not a level (the caller dies with {@link unknownLevel}, nothing is declared).
+ */
+const makeDeclarations = (config: Config.Resolved, levels: Levels.LevelTable) => {
+  const declared = new Map<string, NamedOptions>()
+  const setDeclaredLevel = (name: string, options: NamedOptions | undefined): boolean => {
+    if (options?.level === undefined) return true
+    const level = Levels.parseLevel(options.level)
+    if (level !== undefined) levels.set(name, level)
+    return level !== undefined
+  }
+  const declare = (name: string, options: NamedOptions) => {
+    declared.set(name, options)
+    setDeclaredLevel(name, options)
+  }
+  const unknownLevel = (name: string, options: NamedOptions) =>
+    Effect.die(new Error(`Logger.named("${name}"): unknown level ${String(options.level)}`))
+  for (const [name, options] of Object.entries(config.loggers)) declare(name, options)
+  return { declared, setDeclaredLevel, declare, unknownLevel }
+}
 
 /** The run-time level part of the service over the instance's level table. */
 const makeLevelsService = (levels: Levels.LevelTable, rootWorker: Worker.Worker) => {
