@@ -176,12 +176,7 @@ export interface NamedLogger {
  * @since 0.1.0
  * @category models
  */
-export interface NamedOptions {
-  readonly level?: LogLevel.LogLevel | undefined
-  readonly fields?: Readonly<Record<string, unknown>> | undefined
-  readonly sinks?: ReadonlyArray<Sink.Sink> | undefined
-  readonly pipeline?: Pipeline.Pipeline | undefined
-}
+export type NamedOptions = Config.LoggerOptions
 
 /**
  * The `Loggers` service: the named-logger cache of one `Fapilog.layer`.
