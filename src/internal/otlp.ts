@@ -27,9 +27,11 @@ import type * as OtlpResource from "effect/observability/OtlpResource"
 import * as Result from "effect/Result"
 import * as Encoder from "../Encoder.ts"
 import type * as LogEvent from "../LogEvent.ts"
+import { errorMessage } from "./errorMessage.ts"
 import { fieldsOf } from "./event.ts"
 import * as Level from "./level.ts"
 import * as OtlpProtobuf from "./otlpProtobuf.ts"
+import { isPlainObject } from "./plainRecord.ts"
 
 // -----------------------------------------------------------------------------
 // model (Effect's OTLP value types; the request shape is the wire module's)
@@ -319,11 +321,6 @@ const safeEncode = (value: unknown): string => {
 const INT64_MIN = -(2n ** 63n)
 const INT64_MAX = 2n ** 63n - 1n
 
-const isPlainObject = (u: object): boolean => {
-  const proto = Object.getPrototypeOf(u)
-  return proto === Object.prototype || proto === null
-}
-
 function convert(value: unknown, limits: Limits, stack: Array<object>): AnyValue {
   switch (typeof value) {
     case "string":
@@ -376,7 +373,7 @@ function guarded(get: () => unknown, limits: Limits, stack: Array<object>): AnyV
   try {
     v = get()
   } catch (e) {
-    return { stringValue: `[getter threw: ${errorText(e)}]` }
+    return { stringValue: `[getter threw: ${errorMessage(e)}]` }
   }
   const depth = stack.length
   try {
@@ -384,14 +381,6 @@ function guarded(get: () => unknown, limits: Limits, stack: Array<object>): AnyV
   } catch {
     stack.length = depth
     return { stringValue: safeEncode(v) }
-  }
-}
-
-const errorText = (e: unknown): string => {
-  try {
-    return e instanceof Error ? e.message : String(e)
-  } catch {
-    return "unknown"
   }
 }
 
@@ -413,7 +402,7 @@ const putAll = (
     try {
       v = record[key]
     } catch (e) {
-      v = `[getter threw: ${errorText(e)}]`
+      v = `[getter threw: ${errorMessage(e)}]`
     }
     put(key, v)
   }
@@ -423,7 +412,7 @@ const causeText = (cause: Cause.Cause<unknown>): string => {
   try {
     return Cause.pretty(cause)
   } catch (e) {
-    return `[cause could not be rendered: ${errorText(e)}]`
+    return `[cause could not be rendered: ${errorMessage(e)}]`
   }
 }
 

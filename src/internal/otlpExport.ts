@@ -15,6 +15,7 @@ import type * as Scope from "effect/Scope"
 import * as zlib from "node:zlib"
 import type * as LogEvent from "../LogEvent.ts"
 import * as Condition from "./condition.ts"
+import { errorMessage } from "./errorMessage.ts"
 import * as Otlp from "./otlp.ts"
 
 /** Resolved exporter options. @internal */
@@ -262,10 +263,6 @@ const makePost = (config: Config) => {
 }
 
 const networkMessage = (cause: unknown): string => {
-  if (cause instanceof Error) {
-    const inner = (cause as { cause?: unknown }).cause
-    if (inner instanceof Error) return `${cause.message} (${inner.message})`
-    return cause.message
-  }
-  return String(cause)
+  const inner = cause instanceof Error ? (cause as { cause?: unknown }).cause : undefined
+  return inner instanceof Error ? `${errorMessage(cause)} (${errorMessage(inner)})` : errorMessage(cause)
 }
