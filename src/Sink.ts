@@ -637,12 +637,15 @@ export const file = (path: string, options?: FileOptions): FileSink => {
  * @since 0.1.0
  * @category constructors
  */
-export const otlp = (options: OtlpOptions): Sink =>
-  InternalOtlp.make({
+export const otlp = (options: OtlpOptions): Sink => {
+  // the public encoder is handed to the converter here: internal modules never import it
+  const limits = Otlp.makeLimits(Encoder)
+  return InternalOtlp.make({
     name: `otlp:${options.url}`,
     url: options.url,
     headers: options.headers ?? {},
-    resource: Otlp.resourceAttributes(options.serviceName, options.resource),
+    resource: Otlp.resourceAttributes(options.serviceName, options.resource, limits),
+    limits,
     encoding: options.encoding ?? "protobuf",
     gzip: options.gzip ?? false,
     timeout: Duration.fromInputUnsafe(options.timeout ?? "10 seconds"),
@@ -653,6 +656,7 @@ export const otlp = (options: OtlpOptions): Sink =>
     maxQueueSize: Math.max(1, Math.floor(options.maxQueueSize ?? 20_000)),
     shutdownTimeout: Duration.fromInputUnsafe(options.shutdownTimeout ?? "5 seconds")
   })
+}
 
 /**
  * {@link OtlpOptions} from the standard OpenTelemetry environment variables, or `undefined` when

@@ -24,6 +24,8 @@ export interface Config {
   readonly url: string
   readonly headers: Readonly<Record<string, string>>
   readonly resource: Array<Otlp.KeyValue>
+  /** Conversion limits and value encoder (`Otlp.makeLimits(Encoder)`, from `Sink.otlp`). */
+  readonly limits: Otlp.Limits
   readonly encoding: Otlp.Encoding
   readonly gzip: boolean
   readonly timeout: Duration.Duration
@@ -74,7 +76,7 @@ export const start = (config: Config): Effect.Effect<Exporter, never, Scope.Scop
     const exportOnce = (events: ReadonlyArray<LogEvent.LogEvent>) =>
       Effect.gen(function*() {
         const observed = yield* Clock.currentTimeNanos
-        const data = Otlp.toLogsData(events, config.resource, observed.toString())
+        const data = Otlp.toLogsData(events, config.resource, observed.toString(), config.limits)
         const body = serialize(data)
         const payload = config.gzip ? yield* gzip(body.bytes) : body.bytes
         const rejected = yield* Effect.retry(Effect.suspend(() => {
