@@ -13,14 +13,16 @@ import * as Effect from "effect/Effect"
 import * as OtlpSerialization from "effect/observability/OtlpSerialization"
 import { execFileSync } from "node:child_process"
 import { fileURLToPath } from "node:url"
+import * as Encoder from "../src/Encoder.ts"
 import * as Otlp from "../src/internal/otlp.ts"
 import * as LogEvent from "../src/LogEvent.ts"
 
 const N = 100_000
 const BATCH = 512
+const limits = Otlp.makeLimits(Encoder)
 
 const batches = (): Array<Otlp.LogsData> => {
-  const resource = Otlp.resourceAttributes("bench", { "deployment.environment": "bench" })
+  const resource = Otlp.resourceAttributes("bench", { "deployment.environment": "bench" }, limits)
   const out: Array<Otlp.LogsData> = []
   for (let i = 0; i < N; i += BATCH) {
     const events = Array.from({ length: Math.min(BATCH, N - i) }, (_, j) =>
@@ -35,7 +37,7 @@ const batches = (): Array<Otlp.LogsData> => {
         spanId: "b7ad6b7169203331",
         correlationId: `req-${i + j}`
       }))
-    out.push(Otlp.toLogsData(events, resource, "1700000000999000000"))
+    out.push(Otlp.toLogsData(events, resource, "1700000000999000000", limits))
   }
   return out
 }

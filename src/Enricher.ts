@@ -13,7 +13,9 @@
 import * as Os from "node:os"
 import { annotator, type LogEvent, mergeFields } from "./LogEvent.ts"
 import * as Pipeline from "./Pipeline.ts"
+import { errorMessage } from "./internal/errorMessage.ts"
 import * as Event from "./internal/event.ts"
+import { setOwn } from "./internal/plainRecord.ts"
 
 // -----------------------------------------------------------------------------
 // models
@@ -118,7 +120,7 @@ export const make = (options: Options = {}): (event: LogEvent) => LogEvent => {
         const more = dynamic[i]!(event)
         if (more !== undefined) assignOwn(extra, more)
       } catch (error) {
-        extra._enricher_error = error instanceof Error ? error.message : String(error)
+        extra._enricher_error = errorMessage(error)
       }
     }
     if (event.fields !== undefined) assignOwn(extra, event.fields)
@@ -171,13 +173,7 @@ const staticFields = (options: Options): Readonly<Record<string, unknown>> => {
 const assignOwn = (target: Record<string, unknown>, source: Readonly<Record<string, unknown>>): void => {
   // never throws: hostile getters become "[Throws: …]" values (see LogEvent.mergeFields)
   const merged = mergeFields({}, source)
-  for (const key of Object.keys(merged)) {
-    if (key === "__proto__") {
-      Object.defineProperty(target, key, { value: merged[key], enumerable: true, writable: true, configurable: true })
-    } else {
-      target[key] = merged[key]
-    }
-  }
+  for (const key of Object.keys(merged)) setOwn(target, key, merged[key])
 }
 
 const withFields = (event: LogEvent, fields: Readonly<Record<string, unknown>>): LogEvent =>

@@ -18,6 +18,7 @@ import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import * as Logger from "./Logger.ts"
 import * as Sampler from "./Sampler.ts"
+import { errorMessage as thrownMessage } from "./internal/errorMessage.ts"
 import * as LevelTable from "./internal/levels.ts"
 import * as Secret from "./internal/secret.ts"
 
@@ -638,5 +639,5 @@ const errorMessage = (cause: Cause.Cause<unknown>): string => {
   const e = Cause.squash(cause)
   if (e instanceof Error) return e.message === "" ? e.name : `${e.name}: ${e.message}`
   if (typeof e === "object" && e !== null && "_tag" in e) return String((e as { _tag: unknown })._tag)
-  return String(e)
+  return thrownMessage(e)
 }

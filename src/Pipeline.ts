@@ -11,6 +11,7 @@
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
 import * as Stream from "effect/Stream"
 import type { LogEvent } from "./LogEvent.ts"
 
@@ -177,22 +178,34 @@ export const compose = (...stages: ReadonlyArray<Pipeline>): Pipeline => {
  * (control events pass untouched). Returning `undefined` drops the event, reported under
  * `reason`. The cheapest way to write a stateless operator: one array pass per chunk.
  *
+ * Dual: `mapEvents(f, reason?)` is a {@link Pipeline}; `mapEvents(stream, f, reason?)` applies it.
+ *
  * @example
  * ```ts
+ * import { Stream } from "effect"
  * import * as Pipeline from "effect-fapilog/Pipeline"
  * import * as LogEvent from "effect-fapilog/LogEvent"
  *
  * const tagged = Pipeline.mapEvents((e) => LogEvent.withFields(e, { region: "eu" }))
+ * const events = Stream.make(LogEvent.make({ timestamp: 0, level: "Info", message: "hi", logger: "app" }))
+ * const sameAsPipe = Pipeline.mapEvents(events, (e) => LogEvent.withFields(e, { region: "eu" }))
  * ```
  *
  * @since 0.1.0
  * @category constructors
  */
-export const mapEvents = (
+export const mapEvents: {
+  (f: (event: LogEvent) => LogEvent | undefined, reason?: string): Pipeline
+  <E, R>(
+    self: Stream.Stream<LogEvent, E, R>,
+    f: (event: LogEvent) => LogEvent | undefined,
+    reason?: string
+  ): Stream.Stream<LogEvent, E, R>
+} = dual((args) => Stream.isStream(args[0]), <E, R>(
+  events: Stream.Stream<LogEvent, E, R>,
   f: (event: LogEvent) => LogEvent | undefined,
   reason = "filtered"
-): Pipeline =>
-(events) =>
+): Stream.Stream<LogEvent, E, R> =>
   Stream.transformPull(events, (pull) =>
     Effect.gen(function*() {
       const counters = yield* Counters
@@ -218,4 +231,4 @@ export const mapEvents = (
         return n === 0 ? loop : Effect.succeed(out as unknown as typeof chunk)
       })
       return loop
-    }))
+    })))

@@ -384,6 +384,22 @@ export const withRule: {
 // -----------------------------------------------------------------------------
 
 /**
+ * The dual of an operator whose data-last form is a value in its own right: `make(options)`
+ * validates the options at once (a `RangeError` at construction) and returns the stream function,
+ * which may carry observation methods (`buffered`, `currentRate`); the data-first form is that
+ * value applied: `op(self, options)` is `make(options)(self)`. `Function.dual` cannot serve
+ * here: its data-last form is a closure that would defer validation and drop those methods.
+ * Data-first is chosen as in `dual` with a predicate: the first argument is a `Stream`.
+ */
+const operator = <O extends ReadonlyArray<unknown>>(
+  make: (...options: O) => (self: Stream.Stream<LogEvent.LogEvent, any, any>) => Stream.Stream<LogEvent.LogEvent, any, any>
+): never =>
+  function(...args: Array<any>) {
+    if (!Stream.isStream(args[0])) return make(...(args as unknown as O))
+    return make(...(args.slice(1) as unknown as O))(args[0] as Stream.Stream<LogEvent.LogEvent, any, any>)
+  } as never
+
+/**
  * Request-aware sampling: one decision per correlation id ({@link decide}), applied to every
  * event of that id, so a request's lines are all kept or all dropped — in this process and in
  * every service that samples the same id at the same rate.
@@ -417,15 +433,7 @@ export const withRule: {
 export const byCorrelation: {
   (options: ByCorrelationOptions): Sampler
   <E, R>(self: Stream.Stream<LogEvent.LogEvent, E, R>, options: ByCorrelationOptions): Stream.Stream<LogEvent.LogEvent, E, R>
-} = function(...args: Array<any>) {
-  if (Stream.isStream(args[0])) {
-    return byCorrelationStream(args[0] as Stream.Stream<LogEvent.LogEvent, unknown, unknown>, makeConfig(args[1]), {
-      requests: 0,
-      events: 0
-    })
-  }
-  return sampler(makeConfig(args[0]))
-} as never
+} = operator((options: ByCorrelationOptions) => sampler(makeConfig(options)))
 
 /**
  * Error-triggered tail sampling on its own: events of requests that the base `rate` (default
@@ -458,22 +466,9 @@ export const byCorrelation: {
 export const tail: {
   (options?: TailSamplerOptions): Sampler
   <E, R>(self: Stream.Stream<LogEvent.LogEvent, E, R>, options?: TailSamplerOptions): Stream.Stream<LogEvent.LogEvent, E, R>
-} = function(...args: Array<any>) {
-  const toOptions = (o: TailSamplerOptions | undefined): ByCorrelationOptions => ({
-    rate: o?.rate ?? 0,
-    fallbackRate: o?.fallbackRate,
-    mark: o?.mark,
-    tail: o ?? true
-  })
-  if (Stream.isStream(args[0])) {
-    return byCorrelationStream(
-      args[0] as Stream.Stream<LogEvent.LogEvent, unknown, unknown>,
-      makeConfig(toOptions(args[1])),
-      { requests: 0, events: 0 }
-    )
-  }
-  return sampler(makeConfig(toOptions(args[0])))
-} as never
+} = operator((o?: TailSamplerOptions) =>
+  sampler(makeConfig({ rate: o?.rate ?? 0, fallbackRate: o?.fallbackRate, mark: o?.mark, tail: o ?? true }))
+)
 
 /**
  * Burst sampling with zap's semantics: per (level, message template or message) and per tick
@@ -481,6 +476,9 @@ export const tail: {
  * `thereafter`-th; with `thereafter: 0` the rest of the tick is dropped. Windows are measured
  * on event timestamps (which come from `Clock`). Events at level Error or above always pass and
  * are not counted. Drops are counted as `"sampled out (burst)"`.
+ *
+ * Dual: `burst(options)` or `burst(stream, options)`. Throws a `RangeError` at construction
+ * when `first` or `thereafter` is negative.
  *
  * @example
  * ```ts
@@ -498,13 +496,10 @@ export const tail: {
 export const burst: {
   (options: BurstOptions): Pipeline.Pipeline
   <E, R>(self: Stream.Stream<LogEvent.LogEvent, E, R>, options: BurstOptions): Stream.Stream<LogEvent.LogEvent, E, R>
-} = function(...args: Array<any>) {
-  if (Stream.isStream(args[0])) {
-    return burstStream(args[0] as Stream.Stream<LogEvent.LogEvent, unknown, unknown>, makeBurstConfig(args[1]))
-  }
-  const config = makeBurstConfig(args[0])
-  return <E, R>(self: Stream.Stream<LogEvent.LogEvent, E, R>) => burstStream(self, config)
-} as never
+} = operator((options: BurstOptions): Pipeline.Pipeline => {
+  const config = makeBurstConfig(options)
+  return (self) => burstStream(self, config)
+})
 
 /**
  * Adaptive sampling: every `window` (measured on event timestamps, which come from `Clock`) the
@@ -521,6 +516,9 @@ export const burst: {
  * (multiplied by an earlier `_sample_rate`, so it remains the event's overall keep probability).
  * Drops are counted as `"sampled out (adaptive)"`.
  *
+ * Dual: `adaptive(options)` or `adaptive(stream, options)`; only the data-last value has
+ * `currentRate()`.
+ *
  * @example
  * ```ts
  * import * as Sampler from "effect-fapilog/Sampler"
@@ -535,17 +533,12 @@ export const burst: {
 export const adaptive: {
   (options: AdaptiveOptions): AdaptiveSampler
   <E, R>(self: Stream.Stream<LogEvent.LogEvent, E, R>, options: AdaptiveOptions): Stream.Stream<LogEvent.LogEvent, E, R>
-} = function(...args: Array<any>) {
-  if (Stream.isStream(args[0])) {
-    return adaptiveStream(args[0] as Stream.Stream<LogEvent.LogEvent, unknown, unknown>, makeAdaptiveConfig(args[1]), {
-      rate: 1
-    })
-  }
-  const config = makeAdaptiveConfig(args[0])
+} = operator((options: AdaptiveOptions): AdaptiveSampler => {
+  const config = makeAdaptiveConfig(options)
   const shared = { rate: 1 }
   const f = <E, R>(self: Stream.Stream<LogEvent.LogEvent, E, R>) => adaptiveStream(self, config, shared)
   return Object.assign(f, { currentRate: () => shared.rate })
-} as never
+})
 
 /**
  * The gauge adaptive samplers publish their current keep-rate to.

@@ -17,6 +17,7 @@ import * as EffectConfig from "effect/Config"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
+import { hasProperty } from "effect/Predicate"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import type * as tls from "node:tls"
@@ -151,9 +152,38 @@ export interface Writer {
  * @category models
  */
 export interface Sink {
+  /**
+   * The brand of the sinks this module builds (see {@link TypeId}); optional, so that a
+   * hand-written `{ name, open }` literal is still a sink.
+   */
+  readonly [TypeId]?: TypeId
   readonly name: string
   readonly open: Effect.Effect<Writer, SinkError, Scope.Scope>
 }
+
+/**
+ * The brand carried by every sink this module's constructors and combinators build
+ * (`"~effect-fapilog/Sink"`), as Effect's data types carry theirs. {@link isSink} checks it first.
+ *
+ * @example
+ * ```ts
+ * import * as Sink from "effect-fapilog/Sink"
+ *
+ * const branded = Sink.memory()[Sink.TypeId] === Sink.TypeId // true
+ * ```
+ *
+ * @since 0.1.0
+ * @category type ids
+ */
+export const TypeId: TypeId = InternalSink.TypeId
+
+/**
+ * The type of {@link TypeId}.
+ *
+ * @since 0.1.0
+ * @category type ids
+ */
+export type TypeId = InternalSink.TypeId
 
 /**
  * A sink failed to open or to write: `_tag: "SinkError"`, `sink` (the sink's name), `message`,
@@ -432,7 +462,11 @@ export const makeBatch = (events: ReadonlyArray<LogEvent>): Batch => new LazyBat
  * @since 0.1.0
  * @category constructors
  */
-export const make = (name: string, open: Effect.Effect<Writer, SinkError, Scope.Scope>): Sink => ({ name, open })
+export const make = (name: string, open: Effect.Effect<Writer, SinkError, Scope.Scope>): Sink => ({
+  [TypeId]: TypeId,
+  name,
+  open
+})
 
 /**
  * A writer from a synchronous function; `write` and `writeUnsafe` both call it, and a throw
@@ -560,7 +594,8 @@ export const file = (path: string, options?: FileOptions): FileSink => {
   const maxBytes = rotate === undefined
     ? undefined
     : rotate.maxBytes ?? (rotate.interval === undefined ? 10 * 1024 * 1024 : undefined)
-  return InternalFile.make({
+  // branded here: the file sink's module (internal/fileSink.ts) builds the rest
+  return Object.assign(InternalFile.make({
     path,
     mode: options?.mode ?? 0o644,
     highWaterMark: options?.highWaterMark ?? 8 * 1024 * 1024,
@@ -568,7 +603,7 @@ export const file = (path: string, options?: FileOptions): FileSink => {
     maxFiles: Math.max(0, Math.floor(rotate?.maxFiles ?? 5)),
     interval: rotate?.interval,
     reopenOnSignal: options?.reopenOnSignal ?? "SIGHUP"
-  })
+  }), { [TypeId]: TypeId })
 }
 
 /**
@@ -602,12 +637,15 @@ export const file = (path: string, options?: FileOptions): FileSink => {
  * @since 0.1.0
  * @category constructors
  */
-export const otlp = (options: OtlpOptions): Sink =>
-  InternalOtlp.make({
+export const otlp = (options: OtlpOptions): Sink => {
+  // the public encoder is handed to the converter here: internal modules never import it
+  const limits = Otlp.makeLimits(Encoder)
+  return InternalOtlp.make({
     name: `otlp:${options.url}`,
     url: options.url,
     headers: options.headers ?? {},
-    resource: Otlp.resourceAttributes(options.serviceName, options.resource),
+    resource: Otlp.resourceAttributes(options.serviceName, options.resource, limits),
+    limits,
     encoding: options.encoding ?? "protobuf",
     gzip: options.gzip ?? false,
     timeout: Duration.fromInputUnsafe(options.timeout ?? "10 seconds"),
@@ -618,6 +656,7 @@ export const otlp = (options: OtlpOptions): Sink =>
     maxQueueSize: Math.max(1, Math.floor(options.maxQueueSize ?? 20_000)),
     shutdownTimeout: Duration.fromInputUnsafe(options.shutdownTimeout ?? "5 seconds")
   })
+}
 
 /**
  * {@link OtlpOptions} from the standard OpenTelemetry environment variables, or `undefined` when
@@ -767,6 +806,7 @@ export const memory = (name = "memory"): MemorySink => {
     }
   }
   return {
+    [TypeId]: TypeId,
     name,
     open: Effect.succeed(writer(append, name)),
     events: Effect.sync(() => events.slice()),
@@ -935,7 +975,8 @@ export interface RetryOptions {
 }
 
 /**
- * Whether `u` is a {@link Sink} (a name and an `open` effect).
+ * Whether `u` is a {@link Sink}: it carries {@link TypeId}, or, for a hand-written literal, it
+ * has a string `name` and an `open` effect.
  *
  * @example
  * ```ts
@@ -949,7 +990,8 @@ export interface RetryOptions {
  * @category guards
  */
 export const isSink = (u: unknown): u is Sink =>
-  typeof u === "object" && u !== null && typeof (u as Sink).name === "string" && Effect.isEffect((u as Sink).open)
+  hasProperty(u, TypeId) ||
+  (typeof u === "object" && u !== null && typeof (u as Sink).name === "string" && Effect.isEffect((u as Sink).open))
 
 /**
  * Transforms the writer of a sink, keeping its name.

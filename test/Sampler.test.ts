@@ -692,3 +692,62 @@ describe("samplers and aggregates", () => {
       assert.strictEqual(out.filter((e) => e.message === "e").length, 1)
     }))
 })
+
+// -----------------------------------------------------------------------------
+// dual forms
+// -----------------------------------------------------------------------------
+
+describe("dual operators", () => {
+  const events = (): Array<LogEvent.LogEvent> => {
+    const out: Array<LogEvent.LogEvent> = []
+    for (let i = 0; i < 200; i++) {
+      out.push(ev({
+        timestamp: i * 10,
+        correlationId: `req-${i % 37}`,
+        level: i % 50 === 49 ? "Error" : "Info",
+        message: `m${i % 3}`
+      }))
+    }
+    return out
+  }
+  const messages = (out: ReadonlyArray<LogEvent.LogEvent>) => out.map((e) => `${e.correlationId}:${e.timestamp}`)
+
+  it.effect("data-first and data-last give the same output, and data-first drops something", () =>
+    Effect.gen(function*() {
+      const cases: Array<
+        readonly [
+          string,
+          (s: Stream.Stream<LogEvent.LogEvent>) => Stream.Stream<LogEvent.LogEvent>,
+          (s: Stream.Stream<LogEvent.LogEvent>) => Stream.Stream<LogEvent.LogEvent>
+        ]
+      > = [
+        ["byCorrelation", (s) => s.pipe(Sampler.byCorrelation({ rate: 0.3 })), (s) => Sampler.byCorrelation(s, { rate: 0.3 })],
+        ["tail", (s) => s.pipe(Sampler.tail({ rate: 0.2 })), (s) => Sampler.tail(s, { rate: 0.2 })],
+        ["tail (no options)", (s) => s.pipe(Sampler.tail()), (s) => Sampler.tail(s)],
+        [
+          "burst",
+          (s) => s.pipe(Sampler.burst({ first: 2, thereafter: 10, tick: "1 second" })),
+          (s) => Sampler.burst(s, { first: 2, thereafter: 10, tick: "1 second" })
+        ],
+        [
+          "adaptive",
+          (s) => s.pipe(Sampler.adaptive({ targetPerSecond: 20, window: "100 millis" })),
+          (s) => Sampler.adaptive(s, { targetPerSecond: 20, window: "100 millis" })
+        ]
+      ]
+      for (const [name, last, first] of cases) {
+        const a = yield* run(last(Stream.fromIterable(events())))
+        const b = yield* run(first(Stream.fromIterable(events())))
+        assert.deepStrictEqual(messages(b.out), messages(a.out), name)
+        assert.deepStrictEqual(b.dropped, a.dropped, name)
+        assert.isBelow(b.out.length, 200, `${name} drops events`)
+      }
+    }))
+
+  it("the data-last form validates at construction and keeps its observation methods", () => {
+    expect(() => Sampler.burst({ first: -1, thereafter: 0 })).toThrow(RangeError)
+    expect(() => Sampler.tail({ rate: 2 })).toThrow(RangeError)
+    assert.strictEqual(Sampler.adaptive({ targetPerSecond: 10 }).currentRate(), 1)
+    assert.deepStrictEqual(Sampler.tail().buffered(), { requests: 0, events: 0 })
+  })
+})

@@ -15,6 +15,7 @@ import * as Logger from "../src/Logger.ts"
 import * as LogEvent from "../src/LogEvent.ts"
 import * as Sink from "../src/Sink.ts"
 import * as Otlp from "../src/internal/otlp.ts"
+import * as Encoder from "../src/Encoder.ts"
 
 // -----------------------------------------------------------------------------
 // receiver
@@ -34,6 +35,9 @@ interface Reply {
   readonly headers?: Record<string, string>
   readonly body?: string
 }
+
+/** The conversion limits `Sink.otlp` uses: the public encoder handed to the internal converter. */
+const limits = Otlp.makeLimits(Encoder)
 
 const receiver = (replies: Array<Reply> = []) =>
   Effect.acquireRelease(
@@ -514,7 +518,7 @@ describe("Sink.otlp", () => {
       logger: "x",
       fields: { neg: -5, list: Array.from({ length: 300 }, (_, i) => i) }
     })
-    const bytes = encodeProtobuf(Otlp.toLogsData([event], Otlp.resourceAttributes("s", undefined), "7"))
+    const bytes = encodeProtobuf(Otlp.toLogsData([event], Otlp.resourceAttributes("s", undefined, limits), "7", limits))
     assert.isAbove(bytes.length, 16_384 * 2) // length prefixes of 3 bytes
     assert.deepStrictEqual(decodeRequest(bytes).resourceLogs[0]!.scopeLogs, [
       scope("x", [record({
@@ -531,10 +535,10 @@ describe("Sink.otlp", () => {
     const effect = Effect.runSync(
       Effect.service(OtlpSerialization.OtlpSerialization).pipe(Effect.provide(OtlpSerialization.layerProtobuf))
     )
-    const resource = Otlp.resourceAttributes("checkout", { "host.cpus": 4, build: { id: "b-7", ok: true } })
+    const resource = Otlp.resourceAttributes("checkout", { "host.cpus": 4, build: { id: "b-7", ok: true } }, limits)
     const all = [...events(), edgeEvent(), failedEvent(), crowdedEvent()]
     for (const batch of [[], all.slice(0, 1), all]) {
-      const data = Otlp.toLogsData(batch, resource, "1700000000999000000")
+      const data = Otlp.toLogsData(batch, resource, "1700000000999000000", limits)
       const body = effect.logs(data)
       assert.strictEqual(body._tag, "Uint8Array")
       const theirs = body._tag === "Uint8Array" ? body.body : new Uint8Array(0)
@@ -563,7 +567,7 @@ describe("Sink.otlp", () => {
       logger: "x",
       fields: { cyclic, getter, proxy, sym: Symbol("s"), fn: () => 1, nan: NaN, huge: 2n ** 70n }
     })
-    const data = Otlp.toLogsData([event], [], "0")
+    const data = Otlp.toLogsData([event], [], "0", limits)
     const attrs = Object.fromEntries(data.resourceLogs[0]!.scopeLogs[0]!.logRecords[0]!.attributes.map((kv) => [kv.key, kv.value]))
     assert.deepStrictEqual((attrs.cyclic as any).kvlistValue.values[1], { key: "self", value: { stringValue: "{\"a\":1,\"self\":\"[Circular]\"}" } })
     assert.include(JSON.stringify(attrs.getter), "nope")

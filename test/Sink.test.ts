@@ -247,3 +247,33 @@ Effect.runPromise(Effect.scoped(Effect.gen(function*() {
     assert.strictEqual(first.split("\n").length, 2)
   })
 })
+
+describe("Sink.TypeId", () => {
+  it("every constructor and combinator brands its sink; a hand-written literal is still a sink", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fapilog-typeid-"))
+    const memory = Sink.memory()
+    const built: ReadonlyArray<Sink.Sink> = [
+      memory,
+      Sink.make("m", memory.open),
+      Sink.stdout(),
+      Sink.stderr(),
+      Sink.pretty(),
+      Sink.file(path.join(dir, "app.log")),
+      Sink.otlp({ url: "http://127.0.0.1:4318/v1/logs" }),
+      Sink.syslog({ port: 5514 }),
+      Sink.fanOut([memory, Sink.memory("other")]),
+      Sink.timeout(memory, "1 second"),
+      Sink.retry(memory),
+      Sink.mapWriter(memory, (w) => w)
+    ]
+    for (const sink of built) {
+      assert.strictEqual(sink[Sink.TypeId], Sink.TypeId, sink.name)
+      assert.isTrue(Sink.isSink(sink), sink.name)
+    }
+    const literal: Sink.Sink = { name: "literal", open: memory.open }
+    assert.isTrue(Sink.isSink(literal))
+    assert.isFalse(Sink.isSink({ name: "no open" }))
+    assert.isFalse(Sink.isSink(null))
+    fs.rmSync(dir, { recursive: true, force: true })
+  })
+})

@@ -13,6 +13,7 @@
  * @internal
  */
 import * as Cause from "effect/Cause"
+import { errorMessage } from "./errorMessage.ts"
 
 /** The key under which an error given as the second argument is logged (pino's `err`). */
 export const ERROR_KEY = "err"
@@ -46,6 +47,6 @@ export const causeError = (cause: Cause.Cause<unknown>): Error | undefined => {
     all.stack = `AggregateError: ${all.message}`
     return all
   } catch (e) {
-    return new Error(`the cause could not be rendered: ${e instanceof Error ? e.message : String(e)}`)
+    return new Error(`the cause could not be rendered: ${errorMessage(e)}`)
   }
 }

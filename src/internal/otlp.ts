@@ -25,11 +25,12 @@ import type * as HttpBody from "effect/http/HttpBody"
 import * as OtlpSerialization from "effect/observability/OtlpSerialization"
 import type * as OtlpResource from "effect/observability/OtlpResource"
 import * as Result from "effect/Result"
-import * as Encoder from "../Encoder.ts"
 import type * as LogEvent from "../LogEvent.ts"
+import { errorMessage } from "./errorMessage.ts"
 import { fieldsOf } from "./event.ts"
 import * as Level from "./level.ts"
 import * as OtlpProtobuf from "./otlpProtobuf.ts"
+import { isPlainObject } from "./plainRecord.ts"
 
 // -----------------------------------------------------------------------------
 // model (Effect's OTLP value types; the request shape is the wire module's)
@@ -55,37 +56,52 @@ export interface Limits {
   readonly maxStringLength: number
   readonly maxArrayLength: number
   readonly maxKeys: number
+  /**
+   * The library's safe JSON rendering of one value (`Encoder.encodeValue`), for what the
+   * conversion does not descend into: cycles, values past `maxDepth`, class instances.
+   */
+  readonly encodeValue: (value: unknown) => string
 }
 
-/** @internal */
-export const defaultLimits: Limits = {
+/**
+ * The default limits, over the library's encoder: `Sink.otlp` passes the public `Encoder` module
+ * (its `encodeValue` and `defaults`), so that this internal module never imports a public one.
+ * Strings and keys are cut as the encoder cuts them; attributes, depth and arrays have OTLP's own
+ * bounds. @internal
+ */
+export const makeLimits = (encoder: {
+  readonly encodeValue: (value: unknown) => string
+  readonly defaults: { readonly maxStringLength: number; readonly maxKeys: number }
+}): Limits => ({
   maxAttributes: 128,
   maxDepth: 5,
-  maxStringLength: Encoder.defaults.maxStringLength,
+  maxStringLength: encoder.defaults.maxStringLength,
   maxArrayLength: 1000,
-  maxKeys: Encoder.defaults.maxKeys
-}
+  maxKeys: encoder.defaults.maxKeys,
+  encodeValue: encoder.encodeValue
+})
 
 /** Any JS value as an OTLP `AnyValue`; never throws. @internal */
-export const toAnyValue = (value: unknown, limits: Limits = defaultLimits): AnyValue => {
+export const toAnyValue = (value: unknown, limits: Limits): AnyValue => {
   try {
     return convert(value, limits, [])
   } catch {
-    return { stringValue: safeEncode(value) }
+    return { stringValue: safeEncode(value, limits) }
   }
 }
 
 /** The resource attributes of `service.name` and the user's record. @internal */
 export const resourceAttributes = (
   serviceName: string | undefined,
-  attributes: Readonly<Record<string, unknown>> | undefined
+  attributes: Readonly<Record<string, unknown>> | undefined,
+  limits: Limits
 ): Array<KeyValue> => {
   const out: Array<KeyValue> = []
   const seen = new Set<string>()
   if (attributes !== undefined) {
     for (const key of Object.keys(attributes)) {
       seen.add(key)
-      out.push({ key, value: toAnyValue(attributes[key]) })
+      out.push({ key, value: toAnyValue(attributes[key], limits) })
     }
   }
   if (serviceName !== undefined) {
@@ -107,7 +123,7 @@ export const resourceAttributes = (
  *
  * @internal
  */
-export const toLogRecord = (event: LogEvent.LogEvent, observedNanos: string, limits: Limits = defaultLimits): OtlpProtobuf.LogRecord => {
+export const toLogRecord = (event: LogEvent.LogEvent, observedNanos: string, limits: Limits): OtlpProtobuf.LogRecord => {
   const attributes: Array<KeyValue> = []
   const index = new Map<string, number>()
   let dropped = 0
@@ -135,7 +151,7 @@ export const toLogRecord = (event: LogEvent.LogEvent, observedNanos: string, lim
   }
   if (event.cause !== undefined) {
     put("exception.stacktrace", causeText(event.cause))
-    const first = firstError(event.cause)
+    const first = firstError(event.cause, limits)
     if (first !== undefined) {
       put("exception.type", first.type)
       put("exception.message", first.message)
@@ -170,7 +186,7 @@ export const toLogsData = (
   events: ReadonlyArray<LogEvent.LogEvent>,
   resource: Array<KeyValue>,
   observedNanos: string,
-  limits: Limits = defaultLimits
+  limits: Limits
 ): LogsData => {
   const scopes = new Map<string, Array<OtlpProtobuf.LogRecord>>()
   for (const event of events) {
@@ -303,9 +319,9 @@ const cut = (s: string, max: number): string => s.length <= max ? s : s.slice(0,
  * string (a Date, a symbol, a function, a "[Throws: …]" marker) is unquoted, so backends show
  * `1970-01-01T00:00:00.000Z`, not `"1970-01-01T00:00:00.000Z"`.
  */
-const safeEncode = (value: unknown): string => {
+const safeEncode = (value: unknown, limits: Limits): string => {
   try {
-    const json = Encoder.encodeValue(value)
+    const json = limits.encodeValue(value)
     if (json.length >= 2 && json.charCodeAt(0) === 34 && json.charCodeAt(json.length - 1) === 34) {
       const text: unknown = JSON.parse(json)
       if (typeof text === "string") return text
@@ -318,11 +334,6 @@ const safeEncode = (value: unknown): string => {
 
 const INT64_MIN = -(2n ** 63n)
 const INT64_MAX = 2n ** 63n - 1n
-
-const isPlainObject = (u: object): boolean => {
-  const proto = Object.getPrototypeOf(u)
-  return proto === Object.prototype || proto === null
-}
 
 function convert(value: unknown, limits: Limits, stack: Array<object>): AnyValue {
   switch (typeof value) {
@@ -340,7 +351,7 @@ function convert(value: unknown, limits: Limits, stack: Array<object>): AnyValue
       return {}
     case "object": {
       if (value === null) return {}
-      if (stack.length >= limits.maxDepth || stack.includes(value)) return { stringValue: safeEncode(value) }
+      if (stack.length >= limits.maxDepth || stack.includes(value)) return { stringValue: safeEncode(value, limits) }
       if (Array.isArray(value)) {
         stack.push(value)
         const values: Array<AnyValue> = []
@@ -363,11 +374,11 @@ function convert(value: unknown, limits: Limits, stack: Array<object>): AnyValue
         stack.pop()
         return { kvlistValue: { values } }
       }
-      return { stringValue: safeEncode(value) }
+      return { stringValue: safeEncode(value, limits) }
     }
     default:
       // symbol, function
-      return { stringValue: safeEncode(value) }
+      return { stringValue: safeEncode(value, limits) }
   }
 }
 
@@ -376,22 +387,14 @@ function guarded(get: () => unknown, limits: Limits, stack: Array<object>): AnyV
   try {
     v = get()
   } catch (e) {
-    return { stringValue: `[getter threw: ${errorText(e)}]` }
+    return { stringValue: `[getter threw: ${errorMessage(e)}]` }
   }
   const depth = stack.length
   try {
     return convert(v, limits, stack)
   } catch {
     stack.length = depth
-    return { stringValue: safeEncode(v) }
-  }
-}
-
-const errorText = (e: unknown): string => {
-  try {
-    return e instanceof Error ? e.message : String(e)
-  } catch {
-    return "unknown"
+    return { stringValue: safeEncode(v, limits) }
   }
 }
 
@@ -413,7 +416,7 @@ const putAll = (
     try {
       v = record[key]
     } catch (e) {
-      v = `[getter threw: ${errorText(e)}]`
+      v = `[getter threw: ${errorMessage(e)}]`
     }
     put(key, v)
   }
@@ -423,20 +426,20 @@ const causeText = (cause: Cause.Cause<unknown>): string => {
   try {
     return Cause.pretty(cause)
   } catch (e) {
-    return `[cause could not be rendered: ${errorText(e)}]`
+    return `[cause could not be rendered: ${errorMessage(e)}]`
   }
 }
 
-const firstError = (cause: Cause.Cause<unknown>): { type: string; message: string } | undefined => {
+const firstError = (cause: Cause.Cause<unknown>, limits: Limits): { type: string; message: string } | undefined => {
   try {
     for (const reason of cause.reasons) {
       if (reason._tag === "Fail" || reason._tag === "Die") {
         const e: unknown = reason._tag === "Fail" ? reason.error : reason.defect
         if (e instanceof Error) return { type: e.name, message: e.message }
         if (typeof e === "object" && e !== null && "_tag" in e) {
-          return { type: String((e as { _tag: unknown })._tag), message: safeEncode(e) }
+          return { type: String((e as { _tag: unknown })._tag), message: safeEncode(e, limits) }
         }
-        return { type: typeof e, message: typeof e === "string" ? e : safeEncode(e) }
+        return { type: typeof e, message: typeof e === "string" ? e : safeEncode(e, limits) }
       }
     }
   } catch {

@@ -15,6 +15,7 @@ import type * as Scope from "effect/Scope"
 import * as zlib from "node:zlib"
 import type * as LogEvent from "../LogEvent.ts"
 import * as Condition from "./condition.ts"
+import { errorMessage } from "./errorMessage.ts"
 import * as Otlp from "./otlp.ts"
 
 /** Resolved exporter options. @internal */
@@ -23,6 +24,8 @@ export interface Config {
   readonly url: string
   readonly headers: Readonly<Record<string, string>>
   readonly resource: Array<Otlp.KeyValue>
+  /** Conversion limits and value encoder (`Otlp.makeLimits(Encoder)`, from `Sink.otlp`). */
+  readonly limits: Otlp.Limits
   readonly encoding: Otlp.Encoding
   readonly gzip: boolean
   readonly timeout: Duration.Duration
@@ -73,7 +76,7 @@ export const start = (config: Config): Effect.Effect<Exporter, never, Scope.Scop
     const exportOnce = (events: ReadonlyArray<LogEvent.LogEvent>) =>
       Effect.gen(function*() {
         const observed = yield* Clock.currentTimeNanos
-        const data = Otlp.toLogsData(events, config.resource, observed.toString())
+        const data = Otlp.toLogsData(events, config.resource, observed.toString(), config.limits)
         const body = serialize(data)
         const payload = config.gzip ? yield* gzip(body.bytes) : body.bytes
         const rejected = yield* Effect.retry(Effect.suspend(() => {
@@ -262,10 +265,6 @@ const makePost = (config: Config) => {
 }
 
 const networkMessage = (cause: unknown): string => {
-  if (cause instanceof Error) {
-    const inner = (cause as { cause?: unknown }).cause
-    if (inner instanceof Error) return `${cause.message} (${inner.message})`
-    return cause.message
-  }
-  return String(cause)
+  const inner = cause instanceof Error ? (cause as { cause?: unknown }).cause : undefined
+  return inner instanceof Error ? `${errorMessage(cause)} (${errorMessage(inner)})` : errorMessage(cause)
 }

@@ -20,6 +20,7 @@ import * as Sink from "./sink.ts"
 export const make = (config: OtlpExport.Config) => {
   const name = config.name
   return {
+    [Sink.TypeId]: Sink.TypeId,
     name,
     open: Effect.suspend(() => {
       try {

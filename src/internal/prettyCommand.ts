@@ -24,6 +24,7 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import { StringDecoder } from "node:string_decoder"
+import { errorMessage } from "./errorMessage.ts"
 import * as Pretty from "./pretty.ts"
 
 /** A usage error or an I/O failure of the command. */
@@ -132,7 +133,7 @@ const writer = (stdout: NodeJS.WriteStream, options: Pretty.Options, min: number
   })
 
 const ioError = (what: string | undefined, e: unknown) =>
-  new CommandError({ message: `cannot read ${what ?? "stdin"}: ${e instanceof Error ? e.message : String(e)}` })
+  new CommandError({ message: `cannot read ${what ?? "stdin"}: ${errorMessage(e)}` })
 
 /** Splits chunks of UTF-8 bytes into lines; a line is held until its newline (or the end) comes. */
 const lineSplitter = () => {

@@ -18,6 +18,8 @@
  */
 import * as Cause from "effect/Cause"
 import * as Redacted from "effect/Redacted"
+import { errorMessage } from "./errorMessage.ts"
+import { isPlainPrototype, setOwn } from "./plainRecord.ts"
 import * as Path from "./redactPath.ts"
 
 /** Markers left where the walker cut or could not read. */
@@ -44,24 +46,6 @@ export interface Rules {
   readonly scan: (s: string) => string
 }
 
-const isRecordPrototype = (proto: unknown): boolean => proto === Object.prototype || proto === null
-
-const errorText = (error: unknown): string => {
-  try {
-    return error instanceof Error ? String(error.message) : String(error)
-  } catch {
-    return "unreadable"
-  }
-}
-
-/** Sets an own data property, even for `__proto__`. */
-const setProperty = (target: Record<string, unknown>, key: string, value: unknown): void => {
-  if (key === "__proto__") {
-    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true })
-  } else {
-    target[key] = value
-  }
-}
 
 const copyPrefix = (
   source: Record<string, unknown>,
@@ -72,7 +56,7 @@ const copyPrefix = (
   const out: Record<string, unknown> = proto === Object.prototype ? {} : Object.create(proto)
   for (let i = 0; i < end; i++) {
     const key = keys[i]!
-    setProperty(out, key, source[key])
+    setOwn(out, key, source[key])
   }
   return out
 }
@@ -161,7 +145,7 @@ export class Walker {
     if (Array.isArray(value)) return this.array(value, depth, nodes)
     const proto = Object.getPrototypeOf(value)
     const toJSON = (value as { toJSON?: unknown }).toJSON
-    if (isRecordPrototype(proto) && typeof toJSON !== "function") {
+    if (isPlainPrototype(proto) && typeof toJSON !== "function") {
       return this.object(value as Record<string, unknown>, depth, nodes, proto)
     }
     if (Redacted.isRedacted(value)) return this.rules.censor
@@ -200,7 +184,7 @@ export class Walker {
       const key = keys[i]!
       if (this.budget <= 0) {
         out ??= copyPrefix(obj, keys, i, proto)
-        setProperty(out, KEY_LIMIT_MARKER, keys.length - i)
+        setOwn(out, KEY_LIMIT_MARKER, keys.length - i)
         break
       }
       this.budget--
@@ -209,16 +193,16 @@ export class Walker {
         v = obj[key]
       } catch (error) {
         // one unreadable value (a throwing getter) must not take its neighbours with it
-        v = this.rules.scan(`[Throws: ${errorText(error)}]`)
+        v = this.rules.scan(`[Throws: ${errorMessage(error)}]`)
         out ??= copyPrefix(obj, keys, i, proto)
       }
       const childNodes = Path.stepPath(nodes, key)
       const next = this.isMatched(key, childNodes) ? this.matched : this.walk(v, depth + 1, childNodes)
       if (next !== v) {
         out ??= copyPrefix(obj, keys, i, proto)
-        if (next !== REMOVE) setProperty(out, key, next)
+        if (next !== REMOVE) setOwn(out, key, next)
       } else if (out !== undefined) {
-        setProperty(out, key, v)
+        setOwn(out, key, v)
       }
     }
     return out ?? obj
@@ -311,7 +295,7 @@ export class Walker {
     if (errors2 !== errors) Object.defineProperty(copy, "errors", { ...hidden, value: errors2 })
     if (Object.hasOwn(error, "name")) Object.defineProperty(copy, "name", { ...hidden, value: error.name })
     const source = (propsChanged ? props : error) as Record<string, unknown>
-    for (const key of Object.keys(source)) setProperty(copy as unknown as Record<string, unknown>, key, source[key])
+    for (const key of Object.keys(source)) setOwn(copy as unknown as Record<string, unknown>, key, source[key])
     return copy
   }
 

@@ -8,6 +8,12 @@
  */
 import * as Data from "effect/Data"
 import type * as LogEvent from "../LogEvent.ts"
+import * as ErrorMessage from "./errorMessage.ts"
+
+/** The brand of a sink built by this library (documented as `Sink.TypeId`). @internal */
+export const TypeId: TypeId = "~effect-fapilog/Sink"
+/** @internal */
+export type TypeId = "~effect-fapilog/Sink"
 
 /** A sink failed to open or to write (documented as `Sink.SinkError`). @internal */
 export class SinkError extends Data.TaggedError("SinkError")<{
@@ -24,11 +30,4 @@ export interface Encoded {
 }
 
 /** The text of a thrown value, for an error message (never throws itself). @internal */
-export const errorMessage = (cause: unknown): string => {
-  if (cause instanceof Error) return cause.message
-  try {
-    return String(cause)
-  } catch {
-    return "unknown error"
-  }
-}
+export const errorMessage: (cause: unknown) => string = ErrorMessage.errorMessage

@@ -39,6 +39,7 @@ export const make = (config: Config) => {
   const { facility, framing, maxMessageBytes, name, transport } = config
   const { host, port } = config.stream
   return {
+    [Sink.TypeId]: Sink.TypeId,
     name,
     open: Effect.suspend(() => {
       if (facility === undefined || !Number.isInteger(facility) || facility < 0 || facility > 23) {
