@@ -20,6 +20,7 @@ import * as Context from "effect/Context"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as LayerMap from "effect/LayerMap"
@@ -542,13 +543,17 @@ export interface HealthReport {
  * import { Logger } from "effect-fapilog"
  *
  * const handler = Effect.logInfo("handling")
- * const tagged = Logger.withCorrelationId("req-1")(handler)
+ * const tagged = handler.pipe(Logger.withCorrelationId("req-1"))
+ * const same = Logger.withCorrelationId(handler, "req-1") // data-first
  * ```
  *
  * @since 0.1.0
  * @category combinators
  */
-export const withCorrelationId = (correlationId: string) => <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+export const withCorrelationId: {
+  (correlationId: string): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  <A, E, R>(self: Effect.Effect<A, E, R>, correlationId: string): Effect.Effect<A, E, R>
+} = dual(2, <A, E, R>(self: Effect.Effect<A, E, R>, correlationId: string): Effect.Effect<A, E, R> =>
   Effect.suspend(() => {
     // the region is opened inside the `onExit` (whose finalizer is in place before its body
     // runs), so an interruption at any point leaves no region open; cheaper than
@@ -567,7 +572,7 @@ export const withCorrelationId = (correlationId: string) => <A, E, R>(self: Effe
         return Effect.void
       }
     )
-  })
+  }))
 
 /**
  * A correlation region in use, from {@link withCorrelationId}. Regions with the same id (a

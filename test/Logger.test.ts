@@ -275,11 +275,20 @@ describe("Logger.named", () => {
           yield* log.info("inside")
           yield* Effect.logInfo("inside too")
         }))
+        // data-first and pipeable forms (dual)
+        yield* Logger.withCorrelationId(log.info("data-first"), "req-2")
+        yield* log.info("piped").pipe(Logger.withCorrelationId("req-3"))
         yield* log.info("outside")
         yield* log.flush
         yield* (yield* Logger.root).flush
         const byMessage = Object.fromEntries(memory.eventsUnsafe().map((e) => [e.message, e.correlationId]))
-        assert.deepStrictEqual(byMessage, { inside: "req-1", "inside too": "req-1", outside: undefined })
+        assert.deepStrictEqual(byMessage, {
+          inside: "req-1",
+          "inside too": "req-1",
+          "data-first": "req-2",
+          piped: "req-3",
+          outside: undefined
+        })
       })
     )
   })
