@@ -55,7 +55,7 @@ import * as Redacted from "effect/Redacted"
 import type * as LogEvent from "./LogEvent.ts"
 import { fieldsOf } from "./internal/event.ts"
 import * as LineFormat from "./internal/lineFormat.ts"
-import { PlainJson } from "./internal/plainJson.ts"
+import { escapeSeparators, PlainJson } from "./internal/plainJson.ts"
 import * as Pretty from "./internal/pretty.ts"
 import { isReusable, Reuse } from "./internal/record.ts"
 
@@ -1210,8 +1210,6 @@ const truncate = (s: string, max: number): string => {
 // Any character that must be escaped: `"`, `\`, C0 controls, U+2028/U+2029, and every surrogate
 // (pairs are then handled by `JSON.stringify`, which keeps valid pairs and escapes lone ones).
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\u2028\u2029\ud800-\udfff]/
-const SEPARATORS = /[\u2028\u2029]/
-const SEPARATORS_G = /[\u2028\u2029]/g
 
 /** JSON string literal of `s`; returns `"s"` unchanged when nothing needs escaping. */
 const quote = (s: string): string => {
@@ -1228,12 +1226,7 @@ const quote = (s: string): string => {
   return NEEDS_ESCAPE.test(s) ? slowQuote(s) : "\"" + s + "\""
 }
 
-const slowQuote = (s: string): string => {
-  const j = JSON.stringify(s)
-  return SEPARATORS.test(j) ? j.replace(SEPARATORS_G, unicodeEscape) : j
-}
-
-const unicodeEscape = (c: string): string => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0")
+const slowQuote = (s: string): string => escapeSeparators(JSON.stringify(s))
 
 // -----------------------------------------------------------------------------
 // internal: time

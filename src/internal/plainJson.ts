@@ -48,6 +48,13 @@ const SEPARATORS_G = /[\u2028\u2029]/g
 const unicodeEscape = (c: string): string => "\\u" + c.charCodeAt(0).toString(16)
 
 /**
+ * `json` (JSON text from `JSON.stringify`) with U+2028 and U+2029 escaped: valid JSON either
+ * way, but a line separator left raw would split the line for many readers.
+ */
+export const escapeSeparators = (json: string): string =>
+  SEPARATORS.test(json) ? json.replace(SEPARATORS_G, unicodeEscape) : json
+
+/**
  * One encoder's fast path: its limits and the walk's running totals (one instance per encoder
  * state, used by one encode at a time).
  */
@@ -76,7 +83,7 @@ export class PlainJson {
       if (!this.container(value, 0)) return undefined
       const json = JSON.stringify(value)
       if (typeof json !== "string" || json.length > this.bound) return undefined
-      return SEPARATORS.test(json) ? json.replace(SEPARATORS_G, unicodeEscape) : json
+      return escapeSeparators(json)
     } catch {
       return undefined
     }
