@@ -678,6 +678,66 @@ describe("Encoder", () => {
       )
     })
 
+    it("a plain top-level value is written exactly as the safe walker writes it (fast path)", () => {
+      // a class instance is never plain, so `Box` sends its content through the walker, one level
+      // deeper and 2 characters of budget later: the limits given to it compensate for both
+      class Box {
+        readonly v: unknown
+        constructor(v: unknown) {
+          this.v = v
+        }
+      }
+      const plain = fc.letrec((tie) => ({
+        leaf: fc.oneof(
+          fc.string({ unit: "binary", maxLength: 10 }),
+          fc.constantFrom("\u2028", "a\u2029b", "\ud800", "\"\\\n", "x".repeat(9)),
+          fc.double(),
+          fc.boolean(),
+          fc.constant(null),
+          fc.constant(undefined)
+        ),
+        node: fc.oneof(
+          { depthSize: "small" },
+          tie("leaf"),
+          fc.array(tie("node"), { maxLength: 8 }),
+          fc.array(fc.string({ minLength: 5, maxLength: 9 }), { minLength: 2, maxLength: 8 }), // spends the budget
+          fc.dictionary(fc.string({ unit: "binary", maxLength: 10 }), tie("node"), { maxKeys: 5 }),
+          fc.dictionary(fc.string(), tie("node"), { maxKeys: 3, noNullPrototype: false })
+        )
+      })).node
+      const limits = fc.record({
+        maxDepth: fc.integer({ min: 1, max: 5 }),
+        maxKeys: fc.integer({ min: 1, max: 5 }), // the box needs its one key
+        maxArrayLength: fc.integer({ min: 0, max: 8 }),
+        maxStringLength: fc.integer({ min: 1, max: 9 }),
+        maxLineLength: fc.integer({ min: 36, max: 100 }) // a quarter of it stays above maxStringLength
+      })
+      fc.assert(
+        fc.property(plain, limits, (v, o) => {
+          const walked = Encoder.encodeValue(new Box(v), { ...o, maxDepth: o.maxDepth + 1, maxLineLength: o.maxLineLength + 2 })
+          const fast = Encoder.encodeValue(v, o)
+          if (typeof v === "object" && v !== null) expect(walked).toBe("{\"v\":" + fast + "}")
+          assertOneLine(fast)
+          JSON.parse(fast)
+        }),
+        { numRuns: 2000 }
+      )
+    })
+
+    it("a getter that changes its value between reads cannot push a plain value past its bound", () => {
+      let reads = 0
+      const o = {
+        a: "short",
+        get b(): unknown {
+          reads++
+          return reads % 2 === 1 ? "x" : "y".repeat(1_000_000)
+        }
+      }
+      const line = Encoder.json.encode(event({ fields: { o } }))
+      assertOneLine(line)
+      expect(line.length).toBeLessThan(Encoder.defaults.maxStringLength + 1000)
+    })
+
     describe("reuse of a shared annotations record", () => {
       // keys that collide: reserved names, fields shadowing annotations, a renamed reserved key
       const key = fc.constantFrom(

@@ -47,9 +47,14 @@ const luhn = (digits: string): boolean => {
 
 /**
  * What each builtin needs to be present before its full regex is worth running (a necessary
- * condition, never a sufficient one): `be`/`ba` in any case; `eyJ`; 13 digits with at most single
- * separators between them; `://` followed by `user:password@` (the URL pattern without its
- * scheme and look-behind, so that URLs without credentials stop here).
+ * condition, never a sufficient one): `be`/`ba` in any case; `eyJ`; the card pattern's first 13
+ * digits (a `2`–`6` not after a digit, then 12 digits with at most single separators between
+ * them); `://` followed by `user:password@` (the URL pattern without its scheme and look-behind,
+ * so that URLs without credentials stop here).
+ *
+ * The card condition starts only where a card number can start: on the long-string benchmark's
+ * digit-heavy 2,000-character message the union took 5.5 µs with "any 13 digits" (tried at
+ * every digit) and takes 1.9 µs with this form (node 24, micro-benchmark).
  *
  * Written without the `i` flag (case classes instead): the union below is then 2.7× faster on
  * short strings (3.7 µs instead of 10.3 µs for the 94 strings of pino's package.json, node 24,
@@ -58,7 +63,7 @@ const luhn = (digits: string): boolean => {
 const prefilter: Record<BuiltinPattern, RegExp> = {
   bearer: /[Bb](?:[Ee][Aa]|[Aa][Ss])/,
   jwt: /eyJ/,
-  creditCard: /\d(?:[ -]?\d){12}/,
+  creditCard: /(?<!\d)[2-6]\d(?:[ -]?\d){11}/,
   urlCredentials: /:\/\/[^\s:/?#@]*:[^\s/?#]+@/
 }
 
