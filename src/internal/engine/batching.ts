@@ -18,12 +18,6 @@ import type { LogEvent } from "../../LogEvent.ts"
 import type { EventQueue } from "../queue.ts"
 import type { Ledger } from "./accounting.ts"
 
-export const countOrdinary = (events: ReadonlyArray<LogEvent>): number => {
-  let n = 0
-  for (let i = 0; i < events.length; i++) if (events[i]!.control === undefined) n++
-  return n
-}
-
 export const makeBatcher = (
   q: EventQueue,
   ledger: Ledger,
@@ -38,11 +32,13 @@ export const makeBatcher = (
 
   /** Counts what leaves the queue (also for the inline path, which takes the queue itself). */
   const taken = (events: ReadonlyArray<LogEvent>): void => {
-    ledger.taken += countOrdinary(events)
+    let ordinary = 0
     for (let i = 0; i < events.length; i++) {
       const c = events[i]!.control
-      if (c !== undefined && c._tag === "Flush") barriersInFlight.add(c.done)
+      if (c === undefined) ordinary++
+      else if (c._tag === "Flush") barriersInFlight.add(c.done)
     }
+    ledger.taken += ordinary
   }
 
   const take: Effect.Effect<ReadonlyArray<LogEvent> | undefined> = Effect.suspend(() => {
