@@ -34,6 +34,7 @@ import * as Pipeline from "./Pipeline.ts"
 import * as Redactor from "./Redactor.ts"
 import * as Sink from "./Sink.ts"
 import * as Worker from "./Worker.ts"
+import { errorMessage } from "./internal/errorMessage.ts"
 import * as ErrorFields from "./internal/errorFields.ts"
 import * as Event from "./internal/event.ts"
 import * as Levels from "./internal/levels.ts"
@@ -1078,7 +1079,7 @@ const safeThunk = (f: () => Readonly<Record<string, unknown>>): Readonly<Record<
   try {
     return f()
   } catch (error) {
-    return { _fields_error: error instanceof Error ? error.message : String(error) }
+    return { _fields_error: errorMessage(error) }
   }
 }
 

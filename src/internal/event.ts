@@ -19,6 +19,7 @@
  */
 import * as DateTime from "effect/DateTime"
 import type { Aggregate, Control, FiberContext, LogEvent, Region } from "../LogEvent.ts"
+import { errorMessage } from "./errorMessage.ts"
 
 type Mutable = { -readonly [K in keyof LogEvent]: LogEvent[K] }
 
@@ -174,14 +175,8 @@ export const mergeFields = (
   }
 }
 
-/** The message of a thrown value, never throwing itself. */
-export const describe = (error: unknown): string => {
-  try {
-    return error instanceof Error ? error.message : String(error)
-  } catch {
-    return "unknown"
-  }
-}
+/** The message of a thrown value, never throwing itself (the one rule, in `errorMessage.ts`). */
+export const describe = errorMessage
 
 const copyInto = (out: Record<string, unknown>, source: Readonly<Record<string, unknown>>): void => {
   let keys: Array<string>

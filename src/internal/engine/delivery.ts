@@ -18,6 +18,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import type { Batch, Writer } from "../../Sink.ts"
+import { errorMessage } from "../errorMessage.ts"
 import type { Ledger } from "./accounting.ts"
 
 export interface NamedWriter {
@@ -108,7 +109,7 @@ export const makeDelivery = (
           w.writer.writeUnsafe(batch)
           ok = true
         } catch (cause) {
-          failed(w, batch.events.length, cause instanceof Error ? cause.message : String(cause))
+          failed(w, batch.events.length, errorMessage(cause))
         }
       } else {
         // counted as accepted: what the detached write fails is that sink's failure
@@ -151,7 +152,7 @@ export const makeDelivery = (
         w.writer.writeUnsafe!(batch)
         ok = true
       } catch (cause) {
-        failed(w, batch.events.length, cause instanceof Error ? cause.message : String(cause))
+        failed(w, batch.events.length, errorMessage(cause))
       }
     }
     settle(batch, synthetic, ok)

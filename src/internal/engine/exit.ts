@@ -9,6 +9,9 @@
  *
  * @internal
  */
+import { errorMessage } from "../errorMessage.ts"
+
+/** @internal */
 export class ExitHooks {
   private readonly hooks = new Set<() => void>()
   private readonly run = (): void => {
@@ -16,7 +19,7 @@ export class ExitHooks {
       try {
         hook()
       } catch (cause) {
-        process.stderr.write(`effect-fapilog: at process exit: ${cause instanceof Error ? cause.message : String(cause)}\n`)
+        process.stderr.write(`effect-fapilog: at process exit: ${errorMessage(cause)}\n`)
       }
     }
     this.hooks.clear()
