@@ -24,6 +24,7 @@ import { Fapilog, Logger, Sink } from "../../src/index.ts"
 import * as Bridge from "../lib/Bridge.ts"
 import * as Matrix from "../lib/Matrix.ts"
 import * as Runner from "../lib/Runner.ts"
+import * as Winston from "../lib/Winston.ts"
 import * as Workload from "../lib/Workload.ts"
 
 const argv = process.argv.slice(2)
@@ -307,13 +308,7 @@ Runner.main(`${workload.id}/${system.id}`, async ({ events, file }, latency): Pr
       return { wallMs: now() - t0 }
     }
     case "winston": {
-      const transport = new winston.transports.File({ filename: file })
-      const logger = winston.createLogger({
-        level: "info",
-        format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
-        transports: [transport]
-      })
-      await once(transport, "open")
+      const { logger, transport } = await Winston.open(file)
       const t0 = now()
       directLoop(events, latency, winstonDirect(logger))
       await winstonDrained(logger, transport)

@@ -8,17 +8,11 @@
  * @module
  */
 import { once } from "node:events"
-import winston from "winston"
 import * as Runner from "../lib/Runner.ts"
+import * as Winston from "../lib/Winston.ts"
 
 Runner.main("winston", async ({ events, file }, latency) => {
-  const transport = new winston.transports.File({ filename: file })
-  const logger = winston.createLogger({
-    level: "info",
-    format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
-    transports: [transport]
-  })
-  await once(transport, "open")
+  const { logger, transport } = await Winston.open(file)
   const { MESSAGE, USER, isSampled, now } = Runner
 
   const t0 = now()
