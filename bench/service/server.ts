@@ -8,6 +8,8 @@
  * IPC channel by `bench/lib/Service.ts`:
  * - `none`: the same handler, no logger installed and the minimum level at `None` (the calls stay,
  *   nothing is logged);
+ * - `floor`: Effect's logging with a no-op `Logger.make` (the `builtin` shape, Effect's own HTTP
+ *   response logger included): what every Effect logger pays before it sees an event;
  * - `builtin`: Effect's `Logger.toFile(Logger.formatJson, path)` and Effect's own HTTP response
  *   logger (`HttpRouter.serve` without `disableLogger`); named loggers are `annotateLogs({ logger })`;
  * - `bridge`: the Effect → pino bridge (`bench/lib/Bridge.ts`) on pino's async destination, same
@@ -40,7 +42,7 @@ import * as Bridge from "../lib/Bridge.ts"
 /** Lines logged per request: 1 request line + 9 handler lines. */
 export const LINES = 10
 
-type System = "none" | "builtin" | "bridge" | "fapilog"
+type System = "none" | "floor" | "builtin" | "bridge" | "fapilog"
 type Log = (logger: "orders" | "db" | undefined, message: string, fields: Record<string, unknown>) => Effect.Effect<void>
 
 const argv = process.argv.slice(2)
@@ -51,7 +53,7 @@ const arg = (name: string): string => {
 }
 const system = arg("--system") as System
 const file = arg("--file")
-if (!["none", "builtin", "bridge", "fapilog"].includes(system)) throw new Error(`unknown system ${system}`)
+if (!["none", "floor", "builtin", "bridge", "fapilog"].includes(system)) throw new Error(`unknown system ${system}`)
 
 const counter = { handled: 0 }
 
@@ -91,6 +93,8 @@ const logging = (): Layer.Layer<never, unknown> | Layer.Layer<Logger.Loggers, un
       return Layer.succeedContext(
         Context.make(References.MinimumLogLevel, "None").pipe(Context.add(EffectLogger.CurrentLoggers, new Set()))
       )
+    case "floor":
+      return EffectLogger.layer([EffectLogger.make(() => {})])
     case "builtin":
       return EffectLogger.layer([EffectLogger.toFile(EffectLogger.formatJson, file)]).pipe(Layer.provide(NodeFileSystem.layer))
     case "bridge":
