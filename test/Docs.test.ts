@@ -32,13 +32,19 @@ interface Block {
 
 const root = path.resolve(".")
 
+/**
+ * README and the pages of docs/, except docs/api: it is generated from the JSDoc of src/ (and
+ * kept up to date by ApiDocs.test.ts), whose blocks are checked where they are written.
+ */
 const markdownFiles = (): Array<string> => {
   const out = ["README.md"]
   const walk = (dir: string) => {
     if (!fs.existsSync(dir)) return
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       const p = path.join(dir, entry.name)
-      if (entry.isDirectory()) walk(p)
+      if (entry.isDirectory()) {
+        if (p !== path.join("docs", "api")) walk(p)
+      }
       else if (entry.name.endsWith(".md")) out.push(p)
     }
   }
