@@ -22,10 +22,19 @@ import * as path from "node:path"
 export interface Doc {
   readonly summary: string
   readonly details: string
-  readonly examples: ReadonlyArray<string>
+  readonly examples: ReadonlyArray<Example>
   readonly since: string | undefined
   readonly category: string | undefined
   readonly deprecated: string | undefined
+}
+
+/**
+ * One `@example`: its title (the text after `@example` on the tag's line, e.g.
+ * `@example Writing lines to a file`) and its body (a ```ts block, and any prose around it).
+ */
+export interface Example {
+  readonly title: string | undefined
+  readonly body: string
 }
 
 /** One exported name of a module (overloads are merged into one export). */
@@ -122,12 +131,17 @@ export const parseDoc = (comment: string): Doc => {
     .replace(/\*\/$/, "")
     .split("\n")
     .map((l) => l.replace(/^\s*\* ?/, "").replace(/\s+$/, ""))
-  const sections: Array<{ tag: string; lines: Array<string> }> = [{ tag: "", lines: [] }]
+  const sections: Array<{ tag: string; title: string; lines: Array<string> }> = [{ tag: "", title: "", lines: [] }]
   let inFence = false
   for (const l of lines) {
     if (/^\s*```/.test(l)) inFence = !inFence
     const tag = inFence ? null : /^@(\w+)\s?(.*)$/.exec(l)
-    if (tag !== null) sections.push({ tag: tag[1]!, lines: tag[2]!.length > 0 ? [tag[2]!] : [] })
+    if (tag !== null) {
+      // an example's tag line holds its title; any other tag's holds the start of its text
+      const rest = tag[2]!.trim()
+      const title = tag[1] === "example" ? rest : ""
+      sections.push({ tag: tag[1]!, title, lines: rest.length > 0 && title === "" ? [rest] : [] })
+    }
     else sections[sections.length - 1]!.lines.push(l)
   }
   const text = (ls: ReadonlyArray<string>) => ls.join("\n").replace(/^\n+|\n+$/g, "")
@@ -140,7 +154,10 @@ export const parseDoc = (comment: string): Doc => {
   return {
     summary,
     details,
-    examples: sections.filter((x) => x.tag === "example").map((x) => text(x.lines)),
+    examples: sections.filter((x) => x.tag === "example").map((x) => ({
+      title: x.title === "" ? undefined : x.title,
+      body: text(x.lines)
+    })),
     since: tag("since") === undefined ? undefined : text(tag("since")!.lines),
     category: tag("category") === undefined ? undefined : text(tag("category")!.lines),
     deprecated: tag("deprecated") === undefined ? undefined : text(tag("deprecated")!.lines)
@@ -377,7 +394,7 @@ export const missingDocs = (modules: ReadonlyArray<Module>): Array<string> => {
       else {
         const gaps: Array<string> = []
         if (e.doc.summary === "") gaps.push("no summary")
-        if (!e.doc.examples.some((x) => /```/.test(x))) gaps.push("no @example code block")
+        if (!e.doc.examples.some((x) => /```/.test(x.body))) gaps.push("no @example code block")
         if (gaps.length > 0) out.push(`${where}: ${gaps.join(", ")}`)
       }
     }
@@ -531,8 +548,8 @@ const renderExport = (e: Export, mod: Module, known: Known): Array<string> => {
   if (doc !== undefined && doc.details !== "") out.push(inline(doc.details, mod, known), "")
   if (doc !== undefined) {
     for (const example of doc.examples) {
-      out.push("**Example**", "")
-      out.push(/```/.test(example) ? example : ["```ts", example, "```"].join("\n"), "")
+      out.push(example.title === undefined ? "**Example**" : `**Example** (${inline(example.title, mod, known)})`, "")
+      out.push(/```/.test(example.body) ? example.body : ["```ts", example.body, "```"].join("\n"), "")
     }
   }
   const source = `[source](../../${mod.file}#L${e.line})`

@@ -62,7 +62,7 @@ import * as Pipeline from "./Pipeline.ts"
  * - `maxDistinctValues` (default 10, at least 1): distinct values kept per varying field.
  * - `exclude`: an extra predicate; events for which it returns `true` are never aggregated.
  *
- * @example
+ * @example A higher threshold, and audit events never aggregated
  * ```ts
  * import * as Aggregator from "effect-fapilog/Aggregator"
  *
@@ -95,7 +95,7 @@ export interface Options {
  * whose value was not one of those kept. Primitive values are compared by value, objects by
  * reference. They are the aggregate's field `_distinct` (user data, so redaction applies to it).
  *
- * @example
+ * @example Listing the fields that varied
  * ```ts
  * import * as Aggregator from "effect-fapilog/Aggregator"
  * import type * as LogEvent from "effect-fapilog/LogEvent"
@@ -127,7 +127,7 @@ export interface Distinct {
  * `_distinct` is present only when some field varied. The event's own `timestamp` is the
  * emission time read from `Clock`.
  *
- * @example
+ * @example The fields of an aggregate
  * ```ts
  * import type * as Aggregator from "effect-fapilog/Aggregator"
  *
@@ -158,7 +158,7 @@ export interface Summary {
  * The field/value pair that marks a business event: `event_type: "business"` in the event's
  * fields or annotations. Business events are never aggregated.
  *
- * @example
+ * @example Marking an event as a business event
  * ```ts
  * import * as Aggregator from "effect-fapilog/Aggregator"
  * import * as LogEvent from "effect-fapilog/LogEvent"
@@ -167,7 +167,7 @@ export interface Summary {
  *   timestamp: 0, level: "Info", message: "order placed", logger: "shop",
  *   fields: { ...Aggregator.businessEvent, order_id: "o-1" }
  * })
- * Aggregator.isBusinessEvent(placed) // true
+ * console.log(Aggregator.isBusinessEvent(placed)) // => true
  * ```
  *
  * @since 0.1.0
@@ -178,10 +178,11 @@ export const businessEvent: { readonly event_type: "business" } = { event_type: 
 /**
  * Default identity fields: events carrying any of them are never aggregated.
  *
- * @example
+ * @example Adding a tenant id to the identity fields
  * ```ts
  * import * as Aggregator from "effect-fapilog/Aggregator"
  *
+ * console.log(Aggregator.defaultIdentityFields) // => [ 'user_id', 'userId', 'account_id' ]
  * const withTenant = Aggregator.repetitive({
  *   identityFields: [...Aggregator.defaultIdentityFields, "tenant_id"]
  * })
@@ -213,7 +214,7 @@ export const defaultIdentityFields: ReadonlyArray<string> = ["user_id", "userId"
  *   facades), bounded by `maxKeys`; touching a key allocates nothing, and a chunk in which every
  *   event passes is forwarded without a copy.
  *
- * @example
+ * @example With the defaults, and as a combinator
  * ```ts
  * import { Stream } from "effect"
  * import * as Aggregator from "effect-fapilog/Aggregator"
@@ -248,7 +249,7 @@ export const repetitive: {
  * Whether the event is an aggregate emitted by {@link repetitive}: it carries the marker
  * `event.aggregate`. A user field `_aggregated: true` does not make an event an aggregate.
  *
- * @example
+ * @example Keeping only the aggregates
  * ```ts
  * import * as Aggregator from "effect-fapilog/Aggregator"
  * import type * as LogEvent from "effect-fapilog/LogEvent"
@@ -265,13 +266,13 @@ export const isAggregated = (event: LogEvent.LogEvent): boolean => event.aggrega
  * How many input events this output event represents: `aggregate.count` for an aggregate, 1 for any other
  * ordinary event, 0 for a control event. Summing it over an output gives the input's size.
  *
- * @example
+ * @example How many events an event stands for
  * ```ts
  * import * as Aggregator from "effect-fapilog/Aggregator"
  * import * as LogEvent from "effect-fapilog/LogEvent"
  *
  * const event = LogEvent.make({ timestamp: 0, level: "Info", message: "hi", logger: "app" })
- * Aggregator.count(event) // 1
+ * console.log(Aggregator.count(event)) // => 1
  * ```
  *
  * @since 0.1.0
@@ -286,7 +287,7 @@ export const count = (event: LogEvent.LogEvent): number => {
  * The {@link Summary} fields of an aggregate (its marker as encoders write it), or `undefined` for
  * any other event.
  *
- * @example
+ * @example Describing an event with its count
  * ```ts
  * import * as Aggregator from "effect-fapilog/Aggregator"
  * import type * as LogEvent from "effect-fapilog/LogEvent"
@@ -307,7 +308,7 @@ export const summary = (event: LogEvent.LogEvent): Summary | undefined =>
  * Whether the event is marked as a business event (`event_type: "business"` in its fields or
  * annotations; see {@link businessEvent}).
  *
- * @example
+ * @example Recognising a business event
  * ```ts
  * import * as Aggregator from "effect-fapilog/Aggregator"
  * import * as LogEvent from "effect-fapilog/LogEvent"
@@ -316,7 +317,7 @@ export const summary = (event: LogEvent.LogEvent): Summary | undefined =>
  *   timestamp: 0, level: "Info", message: "refund issued", logger: "billing",
  *   annotations: { event_type: "business" }
  * })
- * Aggregator.isBusinessEvent(event) // true
+ * console.log(Aggregator.isBusinessEvent(event)) // => true
  * ```
  *
  * @since 0.1.0

@@ -20,7 +20,7 @@ import type * as Worker from "./Worker.ts"
 /**
  * Options of `Fapilog.layer` (all optional).
  *
- * @example
+ * @example Options for a verbose development set-up
  * ```ts
  * import { Fapilog, Sink } from "effect-fapilog"
  * import type * as Config from "effect-fapilog/Config"
@@ -90,7 +90,7 @@ export interface Options {
 /**
  * The options one logger name can be declared with in {@link Options.loggers}.
  *
- * @example
+ * @example A quieter level and a field for one logger
  * ```ts
  * import { Fapilog, Sink } from "effect-fapilog"
  * import type * as Config from "effect-fapilog/Config"
@@ -112,14 +112,14 @@ export interface LoggerOptions {
 /**
  * Options with every default filled in.
  *
- * @example
+ * @example The defaults filled in
  * ```ts
  * import { Effect } from "effect"
  * import * as Config from "effect-fapilog/Config"
  *
  * const resolved: Config.Resolved = Effect.runSync(Config.resolve({ level: "Warn" }))
- * resolved.capacity // 10000
- * resolved.batchSize // 256
+ * console.log(resolved.capacity) // => 10000
+ * console.log(resolved.batchSize) // => 256
  * ```
  *
  * @since 0.1.0
@@ -150,7 +150,7 @@ export interface Resolved {
 /**
  * Explicit options that cannot work (a capacity of 0, an unknown policy, …).
  *
- * @example
+ * @example Reporting an invalid option
  * ```ts
  * import { Effect } from "effect"
  * import * as Config from "effect-fapilog/Config"
@@ -180,18 +180,18 @@ export class InvalidOptions extends Data.TaggedError("InvalidOptions")<{
  * `"queue.capacity"`, `loggers["db.pool"].level`); the messages are listed in the configuration
  * guide.
  *
- * @example
+ * @example Validating options read from JSON
  * ```ts
  * import { Effect } from "effect"
  * import * as Config from "effect-fapilog/Config"
  *
  * // options as a JSON file gives them
  * const resolved = Effect.runSync(Config.resolve(JSON.parse(`{ "level": "debug", "queue": { "capacity": 100 } }`)))
- * resolved.level // "Debug"
- * resolved.policy // "dropOldest"
+ * console.log(resolved.level) // => Debug
+ * console.log(resolved.policy) // => dropOldest
  *
  * const error = Effect.runSync(Effect.flip(Config.resolve(JSON.parse(`{ "level": "verbose" }`))))
- * error.option // "level"
+ * console.log(error.option) // => level
  * ```
  *
  * @since 0.1.0
@@ -250,20 +250,21 @@ export const resolve = (options: Options = {}): Effect.Effect<Resolved, InvalidO
  * The accepted spellings and the exact error messages are in the configuration guide
  * (`docs/guide/configuration.md`), which the test suite checks against this code.
  *
- * @example
+ * @example Reading options from environment variables
  * ```ts
  * import { ConfigProvider, Effect } from "effect"
  * import * as Config from "effect-fapilog/Config"
  *
  * const program = Effect.gen(function*() {
  *   const options = yield* Config.fromEnv
- *   return options.queue?.policy // "dropNewest"
+ *   return options.queue?.policy
  * }).pipe(
  *   Effect.provideService(
  *     ConfigProvider.ConfigProvider,
  *     ConfigProvider.fromEnv({ env: { FAPILOG_QUEUE_POLICY: "DROPNEWEST", FAPILOG_LEVELS: "db.pool=warn" } })
  *   )
  * )
+ * console.log(Effect.runSync(program)) // => dropNewest
  * ```
  *
  * @since 0.1.0

@@ -26,7 +26,7 @@ import { setOwn } from "./internal/plainRecord.ts"
  * runs on the worker fiber for every event. A dynamic enricher that throws does not stop the
  * pipeline: the event gets `_enricher_error` with the error's message instead.
  *
- * @example
+ * @example Adding the request id to every event
  * ```ts
  * import * as Enricher from "effect-fapilog/Enricher"
  *
@@ -43,7 +43,7 @@ export type Dynamic = (event: LogEvent) => Readonly<Record<string, unknown>> | u
 /**
  * Enrichment options.
  *
- * @example
+ * @example Service metadata and static fields
  * ```ts
  * import * as Enricher from "effect-fapilog/Enricher"
  *
@@ -93,14 +93,16 @@ export interface Options {
  * event; dynamic ones are merged into `fields` under the caller's. Encoders write both, fields
  * winning; read a value as a sink sees it with `LogEvent.get`.
  *
- * @example
+ * @example Enriching one event
  * ```ts
  * import * as Enricher from "effect-fapilog/Enricher"
  * import * as LogEvent from "effect-fapilog/LogEvent"
  *
  * const enrich = Enricher.make({ service: "payments", version: "1.4.2", environment: "prod" })
  * const event = enrich(LogEvent.make({ timestamp: 0, level: "Info", message: "up", logger: "app" }))
- * // event.annotations: { service: "payments", version: "1.4.2", environment: "prod", host: "…", pid: 4242 }
+ * console.log(event.annotations?.service, event.annotations?.environment) // => payments prod
+ * // host and pid are added too (their values differ from machine to machine)
+ * console.log(Object.keys(event.annotations ?? {})) // => [ 'service', 'version', 'environment', 'host', 'pid' ]
  * ```
  *
  * @since 0.1.0
@@ -133,7 +135,7 @@ export const make = (options: Options = {}): (event: LogEvent) => LogEvent => {
  * A pipeline stage applying {@link make} to every ordinary event; control events pass unchanged
  * and in order.
  *
- * @example
+ * @example Enriching a stream of events
  * ```ts
  * import { Stream } from "effect"
  * import * as Enricher from "effect-fapilog/Enricher"

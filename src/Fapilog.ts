@@ -27,7 +27,7 @@ import * as EffectConfig from "effect/Config"
 /**
  * Installs effect-fapilog from explicit options.
  *
- * @example
+ * @example Providing the logging layer to a program
  * ```ts
  * import { Effect } from "effect"
  * import { Fapilog, Logger, Sink } from "effect-fapilog"
@@ -76,7 +76,7 @@ export const layer = (
  * Installs effect-fapilog with options read from the environment (see `Config.fromEnv`):
  * JSON on stdout by default. A bad variable fails the layer with a `ConfigError` naming it.
  *
- * @example
+ * @example The default layer
  * ```ts
  * import { Effect } from "effect"
  * import { FapilogLive } from "effect-fapilog"
@@ -97,7 +97,7 @@ export const live: Layer.Layer<Logger.Loggers, Sink.SinkError | Config.InvalidOp
  * - `teardown`: Effect's exit-code logic (default `Runtime.defaultTeardown`: 0, 1 on failure, 130
  *   after an interruption).
  *
- * @example
+ * @example Running with a file sink
  * ```ts
  * import { Fapilog, Sink } from "effect-fapilog"
  *
@@ -126,7 +126,7 @@ export interface RunMainOptions {
  *   line `effect-fapilog: the logging layer could not start: …` goes to stderr and the exit code
  *   is 1. If the configured level filters out Error/Fatal, a failure is one stderr line too.
  *
- * @example
+ * @example Running a program that fails
  * ```ts
  * import { Effect } from "effect"
  * import { Fapilog, Logger } from "effect-fapilog"

@@ -37,7 +37,7 @@ import * as Logger from "./Logger.ts"
  * - `dispose()`: see {@link make} and {@link current}; idempotent; later calls are dropped.
  * - `dropped`: how many calls were dropped because the handle was disposed (or failed to start).
  *
- * @example
+ * @example Logging from event-emitter callbacks
  * ```ts
  * import { Handle } from "effect-fapilog"
  * import { EventEmitter } from "node:events"
@@ -76,7 +76,7 @@ export interface Handle {
  * facade of the layer into the sinks); a handle never disposed loses what is still queued, as
  * any facade whose scope is never closed would.
  *
- * @example
+ * @example A handle for code outside Effect
  * ```ts
  * import { Fapilog, Handle, Sink } from "effect-fapilog"
  *
@@ -110,7 +110,7 @@ export const make = async (layer: Layer.Layer<Logger.Loggers, unknown> = Fapilog
  * Gotcha: the program owns the layer: `dispose()` only retires the handle (later calls are
  * dropped and counted); the layer drains when the program's scope closes, as always.
  *
- * @example
+ * @example The handle of the current layer
  * ```ts
  * import { Effect } from "effect"
  * import { Fapilog, Handle } from "effect-fapilog"

@@ -35,7 +35,7 @@ import * as Secret from "./internal/secret.ts"
  * (`/api/v1/payments/**` matches everything below `/api/v1/payments/`). A trailing `/` on the
  * path is ignored.
  *
- * @example
+ * @example Sampling, rules and exclusions
  * ```ts
  * import * as Http from "effect-fapilog/Http"
  *
@@ -84,13 +84,14 @@ export interface Options {
  * What the middleware decided for the current request; read it with `yield* Http.CurrentRequest`
  * inside a handler (`undefined` outside the middleware).
  *
- * @example
+ * @example A request under an always rule
  * ```ts
  * import type * as Http from "effect-fapilog/Http"
  *
  * // a request under an `always` path rule, whatever the rate
  * const info: Http.RequestInfo = { correlationId: "req-1", sampled: true, rule: "always" }
  * const header = info.sampled ? "1" : "0"
+ * console.log(header) // => 1
  * ```
  *
  * @since 0.1.0
@@ -105,7 +106,7 @@ export interface RequestInfo {
 /**
  * The current request's {@link RequestInfo}, provided by {@link middleware} to the handler.
  *
- * @example
+ * @example Reading the decision in a handler
  * ```ts
  * import { Effect } from "effect"
  * import { HttpServerResponse } from "effect/http"
@@ -132,10 +133,11 @@ export const CurrentRequest: Context.Reference<RequestInfo | undefined> = Contex
 /**
  * The default correlation-id headers, in order of preference.
  *
- * @example
+ * @example Accepting one more header
  * ```ts
  * import * as Http from "effect-fapilog/Http"
  *
+ * console.log(Http.defaultHeaders) // => [ 'x-request-id', 'x-correlation-id', 'traceparent' ]
  * // also accept the id set by an AWS load balancer, after the defaults
  * const middleware = Http.middleware({ headers: [...Http.defaultHeaders, "x-amzn-trace-id"] })
  * ```
@@ -155,14 +157,14 @@ export const defaultHeaders: ReadonlyArray<string> = ["x-request-id", "x-correla
  * trimmed and used when it is 1 to 128 characters of visible ASCII (so an id cannot smuggle line
  * breaks or control characters into logs or the echoed header).
  *
- * @example
+ * @example Taking the id from headers
  * ```ts
  * import * as Http from "effect-fapilog/Http"
  *
- * Http.correlationIdFromHeaders({ "x-request-id": "req-1" }) // "req-1"
- * Http.correlationIdFromHeaders({
- *   traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
- * }) // "4bf92f3577b34da6a3ce929d0e0e4736"
+ * console.log(Http.correlationIdFromHeaders({ "x-request-id": "req-1" })) // => req-1
+ * // from a W3C trace context, its trace id
+ * const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+ * console.log(Http.correlationIdFromHeaders({ traceparent })) // => 4bf92f3577b34da6a3ce929d0e0e4736
  * ```
  *
  * @since 0.1.0
@@ -191,13 +193,13 @@ export const correlationIdFromHeaders = (
  * `auth`, `authorization`, `sig`, `code` or `otp`. Case-insensitive. Broader than the field rule
  * on purpose: `?key=` and `?sig=` carry credentials in URLs far more often than in log fields.
  *
- * @example
+ * @example Which query keys are secret
  * ```ts
  * import * as Http from "effect-fapilog/Http"
  *
- * Http.isSecretKey("access_token") // true
- * Http.isSecretKey("X-Amz-Signature") // true
- * Http.isSecretKey("page") // false
+ * console.log(Http.isSecretKey("access_token")) // => true
+ * console.log(Http.isSecretKey("X-Amz-Signature")) // => true
+ * console.log(Http.isSecretKey("page")) // => false
  * ```
  *
  * @since 0.1.0
@@ -210,11 +212,11 @@ export const isSecretKey = (key: string): boolean => Secret.isSecretQueryKey(key
  * query parameters replaced by `[REDACTED]`, and any `#fragment` removed. Keys are decoded
  * before `isSecret` (default {@link isSecretKey}) sees them; everything else is kept as sent.
  *
- * @example
+ * @example Redacting a URL's query string
  * ```ts
  * import * as Http from "effect-fapilog/Http"
  *
- * Http.redactUrl("/login?user=ann&password=hunter2") // "/login?user=ann&password=[REDACTED]"
+ * console.log(Http.redactUrl("/login?user=ann&password=hunter2")) // => /login?user=ann&password=[REDACTED]
  * ```
  *
  * @since 0.1.0
@@ -246,13 +248,13 @@ export const redactUrl = (url: string, isSecret: (key: string) => boolean = isSe
  * collapsed, case ignored — so `/API//v1/pay%6Dents` cannot slip past a rule for
  * `/api/v1/payments`.
  *
- * @example
+ * @example Matching paths
  * ```ts
  * import * as Http from "effect-fapilog/Http"
  *
  * const payments = Http.pathMatcher(["/api/v1/payments/*"])
- * payments("/api/v1/payments/42") // true
- * payments("/api/v1/payments/42/refunds") // false
+ * console.log(payments("/api/v1/payments/42")) // => true
+ * console.log(payments("/api/v1/payments/42/refunds")) // => false
  * ```
  *
  * @since 0.1.0
@@ -322,7 +324,7 @@ export const pathMatcher = (patterns: ReadonlyArray<string>): (path: string) => 
  * middleware })` (which wrap the sending of the response) or to `HttpRouter.middleware`. With
  * `HttpRouter.serve`, pass `disableLogger: true` to drop Effect's own response log line.
  *
- * @example
+ * @example Serving with the middleware
  * ```ts
  * import { Effect, Layer } from "effect"
  * import { HttpRouter, HttpServerResponse } from "effect/http"
@@ -415,7 +417,7 @@ export const middleware = (options: Options = {}): <E, R>(
 /**
  * Options of {@link levelsRoute}.
  *
- * @example
+ * @example A path and an authorization check
  * ```ts
  * import { Effect } from "effect"
  * import * as Http from "effect-fapilog/Http"
@@ -452,7 +454,7 @@ export interface LevelsRouteOptions {
  * written as an Info line of the logger `effect-fapilog` (and so is who made it, if the
  * application logs it in `authorize`).
  *
- * @example
+ * @example The log-levels route beside the app's routes
  * ```ts
  * import { Effect, Layer, Redacted } from "effect"
  * import { HttpRouter, HttpServerResponse } from "effect/http"

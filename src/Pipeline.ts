@@ -18,7 +18,7 @@ import type { LogEvent } from "./LogEvent.ts"
 /**
  * A pipeline stage.
  *
- * @example
+ * @example Composing redaction, aggregation and sampling
  * ```ts
  * import { Aggregator, Fapilog, Pipeline, Redactor, Sampler } from "effect-fapilog"
  *
@@ -42,9 +42,9 @@ export type Pipeline = <E, R>(events: Stream.Stream<LogEvent, E, R>) => Stream.S
  * `"tail buffer overflow"`). `absorbed(n)`: `n` events were folded into aggregates (they are not
  * lost: the aggregate's `_count` represents them).
  *
- * @example
+ * @example Collecting drop reports
  * ```ts
- * import { Stream } from "effect"
+ * import { Effect, Stream } from "effect"
  * import * as LogEvent from "effect-fapilog/LogEvent"
  * import * as Pipeline from "effect-fapilog/Pipeline"
  *
@@ -58,6 +58,8 @@ export type Pipeline = <E, R>(events: Stream.Stream<LogEvent, E, R>) => Stream.S
  *   Pipeline.mapEvents((e) => e.level === "Debug" ? undefined : e, "debug"),
  *   Stream.provideService(Pipeline.Counters, counters)
  * )
+ * Effect.runSync(Stream.runDrain(observed))
+ * console.log(drops) // => [ 'debug x1' ]
  * ```
  *
  * @since 0.1.0
@@ -72,7 +74,7 @@ export interface CountersShape {
  * The counters of the worker running the current pipeline. Outside a worker (for example when an
  * operator is tested on its own) it counts into a fresh, unobserved object.
  *
- * @example
+ * @example A user operator that reports its drops
  * ```ts
  * import { Effect, Stream } from "effect"
  * import * as Pipeline from "effect-fapilog/Pipeline"
@@ -103,13 +105,13 @@ export const Counters: Context.Reference<CountersShape> = Context.Reference<Coun
 /**
  * A counters object plus a read-out of what it has counted, for workers and tests.
  *
- * @example
+ * @example Counting drops
  * ```ts
  * import * as Pipeline from "effect-fapilog/Pipeline"
  *
  * const { counters, snapshot } = Pipeline.makeCounters()
  * counters.dropped("sampled out", 2)
- * snapshot().dropped["sampled out"] // 2
+ * console.log(snapshot().dropped["sampled out"]) // => 2
  * ```
  *
  * @since 0.1.0
@@ -137,7 +139,7 @@ export const makeCounters = (): {
 /**
  * The pipeline that changes nothing.
  *
- * @example
+ * @example No pipeline unless asked for
  * ```ts
  * import { Fapilog, Pipeline, Sampler } from "effect-fapilog"
  *
@@ -153,7 +155,7 @@ export const identity: Pipeline = (events) => events
 /**
  * Runs `stages` left to right.
  *
- * @example
+ * @example Composing stages
  * ```ts
  * import * as Pipeline from "effect-fapilog/Pipeline"
  *
@@ -180,7 +182,7 @@ export const compose = (...stages: ReadonlyArray<Pipeline>): Pipeline => {
  *
  * Dual: `mapEvents(f, reason?)` is a {@link Pipeline}; `mapEvents(stream, f, reason?)` applies it.
  *
- * @example
+ * @example Adding a field to every event
  * ```ts
  * import { Stream } from "effect"
  * import * as Pipeline from "effect-fapilog/Pipeline"

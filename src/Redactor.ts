@@ -52,7 +52,7 @@ import * as Secret from "./internal/secret.ts"
  *   that pass the Luhn check.
  * - `"urlCredentials"`: `scheme://user:password@host` becomes `scheme://user:[REDACTED]@host`.
  *
- * @example
+ * @example Masking tokens only
  * ```ts
  * import * as Redactor from "effect-fapilog/Redactor"
  *
@@ -72,7 +72,7 @@ export type BuiltinPattern = "bearer" | "jwt" | "creditCard" | "urlCredentials"
  * censor string, `"remove"` deletes it (array elements matched by a path are removed from the
  * array). `Redacted` values and pattern matches inside strings are always censored.
  *
- * @example
+ * @example Removing a field instead of masking it
  * ```ts
  * import * as Redactor from "effect-fapilog/Redactor"
  *
@@ -88,7 +88,7 @@ export type Mode = "censor" | "remove"
 /**
  * Redaction options; every one is optional.
  *
- * @example
+ * @example Extra keys, paths, patterns and censor
  * ```ts
  * import * as Redactor from "effect-fapilog/Redactor"
  *
@@ -132,7 +132,7 @@ export interface Options {
  * any key ending with the rest (`"*token"` covers `token`, `access_token`, `refreshToken`,
  * `id_token`, `x-csrf-token`, …).
  *
- * @example
+ * @example Adding a key to the defaults
  * ```ts
  * import * as Redactor from "effect-fapilog/Redactor"
  *
@@ -147,7 +147,7 @@ export const defaultKeys: ReadonlyArray<string> = Secret.defaultKeys
 /**
  * Every built-in value pattern, the default for `patterns`.
  *
- * @example
+ * @example Adding a pattern to the built-in ones
  * ```ts
  * import * as Redactor from "effect-fapilog/Redactor"
  *
@@ -162,7 +162,7 @@ export const builtinPatterns: ReadonlyArray<BuiltinPattern> = Pattern.builtinPat
 /**
  * The default censor, `"[REDACTED]"`.
  *
- * @example
+ * @example What a secret is replaced with
  * ```ts
  * import * as LogEvent from "effect-fapilog/LogEvent"
  * import * as Redactor from "effect-fapilog/Redactor"
@@ -170,7 +170,7 @@ export const builtinPatterns: ReadonlyArray<BuiltinPattern> = Pattern.builtinPat
  * const event = Redactor.make()(LogEvent.make({
  *   timestamp: 0, level: "Info", message: "login", logger: "auth", fields: { password: "hunter2" }
  * }))
- * event.fields?.password === Redactor.defaultCensor // true
+ * console.log(event.fields?.password === Redactor.defaultCensor) // => true
  * ```
  *
  * @since 0.1.0
@@ -189,7 +189,7 @@ export const defaultCensor = "[REDACTED]"
  * nothing to redact. Control events should not be passed to it (use {@link pipeline}, which
  * forwards them).
  *
- * @example
+ * @example Redacting one event
  * ```ts
  * import * as LogEvent from "effect-fapilog/LogEvent"
  * import * as Redactor from "effect-fapilog/Redactor"
@@ -199,7 +199,7 @@ export const defaultCensor = "[REDACTED]"
  *   timestamp: 0, level: "Info", message: "login", logger: "auth",
  *   fields: { user: { email: "a@b.c", password: "hunter2" } }
  * }))
- * // event.fields: { user: { email: "[REDACTED]", password: "[REDACTED]" } }
+ * console.log(event.fields) // => { user: { email: '[REDACTED]', password: '[REDACTED]' } }
  * ```
  *
  * @since 0.1.0
@@ -212,14 +212,13 @@ export const make = (options?: Options): (event: LogEvent) => LogEvent =>
  * Compiles the options once and returns a transform for any value (an HTTP request record, an
  * error, a string): the same rules as {@link make}, with paths read from the value's root.
  *
- * @example
+ * @example Redacting any value
  * ```ts
  * import * as Redactor from "effect-fapilog/Redactor"
  *
  * const redactValue = Redactor.makeValue()
- * redactValue({ headers: { authorization: "Bearer abc.def.ghi" } })
- * // { headers: { authorization: "[REDACTED]" } }
- * redactValue("postgres://app:s3cret@db/prod") // "postgres://app:[REDACTED]@db/prod"
+ * console.log(redactValue({ headers: { authorization: "Bearer abc.def.ghi" } })) // => { headers: { authorization: '[REDACTED]' } }
+ * console.log(redactValue("postgres://app:s3cret@db/prod")) // => postgres://app:[REDACTED]@db/prod
  * ```
  *
  * @since 0.1.0
@@ -231,7 +230,7 @@ export const makeValue = (options?: Options): (value: unknown) => unknown => Int
  * A pipeline stage applying {@link make} to every ordinary event; control events pass unchanged
  * and in order.
  *
- * @example
+ * @example Redacting a stream of events
  * ```ts
  * import { Stream } from "effect"
  * import * as LogEvent from "effect-fapilog/LogEvent"

@@ -37,7 +37,7 @@ export * as Worker from "./Worker.ts"
 /**
  * `Fapilog.live`: options from the environment, JSON on stdout by default.
  *
- * @example
+ * @example A named logger with the default layer
  * ```ts
  * import { Effect } from "effect"
  * import { FapilogLive, Logger } from "effect-fapilog"

@@ -36,6 +36,37 @@ describe("API reference", () => {
     )
   })
 
+  it("an @example's title is the text on its tag line, and the reference shows it", () => {
+    const doc = Docs.parseDoc([
+      "/**",
+      " * Adds.",
+      " *",
+      " * @example Adding two numbers",
+      " * ```ts",
+      " * console.log(1 + 1) // => 2",
+      " * ```",
+      " *",
+      " * @example",
+      " * ```ts",
+      " * const three = 1 + 2",
+      " * ```",
+      " */"
+    ].join("\n"))
+    assert.deepStrictEqual(doc.examples.map((e) => e.title), ["Adding two numbers", undefined])
+    assert.strictEqual(doc.examples[0]!.body, "```ts\nconsole.log(1 + 1) // => 2\n```")
+    const mod: Docs.Module = {
+      name: "Sum",
+      file: "src/Sum.ts",
+      doc: undefined,
+      exports: [{ name: "add", kind: "const", line: 14, signatures: ["export const add = 1"], doc }]
+    }
+    // a titled example still counts as an example with a code block
+    assert.deepStrictEqual(Docs.missingDocs([mod]), [])
+    const page = Docs.render([mod]).get("Sum.md")!
+    assert.include(page, "**Example** (Adding two numbers)\n\n```ts\nconsole.log(1 + 1) // => 2\n```")
+    assert.include(page, "**Example**\n\n```ts\nconst three = 1 + 2\n```")
+  })
+
   it("docs/api is up to date with the generator", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fapilog-api-"))
     try {

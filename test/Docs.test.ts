@@ -1,6 +1,20 @@
 /**
  * Every TypeScript code block in the README, in docs/ and in the JSDoc of src/ is compiled here,
- * so documentation cannot drift from the code.
+ * so documentation cannot drift from the code; the short ones are also run, and the results they
+ * show are checked.
+ *
+ * - short: at most 25 lines, and nothing that listens, serves or runs forever (see `runnable`).
+ *   Each short block must run as a program of its own (its imports of "effect-fapilog" pointed
+ *   at src/) without error, within 30 s.
+ * - shown results: in a block that runs, a line `console.log(<args>) // => <expected>` (the whole
+ *   call on one line, optionally ending in `;`) is checked. What the call prints — Node's
+ *   `util.format(<args>)`, which is what `console.log` writes to a pipe — with each printed line
+ *   trimmed and the lines joined by one space, must equal `<expected>` trimmed, every time the
+ *   line runs; and it must run at least once. A multi-line object therefore reads on one line:
+ *   `{ a: 1, b: "x" }` prints as `{ a: 1, b: 'x' }`, and `// => { a: 1, b: 'x' }` is what to write.
+ *   A failure names the line (file:line), the expected and the actual text.
+ * - speed: the blocks of one file run one after the other in one process; if that run fails in
+ *   any way, each of its blocks is run again alone and only what fails alone is reported.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { execFile, spawnSync } from "node:child_process"
@@ -9,19 +23,28 @@ import * as os from "node:os"
 import * as path from "node:path"
 
 interface Block {
+  readonly file: string
+  /** The line of the opening fence. */
+  readonly line: number
   readonly origin: string
   readonly code: string
 }
 
 const root = path.resolve(".")
 
+/**
+ * README and the pages of docs/, except docs/api: it is generated from the JSDoc of src/ (and
+ * kept up to date by ApiDocs.test.ts), whose blocks are checked where they are written.
+ */
 const markdownFiles = (): Array<string> => {
   const out = ["README.md"]
   const walk = (dir: string) => {
     if (!fs.existsSync(dir)) return
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       const p = path.join(dir, entry.name)
-      if (entry.isDirectory()) walk(p)
+      if (entry.isDirectory()) {
+        if (p !== path.join("docs", "api")) walk(p)
+      }
       else if (entry.name.endsWith(".md")) out.push(p)
     }
   }
@@ -37,7 +60,7 @@ const markdownBlocks = (): Array<Block> =>
     const blocks: Array<Block> = []
     for (const m of text.matchAll(fence)) {
       const line = text.slice(0, m.index).split("\n").length
-      blocks.push({ origin: `${file}:${line}`, code: m[1]! })
+      blocks.push({ file, line, origin: `${file}:${line}`, code: m[1]! })
     }
     return blocks
   })
@@ -49,9 +72,11 @@ const jsdocBlocks = (): Array<Block> =>
     const blocks: Array<Block> = []
     for (const comment of text.matchAll(/\/\*\*[\s\S]*?\*\//g)) {
       const body = comment[0].split("\n").map((l) => l.replace(/^\s*\* ?/, "")).join("\n")
+      // the body keeps the comment's lines, so a fence's line is the comment's plus its offset
+      const first = text.slice(0, comment.index).split("\n").length
       for (const m of body.matchAll(fence)) {
-        const line = text.slice(0, comment.index).split("\n").length
-        blocks.push({ origin: `${file}:${line}`, code: m[1]! })
+        const line = first + body.slice(0, m.index).split("\n").length - 1
+        blocks.push({ file, line, origin: `${file}:${line}`, code: m[1]! })
       }
     }
     return blocks
@@ -80,6 +105,107 @@ const readmeBlock = (heading: string, language: string): string => {
 const timeless = (line: string): unknown => {
   const { time: _, ...rest } = JSON.parse(line) as Record<string, unknown>
   return rest
+}
+
+/** Short enough to run: at most 25 lines, and nothing that listens, serves or runs forever. */
+const runnable = (b: Block): boolean =>
+  b.code.split("\n").length <= 25 &&
+  !/NodeHttpServer|runMain|Layer\.launch|listen\(|serve\(|createServer|setInterval|process\.exit|it\.effect|from "@effect\/vitest"/.test(b.code)
+
+/** A line that shows its result: `console.log(<args>) // => <expected>`. */
+const shownLine = /^(\s*)console\.log\((.*)\);?\s*\/\/ => (.*)$/
+
+/** A block ready to run: its file, and the expected text of each line that shows a result, by index. */
+interface Run {
+  readonly block: Block
+  readonly id: number
+  readonly file: string
+  readonly shown: ReadonlyMap<number, string>
+}
+
+/**
+ * Writes block `id` as it is run: on each line that shows its result, `console.log(<args>)`
+ * becomes `__shown(<line index>, <args>)`, which writes what `console.log` would print as one
+ * marked line of stdout (`\u0001shown [id, line, text]`), so other output may interleave and
+ * blocks run in one process stay apart. Lines keep their numbers.
+ */
+const prepare = (dir: string, block: Block, id: number): Run => {
+  const shown = new Map<number, string>()
+  const lines = fromSource(block.code).split("\n").map((line, i) => {
+    const m = shownLine.exec(line)
+    if (m === null) return line
+    shown.set(i, m[3]!.trim())
+    return `${m[1]}__shown(${i}, ${m[2]})`
+  })
+  if (shown.size > 0) {
+    // declarations are hoisted: the helper may be called before these lines
+    lines.push(
+      "import { format as __format } from \"node:util\"",
+      "function __shown(line: number, ...args: Array<unknown>): void {",
+      `  process.stdout.write("\\u0001shown " + JSON.stringify([${id}, line, __format(...args)]) + "\\n")`,
+      "}"
+    )
+  }
+  const file = path.join(dir, `run${id}.ts`)
+  fs.writeFileSync(file, `${lines.join("\n")}\nexport {}\n`)
+  return { block, id, file, shown }
+}
+
+interface Outcome {
+  readonly error: Error | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+const node = (file: string, timeout: number, cwd: string): Promise<Outcome> =>
+  new Promise((resolve) => {
+    execFile(process.execPath, [file], { encoding: "utf8", timeout, cwd }, (error, stdout, stderr) =>
+      resolve({ error, stdout, stderr }))
+  })
+
+/**
+ * What is wrong with a run of these blocks: the error it failed with (attributed to the first
+ * block), and every shown result that differs from what was printed or was never printed.
+ */
+const problems = (runs: ReadonlyArray<Run>, outcome: Outcome): Array<string> => {
+  if (outcome.error !== null) {
+    return [`${runs[0]!.block.origin}: ${outcome.error.message.split("\n")[0]}\n${outcome.stderr.split("\n").slice(0, 6).join("\n")}`]
+  }
+  const printed = new Map<string, Array<string>>()
+  for (const m of outcome.stdout.matchAll(/\u0001shown (.*)\n/g)) {
+    const [id, line, text] = JSON.parse(m[1]!) as [number, number, string]
+    const key = `${id}:${line}`
+    printed.set(key, [...printed.get(key) ?? [], text.split("\n").map((l) => l.trim()).join(" ")])
+  }
+  const out: Array<string> = []
+  for (const run of runs) {
+    for (const [i, expected] of run.shown) {
+      const where = `${run.block.file}:${run.block.line + 1 + i}`
+      const actual = printed.get(`${run.id}:${i}`)
+      if (actual === undefined) out.push(`${where}: shows \`// => ${expected}\` but the line never ran`)
+      else {
+        for (const a of actual) {
+          if (a !== expected) out.push(`${where}: prints something else than it shows\n  expected: ${expected}\n  actual:   ${a}`)
+        }
+      }
+    }
+  }
+  return out
+}
+
+/**
+ * Runs the blocks of one file in one Node process, one after the other (each imported once its
+ * predecessor's top level has finished). If that run fails in any way, every block is run again
+ * alone, in its own process, and only what fails alone is reported: the claim is that each block
+ * works as copied, and one process per file is only a shortcut (most of a run is Node starting).
+ */
+const runFile = async (dir: string, runs: ReadonlyArray<Run>): Promise<Array<string>> => {
+  const driver = path.join(dir, `file${runs[0]!.id}.ts`)
+  fs.writeFileSync(driver, `for (const f of ${JSON.stringify(runs.map((r) => r.file))}) await import(f)\nexport {}\n`)
+  if (problems(runs, await node(driver, 30_000 + 2_000 * runs.length, dir)).length === 0) return []
+  const out: Array<string> = []
+  for (const run of runs) out.push(...problems([run], await node(run.file, 30_000, dir)))
+  return out
 }
 
 describe("documentation", () => {
@@ -120,34 +246,31 @@ describe("documentation", () => {
     assert.strictEqual(r.status, 0)
   }, 120_000)
 
-  it("the short code blocks of README and docs/ run without error", async () => {
-    // short = at most 25 lines and nothing that listens, serves or runs forever
-    const runnable = markdownBlocks().filter((b) =>
-      b.code.split("\n").length <= 25 &&
-      !/NodeHttpServer|runMain|Layer\.launch|listen\(|serve\(|createServer|setInterval|process\.exit|it\.effect|from "@effect\/vitest"/.test(b.code)
-    )
-    assert.isAbove(runnable.length, 10)
+  it("the short code blocks of README, docs/ and the JSDoc of src/ run, and print the results they show", async () => {
+    const markdown = markdownBlocks().filter(runnable)
+    const jsdoc = jsdocBlocks().filter(runnable)
+    assert.isAbove(markdown.length, 10)
+    assert.isAbove(jsdoc.length, 10)
     const dir = path.join(root, "test/.tmp/docs-run")
     fs.rmSync(dir, { recursive: true, force: true })
     fs.mkdirSync(dir, { recursive: true })
+    const runs = [...markdown, ...jsdoc].map((b, id) => prepare(dir, b, id))
+    const checked = runs.reduce((n, r) => n + r.shown.size, 0)
+    assert.isAbove(checked, 10, "hardly any block shows a result with `console.log(...) // => ...`")
+    const byFile = new Map<string, Array<Run>>()
+    for (const run of runs) byFile.set(run.block.file, [...byFile.get(run.block.file) ?? [], run])
+    const jobs = Array.from(byFile.values(), (group) => () => runFile(dir, group))
     const failures: Array<string> = []
-    const jobs = runnable.map((b, i) => () => {
-      const code = fromSource(b.code)
-      const file = path.join(dir, `run${i}.ts`)
-      fs.writeFileSync(file, `${code}\nexport {}\n`)
-      return new Promise<void>((resolve) => {
-        execFile(process.execPath, [file], { encoding: "utf8", timeout: 30_000, cwd: dir }, (error, _stdout, stderr) => {
-          if (error) failures.push(`${b.origin}: ${error.message.split("\n")[0]}\n${stderr.split("\n").slice(0, 6).join("\n")}`)
-          resolve()
-        })
-      })
-    })
-    // a few at a time: most of each run is Node starting and loading effect
+    // a few files at a time
     const workers = Array.from({ length: 3 }, async () => {
-      for (let job = jobs.shift(); job !== undefined; job = jobs.shift()) await job()
+      for (let job = jobs.shift(); job !== undefined; job = jobs.shift()) failures.push(...await job())
     })
     await Promise.all(workers)
-    assert.deepStrictEqual(failures, [], `doc blocks that fail when run (${runnable.length} run):\n${failures.join("\n\n")}`)
+    assert.deepStrictEqual(
+      failures,
+      [],
+      `doc blocks that fail when run, or print something else than they show (${runs.length} run, ${checked} results checked):\n${failures.join("\n\n")}`
+    )
   }, 300_000)
 
   it("the README quick start runs as copied, in a fresh directory, and prints what the README shows", async () => {
