@@ -263,8 +263,11 @@ export interface LoggersShape {
    * cached) and follows the level table for `name`: for integrations such as `Http.middleware`.
    */
   readonly onRootUnsafe: (name: string) => NamedLogger
-  /** Opens (or joins) the correlation region of `correlationId` (see {@link withCorrelationId}). */
-  readonly openRegionUnsafe: (correlationId: string) => InternalLoggers.OpenRegion
+  /**
+   * Opens (or joins) the correlation region of `correlationId` (see {@link withCorrelationId});
+   * `close` ends one use, and the last one tells the workers that received its events.
+   */
+  readonly openRegionUnsafe: (correlationId: string) => { readonly region: LogEvent.Region; readonly close: () => void }
   /** Tells every live worker that the region of `correlationId` has ended. */
   readonly endCorrelationUnsafe: (correlationId: string) => void
   readonly workers: () => ReadonlyArray<Worker.Worker>
@@ -599,7 +602,7 @@ export const withCorrelationId: {
     // the region is opened inside the `onExit` (whose finalizer is in place before its body
     // runs), so an interruption at any point leaves no region open; cheaper than
     // `acquireUseRelease`, and this runs once per request
-    let open: InternalLoggers.OpenRegion | undefined
+    let open: { readonly region: LogEvent.Region; readonly close: () => void } | undefined
     return Effect.onExit(
       Effect.withFiber((fiber) => {
         // the open regions belong to the `Loggers` instance in scope (none: nobody to tell)

@@ -1,5 +1,6 @@
 /**
  * The one queue-draining engine behind every facade: its options, its metrics and its interface.
+ *
  * Workers are started by the `Loggers` instance of a layer (`Fapilog.layer`), one per engine.
  *
  * A worker is scoped: acquiring it creates a bounded queue and forks the draining fiber into the
