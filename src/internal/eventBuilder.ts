@@ -67,30 +67,7 @@ export class EventBuilder {
     cause: Cause.Cause<unknown> | undefined,
     template: string | undefined
   ): LogEvent {
-    const ctx = this.contextOf(fiber)
-    const span = fiber.cache.span
-    let traceId: string | undefined
-    let spanId: string | undefined
-    if (span !== undefined && span._tag === "Span") {
-      traceId = span.traceId
-      spanId = span.spanId
-    }
-    return new Event.Record(
-      timestamp,
-      level,
-      message,
-      logger,
-      fields,
-      ctx.annotations,
-      ctx.spans,
-      ctx.correlationId,
-      traceId,
-      spanId,
-      cause,
-      template,
-      undefined,
-      undefined
-    )
+    return fromContext(this.contextOf(fiber), fiber, timestamp, level, message, logger, fields, cause, template)
   }
 
   /**
@@ -102,6 +79,46 @@ export class EventBuilder {
     const cause = options.cause.reasons.length > 0 ? options.cause : undefined
     return this.fromFiber(options.fiber, options.date.getTime(), options.logLevel as LogLevel.Severity, message, logger, fields, cause, undefined)
   }
+}
+
+/**
+ * An event from `ctx`, what {@link EventBuilder.contextOf} read for `fiber` (a caller that
+ * already holds it, such as a facade, saves a second lookup), and the fiber's current span.
+ */
+export const fromContext = (
+  ctx: Event.FiberContext,
+  fiber: Fiber.Fiber<unknown, unknown>,
+  timestamp: number,
+  level: LogLevel.Severity,
+  message: string,
+  logger: string,
+  fields: Readonly<Record<string, unknown>> | undefined,
+  cause: Cause.Cause<unknown> | undefined,
+  template: string | undefined
+): LogEvent => {
+  const span = fiber.cache.span
+  let traceId: string | undefined
+  let spanId: string | undefined
+  if (span !== undefined && span._tag === "Span") {
+    traceId = span.traceId
+    spanId = span.spanId
+  }
+  return new Event.Record(
+    timestamp,
+    level,
+    message,
+    logger,
+    fields,
+    ctx.annotations,
+    ctx.spans,
+    ctx.correlationId,
+    traceId,
+    spanId,
+    cause,
+    template,
+    undefined,
+    undefined
+  )
 }
 
 const isEmpty = (record: Readonly<Record<string, unknown>>): boolean => {

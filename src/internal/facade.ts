@@ -20,7 +20,7 @@ import type * as Worker from "../Worker.ts"
 import { errorMessage } from "./errorMessage.ts"
 import * as ErrorFields from "./errorFields.ts"
 import * as Event from "./event.ts"
-import { EventBuilder } from "./eventBuilder.ts"
+import { EventBuilder, fromContext } from "./eventBuilder.ts"
 import * as Level from "./level.ts"
 import * as Levels from "./levels.ts"
 
@@ -170,14 +170,13 @@ export class FacadeImpl implements NamedLogger {
       template = message
       message = Event.renderTemplate(message, f)
     }
-    const events = this.events
-    const ctx = events.contextOf(fiber)
+    const ctx = this.events.contextOf(fiber)
     const region = ctx.region
     if (region !== undefined && region !== this.lastRegion) {
       region.receivers.add(this.worker)
       this.lastRegion = region
     }
-    return events.fromFiber(fiber, ctx.clock.currentTimeMillisUnsafe(), l, message, this.name, f, undefined, template)
+    return fromContext(ctx, fiber, ctx.clock.currentTimeMillisUnsafe(), l, message, this.name, f, undefined, template)
   }
 }
 
