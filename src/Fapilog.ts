@@ -60,13 +60,14 @@ export const layer = (
       // the root's level decides, not Effect's: its `MinimumLogLevel` is fixed per context and
       // set to "All" below, so a run-time `setLevel("root", "Debug")` lets `Effect.logDebug` through
       if (!isEnabled(o.logLevel as LogLevel.Severity)) return
-      const region = events.contextOf(o.fiber).region
+      const ctx = events.contextOf(o.fiber)
+      const region = ctx.region
       // a region's set only grows while it is open: record the root worker once per region
       if (region !== undefined && region !== lastRegion) {
         region.receivers.add(root)
         lastRegion = region
       }
-      root.offerUnsafe(events.fromOptions(o, rootName))
+      root.offerUnsafe(events.fromOptions(o, rootName, ctx))
     })
     return Context.make(Logger.Loggers, loggers).pipe(
       Context.add(EffectLogger.CurrentLoggers, new Set([effectLogger])),

@@ -72,12 +72,14 @@ export class EventBuilder {
 
   /**
    * An event from what Effect hands a `Logger`: the first string argument is the message, plain
-   * objects among the others are merged into `fields`, other values are kept under `args`.
+   * objects among the others are merged into `fields`, other values are kept under `args`. `ctx`:
+   * what {@link contextOf} read for `options.fiber`, when the caller already holds it.
    */
-  fromOptions(options: Logger.Options<unknown>, logger: string): LogEvent {
+  fromOptions(options: Logger.Options<unknown>, logger: string, ctx: Event.FiberContext = this.contextOf(options.fiber)): LogEvent {
     const { message, fields } = splitMessage(options.message)
     const cause = options.cause.reasons.length > 0 ? options.cause : undefined
-    return this.fromFiber(options.fiber, options.date.getTime(), options.logLevel as LogLevel.Severity, message, logger, fields, cause, undefined)
+    const level = options.logLevel as LogLevel.Severity
+    return fromContext(ctx, options.fiber, options.date.getTime(), level, message, logger, fields, cause, undefined)
   }
 }
 
