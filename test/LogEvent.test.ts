@@ -1,7 +1,7 @@
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import * as Encoder from "../src/Encoder.ts"
-import { EventBuilder } from "../src/internal/eventBuilder.ts"
+import { EventBuilder, fromContext } from "../src/internal/eventBuilder.ts"
 import * as LogEvent from "../src/LogEvent.ts"
 
 const event = (input: Partial<LogEvent.Input> = {}): LogEvent.LogEvent =>
@@ -203,7 +203,7 @@ describe("event records", () => {
 
 describe("EventBuilder (internal)", () => {
   const capture = (builder: EventBuilder) =>
-    Effect.withFiber((fiber) => Effect.succeed(builder.fromFiber(fiber, 0, "Info", "m", "app", undefined, undefined, undefined)))
+    Effect.withFiber((fiber) => Effect.succeed(fromContext(builder.contextOf(fiber), fiber, 0, "Info", "m", "app", undefined, undefined, undefined)))
 
   it.effect("reads the fiber's context once per context object, and again when it changes", () =>
     Effect.gen(function*() {

@@ -1,7 +1,7 @@
 /**
  * Builds events at the call site, from the calling fiber (not API).
  *
- * Callers: the facades (`internal/loggers.ts`, after the level check) and the layer's Effect
+ * Callers: the facades (`internal/facade.ts`, after the level check, with {@link fromContext}) and the layer's Effect
  * logger (`Fapilog.layer`, from Effect's `Logger.Options`). Each `Loggers` instance owns one
  * {@link EventBuilder}, shared by its facades and its Effect logger; a facade built outside a layer
  * owns its own. Two layers never share one.
@@ -11,7 +11,8 @@
  * reference changes, so consecutive calls from the same fiber and region share one lookup: the
  * builder remembers the last context object it read and what it read from it (`docs/benchmarks.md`:
  * "read annotations, spans, correlation id and `Clock` once per fiber context, not per call",
- * facade 0.46 → 0.9 M events/s; no cache costs ~400 ns per call, a module `WeakMap` 15–20 ns). The
+ * facade 0.46 → 0.9 M events/s; measured earlier: no cache ~+400 ns per call, a module `WeakMap`
+ * +15–20 ns). The
  * cache belongs to the instance (no module-level state): it keeps at most one context alive, the
  * last one its owner logged from, and is dropped with its owner.
  *
@@ -51,23 +52,6 @@ export class EventBuilder {
     this.lastContext = context
     this.lastFiberContext = read
     return read
-  }
-
-  /**
-   * An event from the fiber's context (annotations, spans, correlation id, current span); the
-   * level check has already happened.
-   */
-  fromFiber(
-    fiber: Fiber.Fiber<unknown, unknown>,
-    timestamp: number,
-    level: LogLevel.Severity,
-    message: string,
-    logger: string,
-    fields: Readonly<Record<string, unknown>> | undefined,
-    cause: Cause.Cause<unknown> | undefined,
-    template: string | undefined
-  ): LogEvent {
-    return fromContext(this.contextOf(fiber), fiber, timestamp, level, message, logger, fields, cause, template)
   }
 
   /**
