@@ -1,10 +1,10 @@
 /**
  * Builds events at the call site, from the calling fiber (not API).
  *
- * Callers: the facades (`internal/facade.ts`, after the level check, with {@link fromContext}) and the layer's Effect
- * logger (`Fapilog.layer`, from Effect's `Logger.Options`). Each `Loggers` instance owns one
- * {@link EventBuilder}, shared by its facades and its Effect logger; a facade built outside a layer
- * owns its own. Two layers never share one.
+ * Callers: the facades (`internal/facade.ts`, after the level check, with {@link fromContext})
+ * and the layer's Effect logger (`Fapilog.layer`, from Effect's `Logger.Options`). Each `Loggers`
+ * instance owns one {@link EventBuilder}, shared by its facades and its Effect logger; a facade
+ * built outside a layer owns its own. Two layers never share one.
  *
  * Why an instance with a cache: an event takes annotations, log spans, the correlation region and
  * id, and the `Clock` from the fiber's context. Effect replaces the context object whenever a
@@ -12,9 +12,8 @@
  * builder remembers the last context object it read and what it read from it (`docs/benchmarks.md`:
  * "read annotations, spans, correlation id and `Clock` once per fiber context, not per call",
  * facade 0.46 → 0.9 M events/s; measured earlier: no cache ~+400 ns per call, a module `WeakMap`
- * +15–20 ns). The
- * cache belongs to the instance (no module-level state): it keeps at most one context alive, the
- * last one its owner logged from, and is dropped with its owner.
+ * +15–20 ns). The cache belongs to the instance (no module-level state): it keeps at most one
+ * context alive, the last one its owner logged from, and is dropped with its owner.
  *
  * Must never: throw for what a caller logs (a getter that throws becomes `"[Throws: …]"`).
  *
