@@ -56,6 +56,7 @@ import type * as LogEvent from "./LogEvent.ts"
 import { fieldsOf } from "./internal/event.ts"
 import * as LineFormat from "./internal/lineFormat.ts"
 import { escapeSeparators, PlainJson } from "./internal/plainJson.ts"
+import { isPlainPrototype } from "./internal/plainRecord.ts"
 import * as Pretty from "./internal/pretty.ts"
 import { isReusable, Reuse } from "./internal/record.ts"
 
@@ -944,8 +945,7 @@ const obj = (st: State, o: object): string | undefined => {
     }
     if (base >= st.limits.maxDepth) return Redacted.isRedacted(o) ? REDACTED : DEEP_OBJECT
     stack.push(o)
-    const proto = Object.getPrototypeOf(o)
-    const out = (proto === Object.prototype || proto === null) && typeof (o as any).toJSON !== "function"
+    const out = isPlainPrototype(Object.getPrototypeOf(o)) && typeof (o as any).toJSON !== "function"
       ? record(st, o)
       : special(st, o)
     stack.pop()

@@ -19,9 +19,12 @@ import type * as LogLevel from "effect/LogLevel"
 import * as References from "effect/References"
 import type * as Runtime from "effect/Runtime"
 import * as Config from "./Config.ts"
-import * as LogEvent from "./LogEvent.ts"
+import * as InternalLoggers from "./internal/loggers.ts"
+import type * as LogEvent from "./LogEvent.ts"
 import * as Logger from "./Logger.ts"
-import type * as Sink from "./Sink.ts"
+import * as Pipeline from "./Pipeline.ts"
+import * as Redactor from "./Redactor.ts"
+import * as Sink from "./Sink.ts"
 import * as EffectConfig from "effect/Config"
 
 /**
@@ -49,8 +52,7 @@ export const layer = (
 ): Layer.Layer<Logger.Loggers, Sink.SinkError | Config.InvalidOptions> =>
   Layer.effectContext(Effect.gen(function*() {
     const resolved = yield* Config.resolve(options)
-    const loggers = yield* Logger.makeLoggers(resolved)
-    const root = loggers.workers().find((w) => w.name === resolved.rootName)!
+    const { service: loggers, events, root } = yield* InternalLoggers.make(resolved, parts(resolved))
     const rootName = resolved.rootName
     const isEnabled = loggers.root.isEnabled
     let lastRegion: LogEvent.Region | undefined
@@ -58,19 +60,42 @@ export const layer = (
       // the root's level decides, not Effect's: its `MinimumLogLevel` is fixed per context and
       // set to "All" below, so a run-time `setLevel("root", "Debug")` lets `Effect.logDebug` through
       if (!isEnabled(o.logLevel as LogLevel.Severity)) return
-      const region = LogEvent.contextOf(o.fiber).region
+      const ctx = events.contextOf(o.fiber)
+      const region = ctx.region
       // a region's set only grows while it is open: record the root worker once per region
       if (region !== undefined && region !== lastRegion) {
         region.receivers.add(root)
         lastRegion = region
       }
-      root.offerUnsafe(LogEvent.fromOptions(o, rootName))
+      root.offerUnsafe(events.fromOptions(o, rootName, ctx))
     })
     return Context.make(Logger.Loggers, loggers).pipe(
       Context.add(EffectLogger.CurrentLoggers, new Set([effectLogger])),
       Context.add(References.MinimumLogLevel, "All")
     )
   }))
+
+/**
+ * What the `Loggers` instance takes from the public modules (see `internal/loggers.ts`): sinks
+ * opened with the layer's timeout and retries, each engine's pipeline followed by the layer's
+ * redaction (compiled once for the layer), and `Sink.makeBatch`.
+ */
+const parts = (config: Config.Resolved): InternalLoggers.Parts => {
+  const redaction = config.redact === false ? undefined : Redactor.pipeline(config.redact)
+  return {
+    openSinks: (sinks) =>
+      Effect.forEach(sinks, (sink) =>
+        Effect.map(
+          Sink.retry(Sink.timeout(sink, config.sinkTimeout), { times: config.sinkRetries }).open,
+          (writer) => ({ name: sink.name, writer })
+        )),
+    pipeline: (own) => {
+      const pipeline = own ?? config.pipeline ?? Pipeline.identity
+      return redaction === undefined ? pipeline : Pipeline.compose(pipeline, redaction)
+    },
+    makeBatch: Sink.makeBatch
+  }
+}
 
 /**
  * Installs effect-fapilog with options read from the environment (see `Config.fromEnv`):

@@ -10,13 +10,9 @@
  *
  * @since 0.1.0
  */
-import * as Clock from "effect/Clock"
-import * as Context from "effect/Context"
 import type * as Cause from "effect/Cause"
-import type * as Fiber from "effect/Fiber"
-import type * as Logger from "effect/Logger"
+import type * as Context from "effect/Context"
 import type * as LogLevel from "effect/LogLevel"
-import * as References from "effect/References"
 import * as Event from "./internal/event.ts"
 import * as Level from "./internal/level.ts"
 
@@ -204,10 +200,7 @@ export interface Input {
  * @since 0.1.0
  * @category references
  */
-export const CurrentCorrelationId: Context.Reference<string | undefined> = Context.Reference<string | undefined>(
-  "effect-fapilog/CurrentCorrelationId",
-  { defaultValue: () => undefined }
-)
+export const CurrentCorrelationId: Context.Reference<string | undefined> = Event.CurrentCorrelationId
 
 /**
  * The correlation region a fiber is in: its id, and the workers that received events of it (so
@@ -229,10 +222,7 @@ export const CurrentCorrelationId: Context.Reference<string | undefined> = Conte
  * @since 0.1.0
  * @category references
  */
-export const CurrentRegion: Context.Reference<Region | undefined> = Context.Reference<Region | undefined>(
-  "effect-fapilog/CurrentRegion",
-  { defaultValue: () => undefined }
-)
+export const CurrentRegion: Context.Reference<Region | undefined> = Event.CurrentRegion
 
 /**
  * A correlation region, see {@link CurrentRegion}.
@@ -269,23 +259,7 @@ export interface Region {
  * @since 0.1.0
  * @category constructors
  */
-export const make = (input: Input): LogEvent =>
-  new Event.Record(
-    input.timestamp,
-    input.level,
-    input.message,
-    input.logger,
-    input.fields,
-    input.annotations,
-    input.spans,
-    input.correlationId,
-    input.traceId,
-    input.spanId,
-    input.cause,
-    input.template,
-    undefined,
-    input.aggregate
-  )
+export const make: (input: Input) => LogEvent = Event.make
 
 /**
  * A flush barrier; `done` is called by the worker once everything before it is written.
@@ -304,7 +278,7 @@ export const make = (input: Input): LogEvent =>
  * @since 0.1.0
  * @category constructors
  */
-export const flushMarker = (done: () => void, timestamp = 0): LogEvent => control({ _tag: "Flush", done }, timestamp)
+export const flushMarker: (done: () => void, timestamp?: number) => LogEvent = Event.flushMarker
 
 /**
  * A correlation-end signal for `correlationId`.
@@ -320,171 +294,7 @@ export const flushMarker = (done: () => void, timestamp = 0): LogEvent => contro
  * @since 0.1.0
  * @category constructors
  */
-export const correlationEnd = (correlationId: string, timestamp = 0): LogEvent =>
-  new Event.Record(
-    timestamp,
-    "Info",
-    "",
-    "",
-    undefined,
-    undefined,
-    undefined,
-    correlationId,
-    undefined,
-    undefined,
-    undefined,
-    undefined,
-    Event.correlationEndControl(correlationId),
-    undefined
-  )
-
-/**
- * Builds an event from what Effect hands a `Logger`: the first string argument is the message,
- * plain objects among the others are merged into `fields`, other values are kept under `args`.
- *
- * @example
- * ```ts
- * import { Logger } from "effect"
- * import * as LogEvent from "effect-fapilog/LogEvent"
- *
- * const events: Array<LogEvent.LogEvent> = []
- * const logger = Logger.make((options) => {
- *   events.push(LogEvent.fromOptions(options, "app"))
- * })
- * ```
- *
- * @since 0.1.0
- * @category constructors
- */
-export const fromOptions = (options: Logger.Options<unknown>, logger: string): LogEvent => {
-  const fiber = options.fiber
-  const { message, fields } = splitMessage(options.message)
-  const cause = options.cause.reasons.length > 0 ? options.cause : undefined
-  return fromFiber(fiber, options.date.getTime(), options.logLevel as LogLevel.Severity, message, logger, fields, cause, undefined)
-}
-
-/**
- * Builds an event from the current fiber's context (annotations, spans, correlation id, current
- * span). Used by facades; the level check has already happened.
- *
- * @example
- * ```ts
- * import { Clock, Effect } from "effect"
- * import * as LogEvent from "effect-fapilog/LogEvent"
- *
- * const capture = Effect.flatMap(Clock.currentTimeMillis, (now) =>
- *   Effect.withFiber((fiber) =>
- *     Effect.succeed(LogEvent.fromFiber(fiber, now, "Info", "captured", "app", { step: 1 }, undefined, undefined))
- *   ))
- * ```
- *
- * @since 0.1.0
- * @category constructors
- */
-export const fromFiber = (
-  fiber: Fiber.Fiber<unknown, unknown>,
-  timestamp: number,
-  level: LogLevel.Severity,
-  message: string,
-  logger: string,
-  fields: Readonly<Record<string, unknown>> | undefined,
-  cause: Cause.Cause<unknown> | undefined,
-  template: string | undefined
-): LogEvent => {
-  const ctx = contextOf(fiber)
-  const span = fiber.cache.span
-  let traceId: string | undefined
-  let spanId: string | undefined
-  if (span !== undefined && span._tag === "Span") {
-    traceId = span.traceId
-    spanId = span.spanId
-  }
-  return new Event.Record(
-    timestamp,
-    level,
-    message,
-    logger,
-    fields,
-    ctx.annotations,
-    ctx.spans,
-    ctx.correlationId,
-    traceId,
-    spanId,
-    cause,
-    template,
-    undefined,
-    undefined
-  )
-}
-
-/**
- * What an event takes from the fiber's context, read once per distinct context: Effect replaces
- * the context object whenever a reference changes, so consecutive log calls from the same fiber
- * and region share one lookup instead of one per reference per call.
- *
- * @example
- * ```ts
- * import { Effect } from "effect"
- * import * as LogEvent from "effect-fapilog/LogEvent"
- *
- * const annotations = Effect.withFiber((fiber) => Effect.succeed(LogEvent.contextOf(fiber).annotations)).pipe(
- *   Effect.annotateLogs("user", "ann")
- * ) // { user: "ann" }
- * ```
- *
- * @since 0.1.0
- * @category getters
- */
-export const contextOf = (fiber: Fiber.Fiber<unknown, unknown>): FiberContext => {
-  const context = fiber.context
-  if (context === lastContext) return lastFiberContext
-  const annotations = fiber.getRef(References.CurrentLogAnnotations)
-  const spans = fiber.getRef(References.CurrentLogSpans)
-  const region = fiber.getRef(CurrentRegion)
-  lastContext = context
-  lastFiberContext = Event.fiberContext(
-    isEmpty(annotations) ? undefined : annotations,
-    spans.length === 0 ? undefined : spans,
-    region !== undefined ? region.correlationId : fiber.getRef(CurrentCorrelationId),
-    region,
-    fiber.getRef(Clock.Clock)
-  )
-  return lastFiberContext
-}
-
-/**
- * The per-context part of an event, see {@link contextOf}.
- *
- * @example
- * ```ts
- * import { Effect } from "effect"
- * import * as LogEvent from "effect-fapilog/LogEvent"
- *
- * const correlationId = Effect.withFiber((fiber) => {
- *   const ctx: LogEvent.FiberContext = LogEvent.contextOf(fiber)
- *   return Effect.succeed(ctx.correlationId)
- * })
- * ```
- *
- * @since 0.1.0
- * @category models
- */
-export interface FiberContext {
-  readonly annotations: Readonly<Record<string, unknown>> | undefined
-  readonly spans: ReadonlyArray<readonly [string, number]> | undefined
-  readonly correlationId: string | undefined
-  readonly region: Region | undefined
-  readonly clock: Clock.Clock
-}
-
-let lastContext: unknown = undefined
-let lastFiberContext: FiberContext = {
-  annotations: undefined,
-  spans: undefined,
-  correlationId: undefined,
-  region: undefined,
-  clock: undefined as never
-}
+export const correlationEnd: (correlationId: string, timestamp?: number) => LogEvent = Event.correlationEnd
 
 /**
  * Whether the event is a control signal rather than something to write.
@@ -706,16 +516,7 @@ export const mergeFields: (
  * @since 0.1.0
  * @category combinators
  */
-export const renderTemplate = (template: string, fields: Readonly<Record<string, unknown>>): string =>
-  template.replace(templatePattern, (whole, key: string) => {
-    try {
-      if (!Object.hasOwn(fields, key)) return whole
-      const value = fields[key]
-      return typeof value === "string" ? value : renderValue(value)
-    } catch (error) {
-      return `[Throws: ${Event.describe(error)}]`
-    }
-  })
+export const renderTemplate: (template: string, fields: Readonly<Record<string, unknown>>) => string = Event.renderTemplate
 
 /**
  * A copy of the event with another message.
@@ -732,61 +533,3 @@ export const renderTemplate = (template: string, fields: Readonly<Record<string,
  * @category combinators
  */
 export const withMessage = (event: LogEvent, message: string): LogEvent => ({ ...event, message })
-
-// -----------------------------------------------------------------------------
-// internal
-// -----------------------------------------------------------------------------
-
-const control = (c: Control, timestamp: number): LogEvent =>
-  new Event.Record(timestamp, "Info", "", "", undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, c, undefined)
-
-const templatePattern = /\{([A-Za-z0-9_.$-]+)\}/g
-
-const renderValue = (value: unknown): string => {
-  try {
-    return typeof value === "object" && value !== null ? JSON.stringify(value) ?? String(value) : String(value)
-  } catch {
-    return "[unrenderable]"
-  }
-}
-
-const isEmpty = (record: Readonly<Record<string, unknown>>): boolean => {
-  for (const _ in record) return false
-  return true
-}
-
-const isPlainObject = (u: unknown): u is Record<string, unknown> => {
-  if (u === null || typeof u !== "object" || Array.isArray(u)) return false
-  const proto = Object.getPrototypeOf(u)
-  return proto === Object.prototype || proto === null
-}
-
-const splitMessage = (
-  message: unknown
-): { message: string; fields: Record<string, unknown> | undefined } => {
-  if (!Array.isArray(message)) {
-    return typeof message === "string" ? { message, fields: undefined } : { message: "", fields: { args: [message] } }
-  }
-  if (message.length === 1 && typeof message[0] === "string") return { message: message[0], fields: undefined }
-  // the common `Effect.logInfo("text", { ...fields })`: the caller's record is used as is, as the
-  // facade does (the redactor and the encoder read it safely; no copy per event)
-  if (message.length === 2 && typeof message[0] === "string" && isPlainObject(message[1])) {
-    return { message: message[0], fields: message[1] }
-  }
-  let text: string | undefined
-  let fields: Record<string, unknown> | undefined
-  let args: Array<unknown> | undefined
-  for (let i = 0; i < message.length; i++) {
-    const part: unknown = message[i]
-    if (text === undefined && typeof part === "string") {
-      text = part
-    } else if (isPlainObject(part)) {
-      // never throws: a getter that throws becomes "[Throws: …]" (a log call must not fail its fiber)
-      fields = mergeFields(fields ?? {}, part) as Record<string, unknown>
-    } else {
-      ;(args ??= []).push(part)
-    }
-  }
-  if (args !== undefined) (fields ??= {}).args = args
-  return { message: text ?? "", fields }
-}

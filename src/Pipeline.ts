@@ -9,10 +9,11 @@
  *
  * @since 0.1.0
  */
-import * as Context from "effect/Context"
+import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Stream from "effect/Stream"
+import * as InternalCounters from "./internal/counters.ts"
 import type { LogEvent } from "./LogEvent.ts"
 
 /**
@@ -97,10 +98,7 @@ export interface CountersShape {
  * @since 0.1.0
  * @category references
  */
-export const Counters: Context.Reference<CountersShape> = Context.Reference<CountersShape>(
-  "effect-fapilog/Pipeline/Counters",
-  { defaultValue: () => makeCounters().counters }
-)
+export const Counters: Context.Reference<CountersShape> = InternalCounters.Counters
 
 /**
  * A counters object plus a read-out of what it has counted, for workers and tests.
@@ -117,24 +115,10 @@ export const Counters: Context.Reference<CountersShape> = Context.Reference<Coun
  * @since 0.1.0
  * @category constructors
  */
-export const makeCounters = (): {
+export const makeCounters: () => {
   readonly counters: CountersShape
   readonly snapshot: () => { readonly dropped: Readonly<Record<string, number>>; readonly absorbed: number }
-} => {
-  const dropped: Record<string, number> = {}
-  let absorbed = 0
-  return {
-    counters: {
-      dropped: (reason, count) => {
-        dropped[reason] = (dropped[reason] ?? 0) + count
-      },
-      absorbed: (count) => {
-        absorbed += count
-      }
-    },
-    snapshot: () => ({ dropped: { ...dropped }, absorbed })
-  }
-}
+} = InternalCounters.makeCounters
 
 /**
  * The pipeline that changes nothing.

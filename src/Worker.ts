@@ -1,8 +1,10 @@
 /**
- * The one queue-draining engine behind every facade.
+ * The one queue-draining engine behind every facade: its options, its metrics and its interface.
  *
- * `Worker.make` is scoped: acquiring it creates a bounded queue and forks the draining fiber into
- * the scope; releasing it ends the queue and waits (up to `drainTimeout`) until every queued event
+ * Workers are started by the `Loggers` instance of a layer (`Fapilog.layer`), one per engine.
+ *
+ * A worker is scoped: acquiring it creates a bounded queue and forks the draining fiber into the
+ * scope; releasing it ends the queue and waits (up to `drainTimeout`) until every queued event
  * has gone through the pipeline into the sinks. An idle worker is a fiber suspended on the queue.
  *
  * The caller's fiber pays for building the event and one `offer`; batching (by size and by time
@@ -12,33 +14,18 @@
  * Every mode is a use of one mechanism: ONE instance of the pipeline per worker, kept for its
  * life, that the draining fiber drives batch by batch and that synchronous callers (`mode:
  * "sync"`, the `block` policy's inline write, the fallback after restarts, the process's `exit`)
- * drive synchronously — so stateful stages keep their state in every mode. `Worker.make` is the
- * composition of the components in `internal/engine/` (batching, runner, delivery, accounting,
- * metrics, supervision and lifecycle), each with its contract.
+ * drive synchronously — so stateful stages keep their state in every mode. A worker is the
+ * composition (`internal/engine/worker.ts`) of the components in `internal/engine/` (batching,
+ * runner, delivery, accounting, metrics, supervision and lifecycle), each with its contract.
  *
  * @since 0.1.0
  */
-import * as Cause from "effect/Cause"
-import * as Clock from "effect/Clock"
-import * as Context from "effect/Context"
-import * as Data from "effect/Data"
-import * as Duration from "effect/Duration"
-import * as Effect from "effect/Effect"
-import * as Scope from "effect/Scope"
-import { Ledger } from "./internal/engine/accounting.ts"
-import { makeBatcher } from "./internal/engine/batching.ts"
-import { makeConsumers, makeSyncPath } from "./internal/engine/consumers.ts"
-import { makeDelivery, Reporter } from "./internal/engine/delivery.ts"
+import type * as Duration from "effect/Duration"
+import type * as Effect from "effect/Effect"
 import { ExitHooks } from "./internal/engine/exit.ts"
-import { lifecycle, type State } from "./internal/engine/lifecycle.ts"
-import * as Metrics from "./internal/engine/metrics.ts"
-import { makePublisher } from "./internal/engine/metrics.ts"
-import { makeOffers } from "./internal/engine/offers.ts"
-import { Runner } from "./internal/engine/runner.ts"
-import { EventQueue } from "./internal/queue.ts"
-import * as LogEvent from "./LogEvent.ts"
+import { PipelineNotSynchronous } from "./internal/engine/worker.ts"
+import type * as LogEvent from "./LogEvent.ts"
 import * as Pipeline from "./Pipeline.ts"
-import * as Sink from "./Sink.ts"
 
 /**
  * What happens to an event offered to a full queue.
@@ -304,106 +291,20 @@ export const defaults: Omit<Options, "name"> = {
 }
 
 /**
- * Starts a worker that writes to `writers` (already opened sinks, one writer per sink so that one
- * failing sink is counted on its own). Scoped: closing the scope drains the queue.
- *
- * @example
- * ```ts
- * import { Effect } from "effect"
- * import * as Worker from "effect-fapilog/Worker"
- * import * as Sink from "effect-fapilog/Sink"
- * import * as LogEvent from "effect-fapilog/LogEvent"
- *
- * const program = Effect.scoped(Effect.gen(function*() {
- *   const memory = Sink.memory()
- *   const writer = yield* memory.open
- *   const worker = yield* Worker.make({ ...Worker.defaults, name: "app" }, [{ name: memory.name, writer }])
- *   yield* worker.offer(LogEvent.make({ timestamp: 0, level: "Info", message: "hi", logger: "app" }))
- *   yield* worker.flush
- * }))
- * ```
- *
- * @since 0.1.0
- * @category constructors
- */
-export const make = (
-  options: Options,
-  writers: ReadonlyArray<{ readonly name: string; readonly writer: Sink.Writer }>
-): Effect.Effect<Worker, PipelineNotSynchronous, Scope.Scope> =>
-  Effect.gen(function*() {
-    const clock = yield* Clock.Clock
-    // the pipeline's scope is made before the release finalizer, so it closes after the drain
-    const scope = yield* Scope.fork(yield* Effect.scope)
-    const { counters, snapshot: pipelineSnapshot } = Pipeline.makeCounters()
-    // every effect the worker runs, runs with the layer's context (Clock, Random, services)
-    const context = Context.add(yield* Effect.context<never>(), Pipeline.Counters, counters)
-    const q = new EventQueue(options.capacity)
-    const ledger = new Ledger(options.name)
-    ledger.now = () => clock.currentTimeMillisUnsafe()
-    ledger.pipeline = pipelineSnapshot
-    const reporter = new Reporter()
-    const delivery = makeDelivery(options.name, writers, ledger, context, reporter)
-    const batcher = makeBatcher(q, ledger, options)
-    const runner = new Runner(options.pipeline, context, scope, batcher.next)
-    const state: State = { mode: options.mode, fiber: undefined, pendingFlushes: new Set<() => void>(), armExit: undefined }
-    const publish = makePublisher(ledger, () => q.ordinary)
-    const consumers = makeConsumers(options, ledger, delivery, clock, state.pendingFlushes, batcher, publish, Sink.makeBatch)
-    const sync = makeSyncPath(options, ledger, runner, consumers.sync, batcher, reporter, context, state.pendingFlushes, delivery.flush)
-
-    if (options.mode === "sync") {
-      // a stage that cannot run synchronously is reported now, not found out per call
-      const probe = runner.driveUnsafe([], consumers.sync)
-      if (probe._tag !== "Done") {
-        return yield* Effect.fail(new PipelineNotSynchronous({ logger: options.name, reason: probe._tag === "Failed" ? Cause.pretty(probe.cause) : "a stage suspends" }))
-      }
-    }
-    const offers = makeOffers(options, q, ledger, state, sync, reporter, clock, LogEvent.flushMarker)
-    const makeBatch = Sink.makeBatch
-    yield* lifecycle(options, { q, ledger, runner, delivery, batcher, consumers, publish, sync, state, reporter, clock, makeBatch })
-    return {
-      name: options.name,
-      ...offers,
-      metrics: Effect.sync(() => snapshotOf()),
-      metricsUnsafe: () => snapshotOf()
-    }
-    function snapshotOf(): Snapshot {
-      return Metrics.snapshot(ledger, {
-        mode: () => state.mode,
-        configuredMode: options.mode,
-        capacity: options.capacity,
-        queueDepth: () => q.ordinary,
-        windowMillis: Duration.toMillis(options.dropSummaryInterval),
-        sinkNames: writers.map((w) => w.name),
-        fiber: () => state.fiber
-      })
-    }
-  })
-
-/**
  * A `mode: "sync"` worker whose pipeline has a stage that cannot run synchronously (it suspends,
  * or waits for more input than one call has, such as a grouping stage). Raised when the worker
- * is built, so that sync mode never silently degrades.
+ * is built, so that sync mode never silently degrades: the layer then fails to build, with this
+ * error as its defect.
  *
  * @example
  * ```ts
- * import { Effect } from "effect"
  * import * as Worker from "effect-fapilog/Worker"
  *
- * const program = Effect.catchTag(
- *   Effect.scoped(Worker.make({ ...Worker.defaults, name: "app", mode: "sync" }, [])),
- *   "PipelineNotSynchronous",
- *   (e) => Effect.logWarning(e.message)
- * )
+ * const explain = (defect: unknown): string =>
+ *   defect instanceof Worker.PipelineNotSynchronous ? `logger ${defect.logger}: ${defect.reason}` : String(defect)
  * ```
  *
  * @since 0.2.0
  * @category errors
  */
-export class PipelineNotSynchronous extends Data.TaggedError("PipelineNotSynchronous")<{
-  readonly logger: string
-  readonly reason: string
-}> {
-  override get message(): string {
-    return `logger "${this.logger}" has mode "sync" but its pipeline cannot run synchronously: ${this.reason}`
-  }
-}
+export { PipelineNotSynchronous }

@@ -8,6 +8,7 @@ import { TestClock } from "effect/testing"
 import fc from "fast-check"
 import { runInNewContext } from "node:vm"
 import * as Encoder from "../src/Encoder.ts"
+import { EventBuilder } from "../src/internal/eventBuilder.ts"
 import * as LogEvent from "../src/LogEvent.ts"
 import * as Sink from "../src/Sink.ts"
 
@@ -930,8 +931,9 @@ describe("Encoder", () => {
   it.effect("encodes events built from Effect's logger with annotations and spans", () =>
     Effect.gen(function*() {
       const events: Array<LogEvent.LogEvent> = []
+      const builder = new EventBuilder()
       const logger = Logger.make((options) => {
-        events.push(LogEvent.fromOptions(options, "app"))
+        events.push(builder.fromOptions(options, "app"))
       })
       yield* Effect.gen(function*() {
         yield* TestClock.adjust("250 millis")

@@ -13,6 +13,7 @@ import * as LogEvent from "../src/LogEvent.ts"
 import * as Pipeline from "../src/Pipeline.ts"
 import * as Sampler from "../src/Sampler.ts"
 import * as Sink from "../src/Sink.ts"
+import * as WorkerEngine from "../src/internal/engine/worker.ts"
 import * as Worker from "../src/Worker.ts"
 
 const event = (message: string, i = 0): LogEvent.LogEvent =>
@@ -21,7 +22,7 @@ const event = (message: string, i = 0): LogEvent.LogEvent =>
 const start = (options: Partial<Worker.Options>, sinks: ReadonlyArray<Sink.Sink>) =>
   Effect.gen(function*() {
     const writers = yield* Effect.forEach(sinks, (s) => Effect.map(s.open, (writer) => ({ name: s.name, writer })))
-    return yield* Worker.make({ ...Worker.defaults, name: "test", ...options }, writers)
+    return yield* WorkerEngine.make({ ...Worker.defaults, name: "test", ...options }, writers, Sink.makeBatch)
   })
 
 const settle = Effect.gen(function*() {

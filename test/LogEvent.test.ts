@@ -1,5 +1,7 @@
 import { assert, describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
 import * as Encoder from "../src/Encoder.ts"
+import { EventBuilder, fromContext } from "../src/internal/eventBuilder.ts"
 import * as LogEvent from "../src/LogEvent.ts"
 
 const event = (input: Partial<LogEvent.Input> = {}): LogEvent.LogEvent =>
@@ -197,4 +199,38 @@ describe("event records", () => {
     assert.strictEqual(end.correlationId, "c")
     assert.strictEqual(end.timestamp, 5)
   })
+})
+
+describe("EventBuilder (internal)", () => {
+  const capture = (builder: EventBuilder) =>
+    Effect.withFiber((fiber) => Effect.succeed(fromContext(builder.contextOf(fiber), fiber, 0, "Info", "m", "app", undefined, undefined, undefined)))
+
+  it.effect("reads the fiber's context once per context object, and again when it changes", () =>
+    Effect.gen(function*() {
+      const builder = new EventBuilder()
+      const both = Effect.all([
+        Effect.withFiber((fiber) => Effect.succeed(builder.contextOf(fiber))),
+        Effect.withFiber((fiber) => Effect.succeed(builder.contextOf(fiber)))
+      ]).pipe(Effect.annotateLogs("user", "ann"))
+      const [a, b] = yield* Effect.provideService(both, LogEvent.CurrentCorrelationId, "req-1")
+      assert.strictEqual(a, b) // same context: one lookup
+      assert.deepStrictEqual(a.annotations, { user: "ann" })
+      assert.strictEqual(a.correlationId, "req-1")
+      const outside = yield* capture(builder)
+      assert.strictEqual(outside.annotations, undefined)
+      assert.strictEqual(outside.correlationId, undefined)
+    }))
+
+  it.effect("each builder has its own cache: one never answers from another's context", () =>
+    Effect.gen(function*() {
+      const first = new EventBuilder()
+      const second = new EventBuilder()
+      const inside = yield* capture(first).pipe(Effect.annotateLogs("request", "r1"))
+      assert.deepStrictEqual(inside.annotations, { request: "r1" })
+      // `second` never saw that context; `first` moves on when the context changes
+      assert.strictEqual((yield* capture(second)).annotations, undefined)
+      assert.strictEqual((yield* capture(first)).annotations, undefined)
+      const other = yield* capture(second).pipe(Effect.annotateLogs("request", "r2"))
+      assert.deepStrictEqual(other.annotations, { request: "r2" })
+    }))
 })

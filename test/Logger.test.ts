@@ -605,6 +605,31 @@ process.exit(0)
   })
 })
 
+describe("Logger.isNamedLogger", () => {
+  it.effect("is true for every facade the library builds, false for look-alikes", () =>
+    withLayer(
+      Sink.memory(),
+      Effect.gen(function*() {
+        const loggers = yield* Logger.Loggers
+        const root = yield* Logger.root
+        const named = yield* Logger.named("payments")
+        const child = named.with({ order_id: "o-1" })
+        const fresh = yield* Effect.scoped(Logger.named("jobs", { reuse: false }))
+        for (const log of [root, named, child, fresh, loggers.onRootUnsafe("http")]) {
+          assert.isTrue(Logger.isNamedLogger(log))
+          assert.strictEqual(log[Logger.TypeId], Logger.TypeId)
+        }
+        // the brand is checked, not the shape
+        const lookAlike = { ...named, name: named.name, info: named.info }
+        assert.isFalse(Logger.isNamedLogger(lookAlike))
+        for (const other of [null, undefined, "payments", { name: "payments" }, Sink.memory()]) {
+          assert.isFalse(Logger.isNamedLogger(other))
+        }
+        assert.strictEqual(Logger.TypeId, "~effect-fapilog/Logger")
+      })
+    ))
+})
+
 function runScript(script: string): { stderr: string; status: number | null } {
   const r = spawnSync(process.execPath, [script], { encoding: "utf8", timeout: 30_000 })
   if (r.status !== 0) console.error(r.stderr)

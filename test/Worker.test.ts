@@ -6,6 +6,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import * as LogEvent from "../src/LogEvent.ts"
 import * as Sink from "../src/Sink.ts"
+import * as WorkerEngine from "../src/internal/engine/worker.ts"
 import * as Worker from "../src/Worker.ts"
 
 const event = (message: string, i = 0): LogEvent.LogEvent =>
@@ -22,7 +23,7 @@ const start = (
 ) =>
   Effect.gen(function*() {
     const writers = yield* Effect.forEach(sinks, (s) => Effect.map(s.open, (writer) => ({ name: s.name, writer })))
-    return yield* Worker.make({ ...Worker.defaults, name: "test", ...options }, writers)
+    return yield* WorkerEngine.make({ ...Worker.defaults, name: "test", ...options }, writers, Sink.makeBatch)
   })
 
 const messages = (memory: Sink.MemorySink) => memory.eventsUnsafe().map((e) => e.message)
@@ -204,7 +205,7 @@ describe("Worker", () => {
       const hanging = { name: "hanging", writer: { write: () => Effect.never, writeUnsafe: undefined } }
       const scope = yield* Scope.make()
       const worker = yield* Scope.provide(
-        Worker.make({ ...Worker.defaults, name: "slow-drain", drainTimeout: "2 seconds", batchSize: 2 }, [hanging]),
+        WorkerEngine.make({ ...Worker.defaults, name: "slow-drain", drainTimeout: "2 seconds", batchSize: 2 }, [hanging], Sink.makeBatch),
         scope
       )
       for (let i = 0; i < 5; i++) worker.offerUnsafe(event(`e${i}`))
@@ -258,7 +259,7 @@ describe("Worker", () => {
       Effect.gen(function*() {
         const hanging = { name: "hanging", writer: { write: () => Effect.never, writeUnsafe: undefined } }
         const scope = yield* Scope.make()
-        const worker = yield* Scope.provide(Worker.make({ ...Worker.defaults, name: "w", drainTimeout: "1 second" }, [hanging]), scope)
+        const worker = yield* Scope.provide(WorkerEngine.make({ ...Worker.defaults, name: "w", drainTimeout: "1 second" }, [hanging], Sink.makeBatch), scope)
         worker.offerUnsafe(event("stuck"))
         const flushing = yield* Effect.forkChild(worker.flush)
         yield* settle
@@ -311,7 +312,7 @@ describe("Worker", () => {
           { name: "memory", writer: yield* memory.open }
         ]
         const scope = yield* Scope.make()
-        const worker = yield* Scope.provide(Worker.make({ ...Worker.defaults, name: "w" }, writers), scope)
+        const worker = yield* Scope.provide(WorkerEngine.make({ ...Worker.defaults, name: "w" }, writers, Sink.makeBatch), scope)
         yield* worker.offer(event("x"))
         const flushing = yield* Effect.forkChild(worker.flush)
         yield* settle
@@ -354,7 +355,7 @@ describe("Worker", () => {
           { name: "hanging", writer: yield* Sink.timeout(hanging, "1 second").open },
           { name: "memory", writer: yield* memory.open }
         ]
-        const worker = yield* Worker.make({ ...Worker.defaults, name: "test" }, writers)
+        const worker = yield* WorkerEngine.make({ ...Worker.defaults, name: "test" }, writers, Sink.makeBatch)
         yield* worker.offer(event("a"))
         const flushing = yield* Effect.forkChild(worker.flush)
         yield* settle
@@ -385,9 +386,9 @@ describe("Worker", () => {
           if (failures-- > 0) throw new Error("transient")
           for (const e of batch.events) received.push(e.message)
         }, "flaky")))
-        const worker = yield* Worker.make({ ...Worker.defaults, name: "test" }, [
+        const worker = yield* WorkerEngine.make({ ...Worker.defaults, name: "test" }, [
           { name: "flaky", writer: yield* Sink.retry(flaky, { times: 3, base: "100 millis" }).open }
-        ])
+        ], Sink.makeBatch)
         yield* worker.offer(event("x"))
         const flushing = yield* Effect.forkChild(worker.flush)
         yield* settle

@@ -17,9 +17,12 @@
  *
  * @internal
  */
+import type * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as DateTime from "effect/DateTime"
-import type { Aggregate, Control, FiberContext, LogEvent, Region } from "../LogEvent.ts"
+import type { Aggregate, Control, Input, LogEvent, Region } from "../LogEvent.ts"
 import { errorMessage } from "./errorMessage.ts"
+import { setOwn } from "./plainRecord.ts"
 
 type Mutable = { -readonly [K in keyof LogEvent]: LogEvent[K] }
 
@@ -96,6 +99,18 @@ const EndCtor = CorrelationEndControl as unknown as new(correlationId: string) =
 /** The control record of a `CorrelationEnd` (queued like an event: built the same way). */
 export const correlationEndControl = (correlationId: string): Control => new EndCtor(correlationId)
 
+/**
+ * What an event takes from a fiber's context, read once per distinct context (see
+ * `internal/eventBuilder.ts`).
+ */
+export interface FiberContext {
+  readonly annotations: Readonly<Record<string, unknown>> | undefined
+  readonly spans: ReadonlyArray<readonly [string, number]> | undefined
+  readonly correlationId: string | undefined
+  readonly region: Region | undefined
+  readonly clock: Clock.Clock
+}
+
 function FiberContextRecord(
   this: { -readonly [K in keyof FiberContext]: FiberContext[K] },
   annotations: FiberContext["annotations"],
@@ -127,6 +142,86 @@ const RegionCtor = RegionRecord as unknown as new(correlationId: string) => Regi
 
 /** A new correlation region (see `Logger.withCorrelationId`). */
 export const region = (correlationId: string): Region => new RegionCtor(correlationId)
+
+/** The correlation id of the current region (documented as `LogEvent.CurrentCorrelationId`). */
+export const CurrentCorrelationId: Context.Reference<string | undefined> = Context.Reference<string | undefined>(
+  "effect-fapilog/CurrentCorrelationId",
+  { defaultValue: () => undefined }
+)
+
+/** The correlation region a fiber is in (documented as `LogEvent.CurrentRegion`). */
+export const CurrentRegion: Context.Reference<Region | undefined> = Context.Reference<Region | undefined>(
+  "effect-fapilog/CurrentRegion",
+  { defaultValue: () => undefined }
+)
+
+/** An ordinary event from its input (documented as `LogEvent.make`). */
+export const make = (input: Input): LogEvent =>
+  new Record(
+    input.timestamp,
+    input.level,
+    input.message,
+    input.logger,
+    input.fields,
+    input.annotations,
+    input.spans,
+    input.correlationId,
+    input.traceId,
+    input.spanId,
+    input.cause,
+    input.template,
+    undefined,
+    input.aggregate
+  )
+
+/** A control event carrying `c` (only its control and timestamp are set). */
+const control = (c: Control, timestamp: number): LogEvent =>
+  new Record(timestamp, "Info", "", "", undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, c, undefined)
+
+/** A flush barrier (documented as `LogEvent.flushMarker`). */
+export const flushMarker = (done: () => void, timestamp = 0): LogEvent => control({ _tag: "Flush", done }, timestamp)
+
+/** A correlation-end signal (documented as `LogEvent.correlationEnd`). */
+export const correlationEnd = (correlationId: string, timestamp = 0): LogEvent =>
+  new Record(
+    timestamp,
+    "Info",
+    "",
+    "",
+    undefined,
+    undefined,
+    undefined,
+    correlationId,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    correlationEndControl(correlationId),
+    undefined
+  )
+
+const templatePattern = /\{([A-Za-z0-9_.$-]+)\}/g
+
+/** Fills a template's `{name}` placeholders (documented as `LogEvent.renderTemplate`). Never throws. */
+export const renderTemplate = (template: string, fields: Readonly<Record<string, unknown>>): string =>
+  template.replace(templatePattern, (whole, key: string) => {
+    try {
+      if (!Object.hasOwn(fields, key)) return whole
+      const value = fields[key]
+      return typeof value === "string" ? value : renderValue(value)
+    } catch (error) {
+      return `[Throws: ${describe(error)}]`
+    }
+  })
+
+/** A value as text: JSON for objects, `String` otherwise; never throws. */
+export const renderValue = (value: unknown): string => {
+  try {
+    return typeof value === "object" && value !== null ? JSON.stringify(value) ?? String(value) : String(value)
+  } catch {
+    return "[unrenderable]"
+  }
+}
 
 /**
  * The fields an encoder writes for `event`: its own, and for an aggregate the seed's summary keys
@@ -193,6 +288,6 @@ const copyInto = (out: Record<string, unknown>, source: Readonly<Record<string, 
     } catch (error) {
       value = `[Throws: ${describe(error)}]`
     }
-    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true })
+    setOwn(out, key, value)
   }
 }

@@ -1,8 +1,8 @@
 /**
  * The level table of one `Loggers` instance: which level is set on which dotted logger name.
  *
- * Who calls it: `Logger.makeLoggers` owns one table for its lifetime; `Logger.setLevel` /
- * `resetLevel` write it; every facade (cached, its `with` children, `reuse: false`) and the Effect
+ * Who calls it: the `Loggers` instance (`internal/loggers.ts`) owns one table for its lifetime;
+ * `Logger.setLevel` / `resetLevel` write it; every facade (cached, its `with` children, `reuse: false`) and the Effect
  * logger of `Fapilog.layer` read it through {@link LevelTable.effective}, keeping the answer next
  * to the `version` it was computed at.
  *

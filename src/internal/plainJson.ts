@@ -29,6 +29,7 @@
  * @internal
  */
 import { types } from "node:util"
+import { isPlainPrototype } from "./plainRecord.ts"
 
 /** The limits the walk checks (the encoder's). */
 export interface Limits {
@@ -104,8 +105,7 @@ export class PlainJson {
       }
       return this.charge < this.budget
     }
-    const proto = Object.getPrototypeOf(o)
-    if (proto !== Object.prototype && proto !== null) return false
+    if (!isPlainPrototype(Object.getPrototypeOf(o))) return false
     const keys = Object.keys(o)
     const n = keys.length
     if (n > this.limits.maxKeys) return false

@@ -4,6 +4,7 @@
  * @internal
  */
 import { types } from "node:util"
+import { isPlainPrototype } from "./plainRecord.ts"
 
 /**
  * Whether a record's work can be reused: a frozen plain record (not a Proxy) whose own values are
@@ -32,8 +33,7 @@ const isFrozenPlain = (record: object): boolean => {
 const check = (record: Readonly<Record<string, unknown>>): boolean => {
   try {
     if (types.isProxy(record) || !Object.isFrozen(record)) return false
-    const proto = Object.getPrototypeOf(record)
-    if (proto !== Object.prototype && proto !== null) return false
+    if (!isPlainPrototype(Object.getPrototypeOf(record))) return false
     const keys = Object.keys(record)
     for (let i = 0; i < keys.length; i++) {
       const descriptor = Object.getOwnPropertyDescriptor(record, keys[i]!)
