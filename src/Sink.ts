@@ -9,7 +9,11 @@
  *
  * This module holds the interfaces, the memory and console sinks and the combinators; the file,
  * OTLP and syslog sinks are implemented in `internal/fileSink.ts`, `internal/otlpSink.ts` and
- * `internal/syslogSink.ts`, and their constructors here resolve the documented defaults.
+ * `internal/syslogSink.ts` (the OTLP options of the environment in `internal/otlpEnv.ts`), and
+ * their constructors here resolve the documented defaults.
+ *
+ * The sinks that write lines (file, console, memory) write the batch's NDJSON, encoded once per
+ * batch for all of them, or the lines of their own `encoder` (see {@link LineOptions}).
  *
  * @since 0.1.0
  */
@@ -25,6 +29,7 @@ import * as Encoder from "./Encoder.ts"
 import * as InternalFile from "./internal/fileSink.ts"
 import * as Pretty from "./internal/pretty.ts"
 import * as Otlp from "./internal/otlp.ts"
+import * as OtlpEnv from "./internal/otlpEnv.ts"
 import * as InternalOtlp from "./internal/otlpSink.ts"
 import * as InternalSink from "./internal/sink.ts"
 import * as Syslog from "./internal/syslog.ts"
@@ -797,7 +802,7 @@ export const otlp = (options: OtlpOptions): Sink => {
  * @since 0.1.0
  * @category constructors
  */
-export const otlpConfig: EffectConfig.Config<OtlpOptions | undefined> = InternalOtlp.fromEnv
+export const otlpConfig: EffectConfig.Config<OtlpOptions | undefined> = OtlpEnv.fromEnv
 
 /**
  * The OTLP sink configured from the environment (see {@link otlpConfig}), or `undefined` when no
