@@ -9,7 +9,11 @@
  *
  * This module holds the interfaces, the memory and console sinks and the combinators; the file,
  * OTLP and syslog sinks are implemented in `internal/fileSink.ts`, `internal/otlpSink.ts` and
- * `internal/syslogSink.ts`, and their constructors here resolve the documented defaults.
+ * `internal/syslogSink.ts` (the OTLP options of the environment in `internal/otlpEnv.ts`), and
+ * their constructors here resolve the documented defaults.
+ *
+ * The sinks that write lines (file, console, memory) write the batch's NDJSON, encoded once per
+ * batch for all of them, or the lines of their own `encoder` (see {@link LineOptions}).
  *
  * @since 0.1.0
  */
@@ -25,6 +29,7 @@ import * as Encoder from "./Encoder.ts"
 import * as InternalFile from "./internal/fileSink.ts"
 import * as Pretty from "./internal/pretty.ts"
 import * as Otlp from "./internal/otlp.ts"
+import * as OtlpEnv from "./internal/otlpEnv.ts"
 import * as InternalOtlp from "./internal/otlpSink.ts"
 import * as InternalSink from "./internal/sink.ts"
 import * as Syslog from "./internal/syslog.ts"
@@ -32,19 +37,25 @@ import * as InternalSyslog from "./internal/syslogSink.ts"
 import type { LogEvent } from "./LogEvent.ts"
 
 /**
- * A batch of ordinary events handed to a writer. `ndjson` is encoded lazily, once per batch, and
- * shared by every JSON sink of a fan-out.
+ * A batch of ordinary events handed to a writer, and its lines. Every encoding is lazy and done
+ * once per batch and encoder, shared by every sink that asks for it: `ndjson` is the lines of the
+ * default encoder (`Encoder.json`), shared by every sink of the layer that has no encoder of its
+ * own; `lines(encoder)` the lines of any other encoder (`lines(Encoder.json).text` is `ndjson`).
  *
  * `unencodable` is how many of `events` are not in `ndjson` because they could not be encoded
  * (`Encoder.encodeLines`): the other events are still written, and the engine counts these as
  * dropped (reason `"encode failure"`). It is valid once `ndjson` was read (`0` before).
+ * `lines(encoder).unencodable` is the same count for that encoder's lines.
  *
  * @example
  * ```ts
+ * import * as Encoder from "effect-fapilog/Encoder"
  * import * as Sink from "effect-fapilog/Sink"
  *
+ * const human = Encoder.pretty({ colors: false })
  * const sizes = Sink.writer((batch: Sink.Batch) => {
  *   console.log(`${batch.events.length} events, ${batch.ndjson.length} characters of NDJSON`)
+ *   console.log(`${batch.lines(human).text.length} characters for people`)
  * })
  * ```
  *
@@ -55,6 +66,8 @@ export interface Batch {
   readonly events: ReadonlyArray<LogEvent>
   readonly ndjson: string
   readonly unencodable: number
+  /** The batch encoded by `encoder`: encoded on the first call for that encoder, then shared. */
+  readonly lines: (encoder: Encoder.Encoder) => Encoder.Lines
 }
 
 /**
@@ -80,6 +93,12 @@ export interface Batch {
  *   call, and resets the count.
  * - `flushUnsafe()`, when present, is the synchronous last resort of an exiting process: what
  *   the writer holds is written before `process.exit` completes (file sinks have it).
+ * - `unencodable(batch)`, when present, is called after a write it accepted: how many of the
+ *   batch's events the lines it wrote leave out because its encoder could not encode them. A
+ *   writer that writes another encoding than `ndjson` (a sink's `encoder` option) has it; for
+ *   the others the engine reads `batch.unencodable`. What every sink that accepted the batch
+ *   left out is dropped (`"encode failure"`); what one sink left out and another wrote is that
+ *   sink's failure.
  *
  * **Invariant.** Every event of an accepted batch is, by the time the next `flush` completes,
  * either in the OS (delivered) or counted exactly once by `takeLost`. Nothing is lost silently.
@@ -88,8 +107,9 @@ export interface Batch {
  * in {@link timeout}); no member may reorder the batches it accepted.
  *
  * **Composition.** Combinators keep the contract: {@link fanOut} flushes every child (both
- * `flush` and `flushUnsafe`) and sums their losses, {@link retry} and {@link timeout} keep
- * `flush`, `flushUnsafe`, `takeLost` and `writeUnsafe` (a `timeout` bounds `flush` too), and a
+ * `flush` and `flushUnsafe`), sums their losses and counts as unencodable what every child left
+ * out, {@link retry} and {@link timeout} keep `flush`, `flushUnsafe`, `takeLost`, `unencodable`
+ * and `writeUnsafe` (a `timeout` bounds `flush` too), and a
  * {@link mapWriter} function should spread the writer it is given (`{ ...w, write }`) so that
  * they survive.
  *
@@ -129,6 +149,12 @@ export interface Writer {
    * by `takeLost`. Only for an exiting process: a write already in flight is left to the OS.
    */
   readonly flushUnsafe?: (() => void) | undefined
+  /**
+   * For writers that write their own encoder's lines (see {@link LineOptions}): how many of
+   * `batch`'s events those lines leave out (`batch.lines(encoder).unencodable`). Absent: the
+   * writer writes `batch.ndjson`, and `batch.unencodable` is its count.
+   */
+  readonly unencodable?: ((batch: Batch) => number) | undefined
 }
 
 /**
@@ -236,7 +262,7 @@ export type SinkError = InternalSink.SinkError
 export interface MemorySink extends Sink {
   /** The events written so far, in order. */
   readonly events: Effect.Effect<ReadonlyArray<LogEvent>>
-  /** The NDJSON lines written so far (without newline). */
+  /** The lines written so far (without newline): NDJSON, or its `encoder`'s lines. */
   readonly lines: Effect.Effect<ReadonlyArray<string>>
   readonly eventsUnsafe: () => ReadonlyArray<LogEvent>
   readonly linesUnsafe: () => ReadonlyArray<string>
@@ -260,8 +286,87 @@ export interface MemorySink extends Sink {
 export type Format = "json" | "pretty"
 
 /**
+ * The option of every sink that writes lines ({@link file}, {@link stdout}, {@link stderr},
+ * {@link memory}): `encoder`, the {@link Encoder.Encoder} whose lines the sink writes.
+ *
+ * Without it the sink writes the batch's NDJSON (`Encoder.json`), encoded once per batch for
+ * every such sink of the layer. A sink with an encoder gets that encoder's lines instead; sinks
+ * that share one encoder instance share its lines too (one encoding per batch and encoder), so
+ * build an encoder once and pass it to every sink that writes its format.
+ *
+ * Events the encoder cannot encode (it throws, even one event at a time) are left out of that
+ * sink's lines and counted: as that sink's failure (`sinkFailedEvents`) when another sink wrote
+ * them, as dropped (reason `"encode failure"`) when no sink did. The sink's other lines, and the
+ * other sinks, are written as usual.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as Encoder from "effect-fapilog/Encoder"
+ * import { Fapilog, Sink } from "effect-fapilog"
+ *
+ * // one line of `level message` per event, besides the NDJSON file
+ * const plain: Encoder.Encoder = {
+ *   encode: (event) => event.control !== undefined ? "" : `${event.level} ${event.message}`,
+ *   encodeBatch: (events) => events.map((e) => e.control !== undefined ? "" : `${plain.encode(e)}\n`).join("")
+ * }
+ * const layer = Fapilog.layer({
+ *   sinks: [Sink.file("logs/app.jsonl"), Sink.file("logs/app.txt", { encoder: plain })]
+ * })
+ * const program = Effect.logInfo("ready").pipe(Effect.provide(layer))
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface LineOptions {
+  readonly encoder?: Encoder.Encoder | undefined
+}
+
+/**
+ * Options of {@link stdout} and {@link stderr}: an `encoder` (see {@link LineOptions}), or a
+ * `format`: `"json"` (default) or `"pretty"`, the {@link pretty} sink's format (an
+ * `Encoder.pretty()` built when the sink opens, with `colors` decided then: `FORCE_COLOR` when
+ * set, else none when `NO_COLOR` is set, else on a TTY). An `encoder` wins over `format`.
+ *
+ * @example
+ * ```ts
+ * import type * as Sink from "effect-fapilog/Sink"
+ *
+ * const options: Sink.ConsoleOptions = { format: "pretty", colors: false }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ConsoleOptions extends LineOptions {
+  readonly format?: Format | undefined
+  readonly colors?: boolean | undefined
+}
+
+/**
+ * Options of {@link memory}: the sink's `name` (default `"memory"`) and its `encoder` (see
+ * {@link LineOptions}), whose lines `lines` returns.
+ *
+ * @example
+ * ```ts
+ * import * as Encoder from "effect-fapilog/Encoder"
+ * import type * as Sink from "effect-fapilog/Sink"
+ *
+ * const options: Sink.MemoryOptions = { name: "console", encoder: Encoder.pretty({ colors: false }) }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface MemoryOptions extends LineOptions {
+  readonly name?: string | undefined
+}
+
+/**
  * Options of {@link file}.
  *
+ * - `encoder`: the encoder whose lines the file gets (default: NDJSON; see {@link LineOptions}).
  * - `mode`: permissions of a created file (default `0o644`).
  * - `highWaterMark`: characters buffered before `write` waits for the disk (default 8 Mi).
  * - `rotate`: see {@link RotateOptions}; no rotation when absent.
@@ -277,7 +382,7 @@ export type Format = "json" | "pretty"
  * @since 0.1.0
  * @category models
  */
-export interface FileOptions {
+export interface FileOptions extends LineOptions {
   readonly mode?: number | undefined
   readonly highWaterMark?: number | undefined
   readonly rotate?: RotateOptions | undefined
@@ -497,23 +602,27 @@ export const writer = (f: (batch: Batch) => void, name = "sink"): Writer => ({
 })
 
 /**
- * JSON lines (or the pretty format) on standard output.
+ * JSON lines (or the pretty format, or an encoder's lines: see {@link ConsoleOptions}) on
+ * standard output.
  *
  * @example
  * ```ts
+ * import * as Encoder from "effect-fapilog/Encoder"
  * import { Fapilog, Sink } from "effect-fapilog"
  *
  * const layer = Fapilog.layer({ sinks: [Sink.stdout()] })
+ * // NDJSON with shorter strings on the console, the layer's other sinks keep the defaults
+ * const short = Sink.stdout({ encoder: Encoder.make({ maxStringLength: 200 }) })
  * ```
  *
  * @since 0.1.0
  * @category constructors
  */
-export const stdout = (options?: { readonly format?: Format | undefined; readonly colors?: boolean | undefined }): Sink =>
-  stream("stdout", () => process.stdout, options)
+export const stdout = (options?: ConsoleOptions): Sink => stream("stdout", () => process.stdout, options)
 
 /**
- * JSON lines (or the pretty format) on standard error.
+ * JSON lines (or the pretty format, or an encoder's lines: see {@link ConsoleOptions}) on
+ * standard error.
  *
  * @example
  * ```ts
@@ -526,8 +635,7 @@ export const stdout = (options?: { readonly format?: Format | undefined; readonl
  * @since 0.1.0
  * @category constructors
  */
-export const stderr = (options?: { readonly format?: Format | undefined; readonly colors?: boolean | undefined }): Sink =>
-  stream("stderr", () => process.stderr, options)
+export const stderr = (options?: ConsoleOptions): Sink => stream("stderr", () => process.stderr, options)
 
 /**
  * The human-readable development format (see `Encoder.pretty`) on standard output. Colours,
@@ -553,8 +661,9 @@ export const pretty = (options?: Encoder.PrettyOptions & { readonly stream?: "st
   )
 
 /**
- * Appends JSON lines to a file, optionally rotating it by size and/or time, and reopening it on
- * `SIGHUP` (logrotate's move-then-signal) or through {@link FileSink.reopen}.
+ * Appends JSON lines (or the lines of its `encoder`, see {@link LineOptions}) to a file,
+ * optionally rotating it by size and/or time, and reopening it on `SIGHUP` (logrotate's
+ * move-then-signal) or through {@link FileSink.reopen}.
  *
  * The file is opened (created if missing, with its parent directories, `O_APPEND`) when the
  * sink is acquired — a directory that cannot be created or a permission problem is a
@@ -577,13 +686,16 @@ export const pretty = (options?: Encoder.PrettyOptions & { readonly stream?: "st
  * @example
  * ```ts
  * import { Effect } from "effect"
+ * import * as Encoder from "effect-fapilog/Encoder"
  * import { Fapilog, Sink } from "effect-fapilog"
  *
  * const file = Sink.file("logs/app.jsonl", { rotate: { maxBytes: 10 * 1024 * 1024, maxFiles: 5 } })
+ * // the console format, without colours, in a second file of the same layer
+ * const readable = Sink.file("logs/app.log", { encoder: Encoder.pretty({ colors: false }) })
  * const program = Effect.gen(function*() {
  *   yield* Effect.logInfo("to a rotating file")
  *   yield* file.reopen // what a SIGHUP does: e.g. after an external tool moved the file
- * }).pipe(Effect.provide(Fapilog.layer({ sinks: [file] })))
+ * }).pipe(Effect.provide(Fapilog.layer({ sinks: [file, readable] })))
  * ```
  *
  * @since 0.1.0
@@ -594,8 +706,8 @@ export const file = (path: string, options?: FileOptions): FileSink => {
   const maxBytes = rotate === undefined
     ? undefined
     : rotate.maxBytes ?? (rotate.interval === undefined ? 10 * 1024 * 1024 : undefined)
-  // branded here: the file sink's module (internal/fileSink.ts) builds the rest
-  return Object.assign(InternalFile.make({
+  // the file sink's module (internal/fileSink.ts) writes `ndjson`; branded and encoded here
+  const sink = InternalFile.make({
     path,
     mode: options?.mode ?? 0o644,
     highWaterMark: options?.highWaterMark ?? 8 * 1024 * 1024,
@@ -603,7 +715,8 @@ export const file = (path: string, options?: FileOptions): FileSink => {
     maxFiles: Math.max(0, Math.floor(rotate?.maxFiles ?? 5)),
     interval: rotate?.interval,
     reopenOnSignal: options?.reopenOnSignal ?? "SIGHUP"
-  }), { [TypeId]: TypeId })
+  })
+  return { ...sink, [TypeId]: TypeId, open: Effect.map(sink.open, encodedWith(options?.encoder)) }
 }
 
 /**
@@ -689,7 +802,7 @@ export const otlp = (options: OtlpOptions): Sink => {
  * @since 0.1.0
  * @category constructors
  */
-export const otlpConfig: EffectConfig.Config<OtlpOptions | undefined> = InternalOtlp.fromEnv
+export const otlpConfig: EffectConfig.Config<OtlpOptions | undefined> = OtlpEnv.fromEnv
 
 /**
  * The OTLP sink configured from the environment (see {@link otlpConfig}), or `undefined` when no
@@ -777,24 +890,30 @@ export const syslog = (options: SyslogOptions = {}): Sink => {
 }
 
 /**
- * An in-memory sink whose events and lines can be read back: the sink for tests.
+ * An in-memory sink whose events and lines can be read back: the sink for tests. Takes its name
+ * (default `"memory"`) or {@link MemoryOptions}: with an `encoder`, `lines` are that encoder's
+ * (to test a custom encoder, or the console format, through the whole layer).
  *
  * @example
  * ```ts
  * import { Effect } from "effect"
+ * import * as Encoder from "effect-fapilog/Encoder"
  * import { Fapilog, Sink } from "effect-fapilog"
  *
  * const memory = Sink.memory()
+ * const screen = Sink.memory({ name: "screen", encoder: Encoder.pretty({ colors: false }) })
  * const program = Effect.gen(function*() {
- *   yield* Effect.logInfo("hello").pipe(Effect.provide(Fapilog.layer({ sinks: [memory] })))
+ *   yield* Effect.logInfo("hello").pipe(Effect.provide(Fapilog.layer({ sinks: [memory, screen] })))
  *   const events = yield* memory.events
+ *   const shown = yield* screen.lines // ["hh:mm:ss.mmm INFO  hello"]
  * })
  * ```
  *
  * @since 0.1.0
  * @category constructors
  */
-export const memory = (name = "memory"): MemorySink => {
+export const memory = (options: string | MemoryOptions = {}): MemorySink => {
+  const { encoder, name = "memory" } = typeof options === "string" ? { name: options, encoder: undefined } : options
   let events: Array<LogEvent> = []
   let lines: Array<string> = []
   const append = (batch: Batch) => {
@@ -808,7 +927,7 @@ export const memory = (name = "memory"): MemorySink => {
   return {
     [TypeId]: TypeId,
     name,
-    open: Effect.succeed(writer(append, name)),
+    open: Effect.succeed(encodedWith(encoder)(writer(append, name))),
     events: Effect.sync(() => events.slice()),
     lines: Effect.sync(() => lines.slice()),
     eventsUnsafe: () => events.slice(),
@@ -854,6 +973,7 @@ const fanOutWriter = (writers: ReadonlyArray<Writer>): Writer => {
   const flushing = writers.flatMap((w) => w.flush === undefined ? [] : [w.flush])
   const counting = writers.flatMap((w) => w.takeLost === undefined ? [] : [w.takeLost])
   const flushingUnsafe = writers.flatMap((w) => w.flushUnsafe === undefined ? [] : [w.flushUnsafe])
+  const ownEncoders = writers.some((w) => w.unencodable !== undefined)
   return {
     write: (batch) => Effect.suspend(() => allOf(writers.map((w) => w.write(batch)))),
     writeUnsafe: writers.every((w) => w.writeUnsafe !== undefined)
@@ -877,6 +997,12 @@ const fanOutWriter = (writers: ReadonlyArray<Writer>): Writer => {
     takeLost: counting.length === 0 ? undefined : () => {
       let n = 0
       for (const take of counting) n += take()
+      return n
+    },
+    // left out of the fan-out: what every child left out (counted, not identified: the fewest)
+    unencodable: !ownEncoders ? undefined : (batch) => {
+      let n = Infinity
+      for (const w of writers) n = Math.min(n, w.unencodable?.(batch) ?? batch.unencodable)
       return n
     }
   }
@@ -1026,8 +1152,20 @@ class LazyBatch implements Batch {
   readonly events: ReadonlyArray<LogEvent>
   #ndjson: string | undefined
   #unencodable = 0
+  /** The lines of encoders other than `Encoder.json` (sinks with an `encoder`), by encoder. */
+  #others: Map<Encoder.Encoder, Encoder.Lines> | undefined = undefined
   constructor(events: ReadonlyArray<LogEvent>) {
     this.events = events
+  }
+  lines(encoder: Encoder.Encoder): Encoder.Lines {
+    if (encoder === Encoder.json) return { text: this.ndjson, unencodable: this.#unencodable }
+    const others = this.#others ??= new Map()
+    let lines = others.get(encoder)
+    if (lines === undefined) {
+      lines = Encoder.encodeLines(encoder, this.events)
+      others.set(encoder, lines)
+    }
+    return lines
   }
   get ndjson(): string {
     if (this.#ndjson === undefined) {
@@ -1043,54 +1181,97 @@ class LazyBatch implements Batch {
   }
 }
 
+/**
+ * The writer of a sink with its own encoder: `writer` gets each batch as a {@link Reencoded}
+ * view (its `ndjson` is `encoder`'s lines, encoded once per batch and encoder), and the engine
+ * learns what those lines leave out (`unencodable`). Without an encoder: `writer` itself.
+ */
+const encodedWith = (encoder: Encoder.Encoder | undefined) => (writer: Writer): Writer => {
+  if (encoder === undefined) return writer
+  const writeUnsafe = writer.writeUnsafe
+  return {
+    ...writer,
+    write: (batch) => writer.write(new Reencoded(batch, encoder)),
+    writeUnsafe: writeUnsafe === undefined ? undefined : (batch) => writeUnsafe(new Reencoded(batch, encoder)),
+    unencodable: (batch) => batch.lines(encoder).unencodable
+  }
+}
+
+/** A batch as a sink with its own encoder sees it: `ndjson` is that encoder's lines. */
+class Reencoded implements Batch {
+  readonly batch: Batch
+  readonly encoder: Encoder.Encoder
+  constructor(batch: Batch, encoder: Encoder.Encoder) {
+    this.batch = batch
+    this.encoder = encoder
+  }
+  get events(): ReadonlyArray<LogEvent> {
+    return this.batch.events
+  }
+  get ndjson(): string {
+    return this.batch.lines(this.encoder).text
+  }
+  get unencodable(): number {
+    return this.batch.lines(this.encoder).unencodable
+  }
+  lines(encoder: Encoder.Encoder): Encoder.Lines {
+    return this.batch.lines(encoder)
+  }
+}
+
+/** A console sink: `options.encoder`, else the pretty encoder (`format: "pretty"`), else NDJSON. */
 const stream = (
   name: string,
   target: () => NodeJS.WriteStream,
-  options?: Encoder.PrettyOptions & { readonly format?: Format | undefined }
+  options?: Encoder.PrettyOptions & ConsoleOptions
 ): Sink =>
   make(
     name,
     Effect.sync((): Writer => {
       const out = target()
-      const format = options?.format ?? "json"
-      const encoder = format === "pretty" ? Encoder.pretty({ ...options, colors: options?.colors ?? Pretty.colorsFor(out) }) : undefined
-      const text = (batch: Batch) => encoder === undefined ? batch.ndjson : encoder.encodeBatch(batch.events)
-      // what the synchronous path handed to the stream and the stream then failed to write
-      let lost = 0
-      let error: Error | undefined
-      const failure = (err: Error) => new SinkError({ sink: name, message: err.message, cause: err })
-      return {
-        write: (batch) =>
-          Effect.suspend(() => {
-            const data = text(batch)
-            if (data.length === 0) return Effect.void
-            return Effect.callback<void, SinkError>((resume) => {
-              out.write(data, (err) => resume(err ? Effect.fail(failure(err)) : Effect.void))
-            })
-          }),
-        writeUnsafe: (batch) => {
-          const data = text(batch)
-          if (data.length === 0) return
-          const n = batch.events.length
-          out.write(data, (err) => {
-            if (!err) return
-            lost += n
-            error = err
-          })
-        },
-        // an empty write completes after every write before it (a stream writes in order)
-        flush: Effect.callback<void, SinkError>((resume) => {
-          out.write("", (err) => {
-            const e = err ?? error
-            error = undefined
-            resume(e ? Effect.fail(failure(e)) : Effect.void)
-          })
-        }),
-        takeLost: () => {
-          const n = lost
-          lost = 0
-          return n
-        }
-      }
+      const encoder = options?.encoder ??
+        (options?.format === "pretty" ? Encoder.pretty({ ...options, colors: options.colors ?? Pretty.colorsFor(out) }) : undefined)
+      return encodedWith(encoder)(streamWriter(name, out))
     })
   )
+
+/** Writes each batch's `ndjson` to `out`, in order; what `out` fails to write is counted lost. */
+const streamWriter = (name: string, out: NodeJS.WriteStream): Writer => {
+  // what the synchronous path handed to the stream and the stream then failed to write
+  let lost = 0
+  let error: Error | undefined
+  const failure = (err: Error) => new SinkError({ sink: name, message: err.message, cause: err })
+  return {
+    write: (batch) =>
+      Effect.suspend(() => {
+        const data = batch.ndjson
+        if (data.length === 0) return Effect.void
+        return Effect.callback<void, SinkError>((resume) => {
+          out.write(data, (err) => resume(err ? Effect.fail(failure(err)) : Effect.void))
+        })
+      }),
+    writeUnsafe: (batch) => {
+      const data = batch.ndjson
+      if (data.length === 0) return
+      const n = batch.events.length
+      out.write(data, (err) => {
+        if (!err) return
+        lost += n
+        error = err
+      })
+    },
+    // an empty write completes after every write before it (a stream writes in order)
+    flush: Effect.callback<void, SinkError>((resume) => {
+      out.write("", (err) => {
+        const e = err ?? error
+        error = undefined
+        resume(e ? Effect.fail(failure(e)) : Effect.void)
+      })
+    }),
+    takeLost: () => {
+      const n = lost
+      lost = 0
+      return n
+    }
+  }
+}

@@ -4,6 +4,7 @@ import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import * as Encoder from "../src/Encoder.ts"
 import * as Fapilog from "../src/Fapilog.ts"
 import * as LogEvent from "../src/LogEvent.ts"
 import * as Logger from "../src/Logger.ts"
@@ -276,4 +277,123 @@ describe("Sink.TypeId", () => {
     assert.isFalse(Sink.isSink(null))
     fs.rmSync(dir, { recursive: true, force: true })
   })
+})
+
+describe("Sink: an encoder per sink", () => {
+  /** `LEVEL message` lines; throws for a message "bad" (whole batch and alone); counts batches. */
+  const plainEncoder = () => {
+    const calls = { batches: 0 }
+    const encode = (e: LogEvent.LogEvent): string => {
+      if (e.control !== undefined) return ""
+      if (e.message === "bad") throw new Error("cannot encode bad")
+      return `${e.level.toUpperCase()} ${e.message}`
+    }
+    const encoder: Encoder.Encoder = {
+      encode,
+      encodeBatch: (events) => {
+        calls.batches++
+        return events.map((e) => e.control !== undefined ? "" : encode(e) + "\n").join("")
+      }
+    }
+    return { encoder, calls }
+  }
+  const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "fapilog-encoder-"))
+  const lines = (file: string) => fs.readFileSync(file, "utf8").split("\n").filter((l) => l !== "")
+
+  it.live("a file sink with its own encoder writes that format; the layer's other sinks write the default NDJSON, encoded once", () =>
+    Effect.gen(function*() {
+      const dir = tmp()
+      const json = path.join(dir, "app.jsonl")
+      const text = path.join(dir, "app.txt")
+      const { calls, encoder } = plainEncoder()
+      const memory = Sink.memory({ name: "also-plain", encoder })
+      const m = yield* Effect.gen(function*() {
+        const log = yield* Logger.named("app")
+        yield* log.info("one", { n: 1 })
+        yield* log.warn("two")
+        yield* log.flush
+        return yield* log.metrics
+      }).pipe(Effect.provide(Fapilog.layer({ sinks: [Sink.file(json), Sink.file(text, { encoder }), memory] })))
+      assert.deepStrictEqual(lines(text), ["INFO one", "WARN two"])
+      assert.deepStrictEqual(lines(json).map((l) => JSON.parse(l)).map((o) => [o.level, o.msg, o.n]), [["INFO", "one", 1], ["WARN", "two", undefined]])
+      assert.deepStrictEqual(yield* memory.lines, ["INFO one", "WARN two"])
+      // two sinks with the same encoder instance: one encoding per batch, not one per sink
+      assert.strictEqual(calls.batches, m.batches)
+      assert.strictEqual(m.written, 2)
+      fs.rmSync(dir, { recursive: true, force: true })
+    }))
+
+  it.live("a throwing encoder: its sink writes the other lines and counts its failure; the other sink writes every line", () =>
+    Effect.gen(function*() {
+      const dir = tmp()
+      const json = path.join(dir, "app.jsonl")
+      const text = path.join(dir, "app.txt")
+      const plain = Sink.file(text, { encoder: plainEncoder().encoder })
+      const m = yield* Effect.gen(function*() {
+        const log = yield* Logger.named("app")
+        for (const message of ["a", "bad", "b"]) yield* log.info(message)
+        yield* log.flush
+        return yield* log.metrics
+      }).pipe(Effect.provide(Fapilog.layer({ sinks: [Sink.file(json), plain], dropSummaryInterval: "1 hour" })))
+      const written = lines(json).map((l) => JSON.parse(l))
+      assert.deepStrictEqual(written.slice(0, 3).map((o) => o.msg), ["a", "bad", "b"])
+      // then the WARN summary of sink failures, in both files
+      assert.deepStrictEqual(written[3]._sink_failures, { [plain.name]: 1 })
+      assert.deepStrictEqual(lines(text), ["INFO a", "INFO b", `WARN ${written[3].msg}`])
+      // "bad" reached the NDJSON file: written, and the plain sink's failure, not a drop
+      assert.strictEqual(m.written, 3)
+      assert.strictEqual(m.droppedTotal, 0)
+      assert.strictEqual(m.sinkFailedEvents[plain.name], 1)
+      fs.rmSync(dir, { recursive: true, force: true })
+    }))
+
+  for (const mode of ["async", "sync"] as const) {
+    it.effect(`a throwing encoder on the only sink: what it cannot encode is dropped as "encode failure" (${mode})`, () =>
+      Effect.gen(function*() {
+        const memory = Sink.memory({ encoder: plainEncoder().encoder })
+        const m = yield* Effect.gen(function*() {
+          const log = yield* Logger.named("app")
+          for (const message of ["a", "bad", "b", "bad"]) yield* log.info(message)
+          yield* log.flush
+          return yield* log.metrics
+        }).pipe(Effect.provide(Fapilog.layer({ sinks: [memory], mode, dropSummaryInterval: "1 hour" })))
+        const written = yield* memory.lines
+        assert.deepStrictEqual(written.filter((l) => !l.startsWith("WARN")), ["INFO a", "INFO b"])
+        // and the WARN summaries of the drops (when they are written depends on the mode)
+        assert.isTrue(written.some((l) => l.startsWith("WARN dropped")))
+        assert.strictEqual(m.eventsIn, 4)
+        assert.strictEqual(m.dropped["encode failure"], 2)
+        assert.strictEqual(m.droppedTotal, 2)
+      }))
+  }
+
+  it("a batch's lines are encoded once per encoder; Encoder.json's are its ndjson", () => {
+    const { calls, encoder } = plainEncoder()
+    const batch = Sink.makeBatch([event("a"), event("b")])
+    assert.strictEqual(batch.lines(Encoder.json).text, batch.ndjson)
+    assert.deepStrictEqual(batch.lines(encoder), { text: "INFO a\nINFO b\n", unencodable: 0 })
+    assert.strictEqual(batch.lines(encoder), batch.lines(encoder))
+    assert.strictEqual(calls.batches, 1)
+  })
+})
+
+describe("Sink: an encoder per sink, through combinators", () => {
+  it.effect("a fan-out counts as left out what every child left out; retry keeps the count", () =>
+    Effect.gen(function*() {
+      const fragile: Encoder.Encoder = {
+        encode: (e) => {
+          if (e.message === "bad") throw new Error("no")
+          return e.control !== undefined ? "" : e.message
+        },
+        encodeBatch: (events) => events.map((e) => fragile.encode(e) + "\n").join("")
+      }
+      const batch = Sink.makeBatch([event("a"), event("bad")])
+      const mixed = yield* Sink.fanOut([Sink.memory("json"), Sink.memory({ name: "fragile", encoder: fragile })]).open
+      yield* mixed.write(batch)
+      assert.strictEqual(mixed.unencodable!(batch), 0) // the NDJSON child wrote "bad"
+      const both = yield* Sink.retry(Sink.fanOut([Sink.memory({ encoder: fragile }), Sink.memory({ encoder: fragile })])).open
+      yield* both.write(batch)
+      assert.strictEqual(both.unencodable!(batch), 1)
+      assert.isUndefined((yield* Sink.fanOut([Sink.memory("a"), Sink.memory("b")]).open).unencodable)
+    }).pipe(Effect.scoped))
 })

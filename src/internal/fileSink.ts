@@ -1,6 +1,8 @@
 /**
  * The file sink behind `Sink.file`: a write-behind buffer per opened file, drained by one
- * `fs.write` at a time, with rotation by size or time and reopening (`SIGHUP`, `reopen`).
+ * `fs.write` at a time, with rotation by size or time and reopening (`SIGHUP`, `reopen`). Three
+ * units: the bytes waiting (`WriteBuffer`, `writeBuffer.ts`), the writer loop (`WriteBehind`)
+ * and the file itself, with rotation, reopening and what failed (`LogFile`).
  *
  * @internal
  */
@@ -12,6 +14,7 @@ import * as Condition from "./condition.ts"
 import * as Rotate from "./rotate.ts"
 import * as Signals from "./signals.ts"
 import * as Sink from "./sink.ts"
+import * as WriteBuffer from "./writeBuffer.ts"
 
 /** `Sink.file`'s options, resolved (defaults applied). @internal */
 export interface Config {
@@ -62,7 +65,7 @@ export const make = (config: Config) => {
             process.stderr.write(`effect-fapilog: sink ${name} closed with ${lost} events not written: ${error.message}\n`)
           })).pipe(
             Effect.andThen(Effect.sync(() => wb.cancelReopen())),
-            Effect.andThen(Effect.callback<void>((resume) => fs.close(wb.fd, () => resume(Effect.void))))
+            Effect.andThen(Effect.callback<void>((resume) => fs.close(wb.file.fd, () => resume(Effect.void))))
           ))
       if (signal !== false) yield* Signals.on(signal, () => void wb.requestReopen())
       yield* Effect.acquireRelease(Effect.sync(() => open.add(wb)), () => Effect.sync(() => open.delete(wb)))
@@ -95,65 +98,45 @@ interface FileTarget {
 }
 
 /**
- * Write-behind for a file (what sonic-boom does for pino): `write` appends the batch's text to a
- * buffer and returns at once while one `fs.write` at a time drains the buffer, so batches that
- * arrive during a write are coalesced into the next one and the worker never waits for the disk.
- * The text is encoded to UTF-8 as it arrives, into one of two reused buffers (the other one is
- * being written): a batch's string, a tree of every line's pieces, then dies young instead of
- * staying alive (and being copied by every young-generation collection) until its write.
- * Order is kept: the synchronous path writes directly only when nothing is buffered or in flight.
- * Memory is bounded by `highWaterMark` (characters): past it `write` waits for room. A failed
- * write is retried twice, then its events are counted as lost and the error is reported by the
- * next `flush`.
+ * Write-behind for a file (what sonic-boom does for pino), the writer loop: `write` appends the
+ * batch's text to a {@link WriteBuffer} and returns at once while one `fs.write` at a time drains
+ * it, so batches that arrive during a write are coalesced into the next one and the worker never
+ * waits for the disk. Memory is bounded by `highWaterMark` (characters): past it `write` waits
+ * for room. A failed write is retried twice, then its events are counted as lost and the error is
+ * reported by the next `flush`.
  *
- * Rotation and reopening happen only between two writes (nothing in flight), synchronously, so a
- * line is never split, lost or written twice: a chunk is cut at the last newline that fits.
+ * Who calls it: the writer `make` returns (`write`, `writeUnsafe`, `flush`, `takeLost` from the
+ * engine; `flushUnsafe` at the process's exit), the reopen signal and `reopen` (`requestReopen`),
+ * and the sink's release (`flush`, `cancelReopen`, then the close of `file.fd`).
+ * Must never: have two writes in flight, write bytes out of order (the synchronous path writes
+ * directly only when nothing is buffered or in flight), or rotate or reopen while a write is in
+ * flight (the {@link LogFile} changes only between two writes).
+ * Invariant: `inflight` is true exactly while a chunk taken from the buffer is being written;
+ * when it is false the buffer is empty or a write is about to start (`next`). Every accepted line
+ * is, once `idle` holds, in the file or counted by `file.lost`.
  */
-/** Size of each of a file sink's two reused write buffers (allocated when first needed). */
-const POOL_BYTES = 1024 * 1024
-/** The size an empty write buffer may grow to, doubling, for batches bigger than `POOL_BYTES`. */
-const POOL_MAX_BYTES = 8 * 1024 * 1024
-
 class WriteBehind {
-  fd: number
   readonly name: string
   readonly highWaterMark: number
-  readonly target: FileTarget
-  private size: number
-  private period: number
-  /** Bytes accepted and not yet handed to `fs.write`: `fill[0, filled)`, then `overflow`. */
-  private fill: Buffer | undefined = undefined
-  private filled = 0
-  /** What did not fit in `fill` (a huge batch, a slow disk); empty almost always. */
-  private overflow: Array<Buffer> = []
-  /** The other buffer: the one being written, free again whenever `next` runs. */
-  private spare: Buffer | undefined = undefined
-  private pendingChars = 0
+  readonly file: LogFile
+  private readonly buffer = new WriteBuffer.WriteBuffer()
   private inflight = false
-  private lost = 0
-  private error: NodeJS.ErrnoException | undefined = undefined
   /** Nothing buffered or in flight: what `flush` waits for. */
-  private readonly idle = new Condition.Condition(() => !this.inflight && this.isEmpty(), true)
+  private readonly idle = new Condition.Condition(() => !this.inflight && this.buffer.isEmpty(), true)
   /** Below `highWaterMark`: what a `write` past it waits for. */
-  private readonly room = new Condition.Condition(() => this.pendingChars < this.highWaterMark, true)
-  private reopenRequested = false
-  /** Completed by the next reopen (shared by every request made before it). */
-  private reopened: Deferred.Deferred<void, NodeJS.ErrnoException> | undefined = undefined
+  private readonly room = new Condition.Condition(() => this.buffer.chars < this.highWaterMark, true)
 
   constructor(fd: number, name: string, highWaterMark: number, target: FileTarget) {
-    this.fd = fd
     this.name = name
     this.highWaterMark = highWaterMark
-    this.target = target
-    this.size = fileSize(fd)
-    this.period = Rotate.periodOf(target.now(), target.interval)
+    this.file = new LogFile(fd, target)
   }
 
   write(batch: Sink.Encoded): Effect.Effect<void, Sink.SinkError> {
     const data = batch.ndjson
     if (data.length === 0) return Effect.void
     this.append(data)
-    if (this.pendingChars < this.highWaterMark) return Effect.void
+    if (this.buffer.chars < this.highWaterMark) return Effect.void
     this.room.update()
     return this.room.await
   }
@@ -161,9 +144,9 @@ class WriteBehind {
   writeUnsafe(batch: Sink.Encoded): void {
     const data = batch.ndjson
     if (data.length === 0) return
-    if (!this.inflight && this.isEmpty()) {
-      if (this.reopenRequested) this.reopenSync()
-      return this.writeSync(Buffer.from(data, "utf8"))
+    if (!this.inflight && this.buffer.isEmpty()) {
+      if (this.file.reopenRequested) this.file.reopenSync()
+      return this.file.writeSync(Buffer.from(data, "utf8"))
     }
     this.append(data)
   }
@@ -174,36 +157,14 @@ class WriteBehind {
    * is not for a process that keeps running.
    */
   flushUnsafe(): void {
-    if (this.isEmpty()) return
-    const bytes = this.fill === undefined
-      ? Buffer.concat(this.overflow)
-      : Buffer.concat([this.fill.subarray(0, this.filled), ...this.overflow])
-    this.filled = 0
-    this.overflow = []
-    this.pendingChars = 0
-    this.writeSync(bytes)
+    if (this.buffer.isEmpty()) return
+    this.file.writeSync(this.buffer.takeAll())
     this.room.update()
-  }
-
-  /** Writes `buffer` with `fs.writeFileSync`, segment by segment (rotating between them). */
-  private writeSync(buffer: Buffer): void {
-    while (buffer.length > 0) {
-      const head = this.segment(buffer)
-      try {
-        fs.writeFileSync(this.fd, head)
-        this.size += head.length
-      } catch (cause) {
-        this.lost += Rotate.countLines(head)
-        this.error = cause as NodeJS.ErrnoException
-      }
-      buffer = buffer.subarray(head.length)
-    }
   }
 
   get flush(): Effect.Effect<void, Sink.SinkError> {
     return Effect.flatMap(this.idle.await, () => {
-      const error = this.error
-      this.error = undefined
+      const error = this.file.takeError()
       return error === undefined
         ? Effect.void
         : Effect.fail(new Sink.SinkError({ sink: this.name, message: `write failed: ${error.message}`, cause: error }))
@@ -211,9 +172,7 @@ class WriteBehind {
   }
 
   takeLost(): number {
-    const n = this.lost
-    this.lost = 0
-    return n
+    return this.file.takeLost()
   }
 
   /**
@@ -221,83 +180,30 @@ class WriteBehind {
    * write in flight. The result completes once the new file is open, or fails if it could not be.
    */
   requestReopen(): Deferred.Deferred<void, NodeJS.ErrnoException> {
-    this.reopenRequested = true
-    const done = this.reopened ??= Deferred.makeUnsafe()
-    if (!this.inflight) this.reopenSync()
+    const done = this.file.requestReopen()
+    if (!this.inflight) this.file.reopenSync()
     return done
   }
 
   /** Ends pending reopen requests (the sink is closing). */
   cancelReopen(): void {
-    this.reopenRequested = false
-    this.settleReopen(undefined)
-  }
-
-  private settleReopen(error: NodeJS.ErrnoException | undefined): void {
-    const done = this.reopened
-    this.reopened = undefined
-    if (done !== undefined) Deferred.doneUnsafe(done, error === undefined ? Effect.void : Effect.fail(error))
-  }
-
-  private isEmpty(): boolean {
-    return this.filled === 0 && this.overflow.length === 0
+    this.file.cancelReopen()
   }
 
   private append(data: string): void {
-    if (this.overflow.length !== 0 || !this.appendToFill(data)) this.overflow.push(Buffer.from(data, "utf8"))
-    this.pendingChars += data.length
+    this.buffer.append(data)
     if (!this.inflight) this.next()
   }
 
-  /**
-   * Encodes `data` into `fill` after `filled` when it fits, and tells whether it did (if not,
-   * `filled` is unchanged and the caller allocates). An empty `fill` first grows (doubling, up
-   * to `POOL_MAX_BYTES`) to the batch's length.
-   *
-   * Why: `Buffer.from` of a batch allocates, measures and encodes it; `buf.write` into a reused
-   * buffer only encodes. For the benchmark's batches (256 events) `Buffer.from` took 2.9 ms for
-   * a deep-object batch (6.1 MB) and 0.24 ms for a long-message batch (0.55 MB), against 0.43 ms
-   * and 0.02 ms for `write` (node 24, micro-benchmark), and both batches used to miss the 1 MiB
-   * buffer (the first is bigger, the second failed the 3-bytes-per-character estimate).
-   */
-  private appendToFill(data: string): boolean {
-    const n = data.length
-    let fill = this.fill
-    if (fill === undefined || (this.filled === 0 && fill.length < n && fill.length < POOL_MAX_BYTES)) {
-      let size = fill === undefined ? POOL_BYTES : fill.length
-      while (size < n && size < POOL_MAX_BYTES) size *= 2
-      fill = this.fill = Buffer.allocUnsafe(size)
-    }
-    const room = fill.length - this.filled
-    if (n > room) return false
-    const written = fill.write(data, this.filled, "utf8")
-    // `write` stops early only when the next character's bytes (at most 4) do not fit: with 4
-    // bytes or more left, all of `data` is in; with fewer, it may not be, and is written again
-    if (n * 3 > room && room - written < 4) return false
-    this.filled += written
-    return true
-  }
-
+  /** Between two writes: reopens if asked, then writes what is buffered, or becomes idle. */
   private next(): void {
-    if (this.reopenRequested) this.reopenSync()
-    if (this.isEmpty()) {
+    if (this.file.reopenRequested) this.file.reopenSync()
+    const bytes = this.buffer.take()
+    if (bytes === undefined) {
       this.inflight = false
       this.idle.update()
       return
     }
-    let bytes: Buffer
-    if (this.overflow.length === 0) {
-      // write this buffer; the other one (its write is done) takes what arrives meanwhile
-      const writing = this.fill!
-      bytes = writing.subarray(0, this.filled)
-      this.fill = this.spare
-      this.spare = writing
-    } else {
-      bytes = Buffer.concat(this.fill === undefined ? this.overflow : [this.fill.subarray(0, this.filled), ...this.overflow])
-      this.overflow = []
-    }
-    this.filled = 0
-    this.pendingChars = 0
     this.inflight = true
     this.idle.update()
     this.room.update()
@@ -307,23 +213,90 @@ class WriteBehind {
   /** Writes `buffer` segment by segment (rotating between segments), then moves on. */
   private writeSegments(buffer: Buffer): void {
     if (buffer.length === 0) return this.next()
-    const head = this.segment(buffer)
+    const head = this.file.segment(buffer)
     const attempt = (tries: number) =>
-      writeAll(this.fd, head, (err) => {
+      writeAll(this.file.fd, head, (err) => {
         if (err) {
           if (tries < 2) return attempt(tries + 1)
-          this.lost += Rotate.countLines(head)
-          this.error = err
+          this.file.failed(head, err)
         } else {
-          this.size += head.length
+          this.file.wrote(head)
         }
         this.writeSegments(buffer.subarray(head.length))
       })
     attempt(0)
   }
+}
+
+/**
+ * The file a {@link WriteBehind} writes to: its descriptor, size and rotation period, rotation
+ * by size or time, reopening, and what failed since the last `flush` (`lost` lines, `error`).
+ *
+ * Who calls it: its `WriteBehind`, only between two writes (nothing in flight) for everything
+ * that changes the descriptor: `segment` (which may rotate), `reopenSync`, `writeSync`.
+ * Must never: split, lose or duplicate a line across files (a chunk is cut at the last newline
+ * that fits, and rotation happens only between two segments), give up the old descriptor when a
+ * rotation or reopen fails (lines keep going to the moved file instead of being lost), or throw.
+ * Invariant: every byte handed to it is either written (counted in `size`) or its lines counted
+ * in `lost`, with the error kept for the next `takeError`.
+ */
+class LogFile {
+  fd: number
+  readonly target: FileTarget
+  private size: number
+  private period: number
+  private lost = 0
+  private error: NodeJS.ErrnoException | undefined = undefined
+  reopenRequested = false
+  /** Completed by the next reopen (shared by every request made before it). */
+  private reopened: Deferred.Deferred<void, NodeJS.ErrnoException> | undefined = undefined
+
+  constructor(fd: number, target: FileTarget) {
+    this.fd = fd
+    this.target = target
+    this.size = fileSize(fd)
+    this.period = Rotate.periodOf(target.now(), target.interval)
+  }
+
+  /** `head` (a segment) is in the file. */
+  wrote(head: Buffer): void {
+    this.size += head.length
+  }
+
+  /** `head` (a segment) could not be written: its lines are lost, `err` is reported. */
+  failed(head: Buffer, err: NodeJS.ErrnoException): void {
+    this.lost += Rotate.countLines(head)
+    this.error = err
+  }
+
+  takeLost(): number {
+    const n = this.lost
+    this.lost = 0
+    return n
+  }
+
+  takeError(): NodeJS.ErrnoException | undefined {
+    const error = this.error
+    this.error = undefined
+    return error
+  }
+
+  /** Writes `buffer` with `fs.writeFileSync`, segment by segment (rotating between them). */
+  writeSync(buffer: Buffer): void {
+    while (buffer.length > 0) {
+      const head = this.segment(buffer)
+      try {
+        fs.writeFileSync(this.fd, head)
+        this.wrote(head)
+      } catch (cause) {
+        this.failed(head, cause as NodeJS.ErrnoException)
+      }
+      buffer = buffer.subarray(head.length)
+    }
+  }
 
   /** The part of `buffer` that goes into the current file, rotating first when needed. */
-  private segment(buffer: Buffer): Buffer {
+  segment(buffer: Buffer): Buffer {
     const t = this.target
     if (t.interval !== undefined) {
       const period = Rotate.periodOf(t.now(), t.interval)
@@ -340,6 +313,18 @@ class WriteBehind {
     return n === buffer.length ? buffer : buffer.subarray(0, n)
   }
 
+  /** Asks for a reopen (done by the caller now, or after the write in flight). */
+  requestReopen(): Deferred.Deferred<void, NodeJS.ErrnoException> {
+    this.reopenRequested = true
+    return this.reopened ??= Deferred.makeUnsafe()
+  }
+
+  /** Ends pending reopen requests (the sink is closing). */
+  cancelReopen(): void {
+    this.reopenRequested = false
+    this.settleReopen(undefined)
+  }
+
   /** Moves the current file aside and opens a fresh one; false when that failed. */
   private rotateSync(): boolean {
     try {
@@ -353,7 +338,8 @@ class WriteBehind {
     return this.reopenSync()
   }
 
-  private reopenSync(): boolean {
+  /** Opens the path again (after a rotation or a move); false when that failed. */
+  reopenSync(): boolean {
     this.reopenRequested = false
     let error: NodeJS.ErrnoException | undefined
     try {
@@ -374,6 +360,12 @@ class WriteBehind {
     }
     this.settleReopen(error)
     return error === undefined
+  }
+
+  private settleReopen(error: NodeJS.ErrnoException | undefined): void {
+    const done = this.reopened
+    this.reopened = undefined
+    if (done !== undefined) Deferred.doneUnsafe(done, error === undefined ? Effect.void : Effect.fail(error))
   }
 }
 

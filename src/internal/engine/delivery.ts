@@ -8,7 +8,8 @@
  * Must never: let one sink's failure (error, throw, defect) reach another sink or the caller, or
  * count a batch as dropped while one sink got it.
  * Invariant: every batch handed over is recorded once in the ledger (`delivered`), written if
- * at least one sink accepted it; each sink's failures are recorded against that sink.
+ * at least one sink accepted it; each sink's failures are recorded against that sink; events
+ * that every accepting sink's encoder left out are dropped as "encode failure".
  *
  * @internal
  */
@@ -66,34 +67,50 @@ export const makeDelivery = (
     return lost
   }
 
-  /** One sink, one batch; whether the sink accepted it. */
-  const writeOne = (w: NamedWriter, batch: Batch): Effect.Effect<boolean> =>
+  /**
+   * What a sink that accepted `batch` left out of its lines because its encoder could not encode
+   * them: its writer's count when it writes its own encoder's lines, else the batch's NDJSON's
+   * (known once a sink read `ndjson`).
+   */
+  const leftOut = (w: NamedWriter, batch: Batch): number => w.writer.unencodable?.(batch) ?? batch.unencodable
+
+  /** One sink, one batch: `undefined` if the sink did not accept it, else what it left out. */
+  const writeOne = (w: NamedWriter, batch: Batch): Effect.Effect<number | undefined> =>
     Effect.map(Effect.exit(Effect.suspend(() => w.writer.write(batch))), (exit) => {
       const lost = noteLost(w, "events lost after a write was accepted")
       if (Exit.isFailure(exit)) {
         failed(w, batch.events.length, failureMessage(exit.cause))
-        return false
+        return undefined
       }
       if (lost === 0) ledger.sinkOk(w.name)
-      return true
+      return leftOut(w, batch)
     })
 
   /**
-   * The outcome of a batch once its sinks ran. Events the encoder could not render even one by
-   * one (`batch.unencodable`, known once a sink read `ndjson`) are dropped as "encode failure",
-   * not counted as written.
+   * The outcome of a batch once its sinks ran (`outcomes[i]` is `ws[i]`'s, as `writeOne` tells).
+   * Events no accepting sink wrote because its encoder could not render them even one by one
+   * are dropped as "encode failure", not counted as written; they are counted, not identified,
+   * so that is the fewest any accepting sink left out (or `batch.unencodable` when none accepted
+   * the batch). What a sink left out beyond that, other sinks wrote: that sink's failure.
    */
-  const settle = (batch: Batch, synthetic: number, ok: boolean): void => {
-    const unencodable = batch.unencodable
+  const settle = (batch: Batch, synthetic: number, ws: ReadonlyArray<NamedWriter>, outcomes: ReadonlyArray<number | undefined>): void => {
+    let unencodable = Infinity
+    for (const left of outcomes) if (left !== undefined && left < unencodable) unencodable = left
+    const ok = unencodable !== Infinity || outcomes.length === 0
+    if (unencodable === Infinity) unencodable = batch.unencodable
+    for (let i = 0; i < ws.length; i++) {
+      const left = outcomes[i]
+      if (left !== undefined && left > unencodable) failed(ws[i]!, left - unencodable, "its encoder could not encode some events")
+    }
     if (unencodable > 0) ledger.drop("encode failure", unencodable)
     ledger.delivered(batch.events.length - unencodable, synthetic, ok)
   }
 
   const write = (batch: Batch, synthetic: number): Effect.Effect<void> => {
-    if (sole) return Effect.map(writeOne(writers[0]!, batch), (ok) => settle(batch, synthetic, ok))
+    if (sole) return Effect.map(writeOne(writers[0]!, batch), (left) => settle(batch, synthetic, writers, [left]))
     return Effect.map(
       Effect.forEach(writers, (w) => writeOne(w, batch), { concurrency: "unbounded" }),
-      (oks) => settle(batch, synthetic, oks.length === 0 || oks.some((ok) => ok))
+      (outcomes) => settle(batch, synthetic, writers, outcomes)
     )
   }
 
@@ -102,28 +119,31 @@ export const makeDelivery = (
   const run = Effect.runForkWith(context)
 
   const writeUnsafe = (batch: Batch, synthetic: number): void => {
-    let ok = writers.length === 0
-    for (const w of writers) {
-      if (w.writer.writeUnsafe !== undefined) {
-        try {
-          w.writer.writeUnsafe(batch)
-          ok = true
-        } catch (cause) {
-          failed(w, batch.events.length, errorMessage(cause))
-        }
-      } else {
-        // counted as accepted: what the detached write fails is that sink's failure
-        ok = true
-        const previous = detached.get(w.name)
-        const one = writeOne(w, batch)
-        const fiber = run(previous === undefined ? one : Effect.andThen(Fiber.await(previous), one))
-        detached.set(w.name, fiber)
-        fiber.addObserver(() => {
-          if (detached.get(w.name) === fiber) detached.delete(w.name)
-        })
+    const outcomes = writers.map((w) => writeOneUnsafe(w, batch))
+    settle(batch, synthetic, writers, outcomes)
+  }
+
+  /** `writeOne`, synchronously: a sink without `writeUnsafe` writes on a detached fiber. */
+  const writeOneUnsafe = (w: NamedWriter, batch: Batch): number | undefined => {
+    if (w.writer.writeUnsafe !== undefined) {
+      try {
+        w.writer.writeUnsafe(batch)
+        return leftOut(w, batch)
+      } catch (cause) {
+        failed(w, batch.events.length, errorMessage(cause))
+        return undefined
       }
+    } else {
+      // counted as accepted: what the detached write fails is that sink's failure
+      const previous = detached.get(w.name)
+      const one = writeOne(w, batch)
+      const fiber = run(previous === undefined ? one : Effect.andThen(Fiber.await(previous), one))
+      detached.set(w.name, fiber)
+      fiber.addObserver(() => {
+        if (detached.get(w.name) === fiber) detached.delete(w.name)
+      })
+      return leftOut(w, batch)
     }
-    settle(batch, synthetic, ok)
   }
 
   /** Waits for detached writes and write-behind writers to reach the OS; what they lost is counted. */
@@ -146,16 +166,8 @@ export const makeDelivery = (
 
   /** At the process's exit: synchronous sinks only (no fiber will run); whether there are any. */
   const writeExitUnsafe = (batch: Batch, synthetic: number): boolean => {
-    let ok = false
-    for (const w of syncWriters) {
-      try {
-        w.writer.writeUnsafe!(batch)
-        ok = true
-      } catch (cause) {
-        failed(w, batch.events.length, errorMessage(cause))
-      }
-    }
-    settle(batch, synthetic, ok)
+    // with no synchronous sink, the batch reached none
+    settle(batch, synthetic, syncWriters, syncWriters.length === 0 ? [undefined] : syncWriters.map((w) => writeOneUnsafe(w, batch)))
     return syncWriters.length > 0
   }
 
