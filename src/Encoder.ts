@@ -1047,31 +1047,24 @@ const arr = (st: State, a: ReadonlyArray<unknown>): string => {
   return out + "]"
 }
 
-const iterable = (st: State, items: Iterable<unknown>, n: number): string => {
-  const max = st.limits.maxArrayLength
-  let out = "["
-  let i = 0
-  for (const item of items) {
-    if (i >= max) break
-    out += (i === 0 ? "" : ",") + (val(st, item) ?? "null")
-    i++
-    if (st.budget <= 0) {
-      if (i < n) out += "," + LINE_LIMIT
-      return out + "]"
-    }
-  }
-  if (n > i) out += (i === 0 ? "" : ",") + "\"…[" + (n - i) + " more items]\""
-  return out + "]"
-}
+/** A `Set` (or any iterable of `n` values): an array of its first `maxArrayLength` values. */
+const iterable = (st: State, values: Iterable<unknown>, n: number): string => items(st, values, n, value)
 
-const map = (st: State, m: ReadonlyMap<unknown, unknown>): string => {
+/** A `Map`: an array of `[key, value]` pairs, like `Array.from(map)`. */
+const map = (st: State, m: ReadonlyMap<unknown, unknown>): string => items(st, m, m.size, pair)
+
+const value = (st: State, v: unknown): string => val(st, v) ?? "null"
+
+const pair = (st: State, [k, v]: readonly [unknown, unknown]): string => "[" + value(st, k) + "," + value(st, v) + "]"
+
+/** The items of an iterable of `n`, each written by `write`, capped by count and by the budget. */
+const items = <A>(st: State, source: Iterable<A>, n: number, write: (st: State, item: A) => string): string => {
   const max = st.limits.maxArrayLength
-  const n = m.size
   let out = "["
   let i = 0
-  for (const [k, v] of m) {
+  for (const item of source) {
     if (i >= max) break
-    out += (i === 0 ? "[" : ",[") + (val(st, k) ?? "null") + "," + (val(st, v) ?? "null") + "]"
+    out += (i === 0 ? "" : ",") + write(st, item)
     i++
     if (st.budget <= 0) {
       if (i < n) out += "," + LINE_LIMIT
