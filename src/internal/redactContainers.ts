@@ -37,11 +37,13 @@ export interface Visitor {
   spend(): boolean
   /** `value`, redacted, as a container's entry at `depth` with `nodes` live. */
   walk(value: unknown, depth: number, nodes: Path.PathNodes): unknown
+  /** What a matched entry becomes: the censor, or {@link REMOVE}. */
+  readonly matched: string | typeof REMOVE
   /**
-   * An entry reached through `key` (`undefined`: an index or a non-string key) with `childNodes`
-   * live: the censor (or {@link REMOVE}) when the key or a path matches it, else `walk(value, depth)`.
+   * Whether the entry reached through `key` (`undefined`: an index or a non-string key) with
+   * `childNodes` live is matched outright (by its key or by a path): then it becomes `matched`.
    */
-  entry(key: string | undefined, childNodes: Path.PathNodes, value: unknown, depth: number): unknown
+  isMatched(key: string | undefined, childNodes: Path.PathNodes): boolean
 }
 
 const copyPrefix = (
@@ -85,7 +87,8 @@ export const object = (
       value = v.scan(`[Throws: ${errorMessage(error)}]`)
       out ??= copyPrefix(obj, keys, i, proto)
     }
-    const next = v.entry(key, Path.stepPath(nodes, key), value, depth + 1)
+    const childNodes = Path.stepPath(nodes, key)
+    const next = v.isMatched(key, childNodes) ? v.matched : v.walk(value, depth + 1, childNodes)
     if (next !== value) {
       out ??= copyPrefix(obj, keys, i, proto)
       if (next !== REMOVE) setOwn(out, key, next)
@@ -108,7 +111,7 @@ export const array = (v: Visitor, arr: ReadonlyArray<unknown>, depth: number, no
     }
     const value = arr[i]
     const childNodes = nodes.length === 0 ? Path.NO_NODES : Path.stepPath(nodes, String(i))
-    const next = v.entry(undefined, childNodes, value, depth + 1)
+    const next = v.isMatched(undefined, childNodes) ? v.matched : v.walk(value, depth + 1, childNodes)
     if (next !== value) {
       out ??= arr.slice(0, i)
       if (next !== REMOVE) out.push(next)
@@ -134,7 +137,7 @@ export const map = (v: Visitor, map: ReadonlyMap<unknown, unknown>, depth: numbe
     const key = typeof k === "string" ? k : undefined
     const childNodes = key === undefined ? Path.NO_NODES : Path.stepPath(nodes, key)
     const k2 = v.walk(k, depth + 1, Path.NO_NODES)
-    const v2 = v.entry(key, childNodes, value, depth + 1)
+    const v2 = v.isMatched(key, childNodes) ? v.matched : v.walk(value, depth + 1, childNodes)
     if (k2 !== k || v2 !== value) changed = true
     if (v2 !== REMOVE) entries.push([k2, v2])
   }

@@ -45,7 +45,7 @@ export interface Rules {
 export class Walker implements Containers.Visitor {
   private budget: number
   private readonly ancestors: Array<object> = []
-  private readonly matched: string | typeof Containers.REMOVE
+  readonly matched: string | typeof Containers.REMOVE
   readonly rules: Rules
   readonly scan: (s: string) => string
 
@@ -128,12 +128,11 @@ export class Walker implements Containers.Visitor {
     }
   }
 
-  /** See {@link Containers.Visitor.entry}. */
-  entry(key: string | undefined, childNodes: Path.PathNodes, value: unknown, depth: number): unknown {
+  /** See {@link Containers.Visitor.isMatched}. */
+  isMatched(key: string | undefined, childNodes: Path.PathNodes): boolean {
     const matchKey = this.rules.matchKey
-    const matched = (key !== undefined && matchKey !== undefined && matchKey(key)) ||
+    return (key !== undefined && matchKey !== undefined && matchKey(key)) ||
       (childNodes.length > 0 && Path.isTerminal(childNodes))
-    return matched ? this.matched : this.walk(value, depth, childNodes)
   }
 
   /** The cases and their order mirror what the encoder writes for each kind of object. */
