@@ -25,9 +25,10 @@
  * returned as is.
  *
  * This module documents the API; the mechanism lives in `internal/`: `redact.ts` (the event
- * transform and its caches), `redactWalk.ts` (the bounded copy-on-write walker), `redactPath.ts`,
- * `redactPattern.ts` (patterns and the native prefilter) and `secret.ts` (the secret-key rule,
- * shared with `Http.isSecretKey`).
+ * transform and its caches), `redactWalk.ts` (the bounded copy-on-write walker) with
+ * `redactContainers.ts` (its walk of each kind of container), `redactPath.ts`, `redactPattern.ts`
+ * (patterns and the native prefilter) and `secret.ts` (the secret-key rule, shared with
+ * `Http.isSecretKey`).
  *
  * @since 0.1.0
  */

@@ -701,6 +701,28 @@ const stateful = <E, R>(
       return loop
     }))
 
+/**
+ * A stage that decides event by event: what no sampler drops ({@link neverSampled}) passes as is;
+ * every other event is handed to `sample`, which returns what to emit for it (the event, maybe
+ * marked) or `undefined` to drop it. Drops are counted under `reason`, once per chunk.
+ */
+const perEvent = (
+  counters: Pipeline.CountersShape,
+  reason: string,
+  sample: (event: LogEvent.LogEvent) => LogEvent.LogEvent | undefined
+): Stage => ({
+  chunk: (chunk, out) => {
+    let dropped = 0
+    for (let i = 0; i < chunk.length; i++) {
+      const event = chunk[i]!
+      const kept = neverSampled(event) ? event : sample(event)
+      if (kept === undefined) dropped++
+      else out.push(kept)
+    }
+    if (dropped > 0) counters.dropped(reason, dropped)
+  }
+})
+
 // -----------------------------------------------------------------------------
 // internal: byCorrelation / tail
 // -----------------------------------------------------------------------------
@@ -1016,38 +1038,23 @@ const burstStream = <E, R>(
       // nothing left to wait for (every key was freed): the next full table may sweep at once
       sweepAfter = min === Infinity ? -Infinity : min
     }
-    return {
-      chunk: (chunk, out) => {
-        let dropped = 0
-        for (let i = 0; i < chunk.length; i++) {
-          const event = chunk[i]!
-          if (neverSampled(event)) {
-            out.push(event)
-            continue
-          }
-          const now = event.timestamp
-          const key = event.level + "\u0000" + (event.template ?? event.message)
-          let c = keys.get(key)
-          if (c === undefined) {
-            if (keys.size >= maxKeys && now >= sweepAfter) sweep(now)
-            if (keys.size >= maxKeys) {
-              out.push(event) // untracked: pass rather than guess
-              continue
-            }
-            c = { resetAt: now + tickMillis, n: 0 }
-            keys.set(key, c)
-            if (c.resetAt < sweepAfter) sweepAfter = c.resetAt
-          } else if (now >= c.resetAt) {
-            c.resetAt = now + tickMillis
-            c.n = 0
-          }
-          const n = ++c.n
-          if (n <= first || (thereafter > 0 && (n - first) % thereafter === 0)) out.push(event)
-          else dropped++
-        }
-        if (dropped > 0) counters.dropped("sampled out (burst)", dropped)
+    return perEvent(counters, "sampled out (burst)", (event) => {
+      const now = event.timestamp
+      const key = event.level + "\u0000" + (event.template ?? event.message)
+      let c = keys.get(key)
+      if (c === undefined) {
+        if (keys.size >= maxKeys && now >= sweepAfter) sweep(now)
+        if (keys.size >= maxKeys) return event // untracked: pass rather than guess
+        c = { resetAt: now + tickMillis, n: 0 }
+        keys.set(key, c)
+        if (c.resetAt < sweepAfter) sweepAfter = c.resetAt
+      } else if (now >= c.resetAt) {
+        c.resetAt = now + tickMillis
+        c.n = 0
       }
-    }
+      const n = ++c.n
+      return n <= first || (thereafter > 0 && (n - first) % thereafter === 0) ? event : undefined
+    })
   })
 
 // -----------------------------------------------------------------------------
@@ -1116,50 +1123,32 @@ const adaptiveStream = <E, R>(
       }
       publish()
     }
-    return {
-      chunk: (chunk, out) => {
-        let dropped = 0
-        for (let i = 0; i < chunk.length; i++) {
-          const event = chunk[i]!
-          if (neverSampled(event)) {
-            out.push(event)
-            continue
-          }
-          const index = Math.floor(event.timestamp / windowMillis)
-          if (windowIndex === undefined) windowIndex = index
-          else if (index > windowIndex) {
-            closeWindows(index - windowIndex)
-            windowIndex = index
-          }
-          seen++
-          credit += rate
-          if (credit < CREDIT_UNIT) {
-            dropped++
-            continue
-          }
-          credit -= CREDIT_UNIT
-          if (!mark) {
-            out.push(event)
-            continue
-          }
-          // an earlier sampler's rate: the product stays the event's overall keep probability
-          const prior = LogEvent.get(event, "_sample_rate")
-          if (typeof prior !== "number") out.push(marks(event))
-          else if (event.fields !== undefined && Object.hasOwn(event.fields, "_sample_rate")) {
-            out.push(LogEvent.withFields(event, { _sampled: true, _sample_rate: prior * rate }))
-          } else {
-            // after another sampler the prior rate is the same for long runs: one record per run
-            if (prior !== chainedPrior || rate !== chainedRate) {
-              chainedPrior = prior
-              chainedRate = rate
-              chained = LogEvent.annotator({ _sampled: true, _sample_rate: prior * rate })
-            }
-            out.push(chained(event))
-          }
-        }
-        if (dropped > 0) counters.dropped("sampled out (adaptive)", dropped)
+    return perEvent(counters, "sampled out (adaptive)", (event) => {
+      const index = Math.floor(event.timestamp / windowMillis)
+      if (windowIndex === undefined) windowIndex = index
+      else if (index > windowIndex) {
+        closeWindows(index - windowIndex)
+        windowIndex = index
       }
-    }
+      seen++
+      credit += rate
+      if (credit < CREDIT_UNIT) return undefined
+      credit -= CREDIT_UNIT
+      if (!mark) return event
+      // an earlier sampler's rate: the product stays the event's overall keep probability
+      const prior = LogEvent.get(event, "_sample_rate")
+      if (typeof prior !== "number") return marks(event)
+      if (event.fields !== undefined && Object.hasOwn(event.fields, "_sample_rate")) {
+        return LogEvent.withFields(event, { _sampled: true, _sample_rate: prior * rate })
+      }
+      // after another sampler the prior rate is the same for long runs: one record per run
+      if (prior !== chainedPrior || rate !== chainedRate) {
+        chainedPrior = prior
+        chainedRate = rate
+        chained = LogEvent.annotator({ _sampled: true, _sample_rate: prior * rate })
+      }
+      return chained(event)
+    })
   })
 
 /** What no sampler drops: control events, errors and above, aggregates. */

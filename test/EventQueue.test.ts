@@ -24,7 +24,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 
 /** The slots of the ring that are not queued events (they must all be empty). */
 const staleSlots = (q: EventQueue): number => {
-  const { ring, head, count } = q as unknown as { ring: Array<unknown>; head: number; count: number }
+  const { slots: ring, head, count } = (q as unknown as { ring: { slots: Array<unknown>; head: number; count: number } }).ring
   let stale = 0
   for (let i = 0; i < ring.length; i++) {
     const offset = (i - head + ring.length) & (ring.length - 1)

@@ -719,6 +719,31 @@ describe("Sink.otlp", () => {
     assert.strictEqual(Otlp.parseRetryAfter(null, now, 60_000), undefined)
   })
 
+  it.live("closing the sink reports on stderr how many records were not delivered", () =>
+    Effect.gen(function*() {
+      const port = yield* closedPort
+      const sink = Sink.otlp({ url: `http://127.0.0.1:${port}/v1/logs`, maxRetries: 0, shutdownTimeout: "5 seconds" })
+      const scope = yield* Scope.make()
+      const writer = yield* Scope.provide(sink.open, scope)
+      // not flushed: the close waits for the failed export, then counts its records
+      yield* writer.write(Sink.makeBatch(events()))
+      const lines: Array<string> = []
+      const write = process.stderr.write
+      process.stderr.write = ((chunk: string) => {
+        lines.push(String(chunk))
+        return true
+      }) as typeof process.stderr.write
+      yield* Effect.ensuring(
+        Scope.close(scope, Exit.void),
+        Effect.sync(() => {
+          process.stderr.write = write
+        })
+      )
+      const report = lines.find((line) => line.includes(`sink ${sink.name} closed with`))
+      assert.isDefined(report)
+      assert.include(report, "closed with 4 log records not delivered")
+    }).pipe(Effect.scoped))
+
   it.live("closing the sink waits for the queue (shutdown drains)", () =>
     Effect.gen(function*() {
       const r = yield* receiver([{ status: 503 }])

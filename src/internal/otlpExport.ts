@@ -9,13 +9,14 @@ import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Fiber from "effect/Fiber"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as zlib from "node:zlib"
 import type * as LogEvent from "../LogEvent.ts"
+import * as Background from "./background.ts"
 import * as Condition from "./condition.ts"
 import { errorMessage } from "./errorMessage.ts"
+import { LostCount } from "./lostCount.ts"
 import * as Otlp from "./otlp.ts"
 
 /** Resolved exporter options. @internal */
@@ -96,37 +97,27 @@ export const start = (config: Config): Effect.Effect<Exporter, never, Scope.Scop
         const events = state.take(config.maxBatchSize)
         const exit = yield* Effect.result(exportOnce(events))
         if (exit._tag === "Failure") {
-          state.lost += events.length
+          state.lost.add(events.length)
           state.error = exit.failure.message
         } else if (exit.success.rejected > 0) {
-          state.lost += Math.min(exit.success.rejected, events.length)
+          state.lost.add(Math.min(exit.success.rejected, events.length))
           state.error = `collector rejected ${exit.success.rejected} log records${exit.success.message === "" ? "" : `: ${exit.success.message}`}`
         }
         state.done()
       })
     )
-    const fiber = yield* Effect.forkDetach(loop)
-    yield* Effect.addFinalizer(() =>
-      Effect.gen(function*() {
-        yield* Effect.timeoutOption(state.awaitIdle, config.shutdownTimeout)
-        yield* Fiber.interrupt(fiber)
-        const left = state.pendingCount + state.lost
-        if (left > 0) {
-          process.stderr.write(
-            `effect-fapilog: sink ${config.name} closed with ${left} log records not delivered` +
-              `${state.error === undefined ? "" : ` (last error: ${state.error})`}\n`
-          )
-        }
-      })
-    )
+    yield* Background.runUntilClose(loop, {
+      name: config.name,
+      unit: "log records",
+      idle: state.awaitIdle,
+      timeout: config.shutdownTimeout,
+      left: () => state.pendingCount + state.lost.count,
+      lastError: () => state.error
+    })
     return {
       enqueue: (events) => state.enqueue(events),
       awaitIdle: state.awaitIdle,
-      takeLost: () => {
-        const n = state.lost
-        state.lost = 0
-        return n
-      },
+      takeLost: state.lost.take,
       requests: () => state.requests
     }
   })
@@ -144,7 +135,7 @@ class State {
   readonly maxQueueSize: number
   pending: Array<LogEvent.LogEvent> = []
   inflight = false
-  lost = 0
+  readonly lost = new LostCount()
   requests = 0
   error: string | undefined = undefined
   private inflightCount = 0
@@ -165,7 +156,7 @@ class State {
     const over = this.pending.length - this.maxQueueSize
     if (over > 0) {
       this.pending.splice(0, over)
-      this.lost += over
+      this.lost.add(over)
       this.error = `export buffer full (${this.maxQueueSize} records): ${over} oldest dropped`
     }
     this.settle()

@@ -7,10 +7,21 @@
  * without taking them. Capacity therefore counts ordinary events only; control events always get
  * in. Waiting is done with `Effect.callback`: an idle worker is a suspended fiber, nothing polls.
  *
+ * Callers: the offer path (`engine/offers.ts`: `isFull`, `push`, `dropOldest`, `awaitRoom`), the
+ * draining fiber (`engine/batching.ts`: `awaitAtLeast`, then `take`), the lifecycle (`end`, once).
+ * Must never: evict or refuse a control event, wake the draining fiber synchronously inside the
+ * logging call that pushed (wake-ups go through the scheduler), or hold a taken event (the
+ * storage is an `internal/ring.ts` ring, whose taken slots are cleared).
+ * Invariant: `ordinary` and `flushes` count exactly the ordinary events and the flush barriers in
+ * the ring; at most one taker (the draining fiber) waits at a time.
+ *
  * @internal
  */
 import * as Effect from "effect/Effect"
 import type { LogEvent } from "../LogEvent.ts"
+import { Ring } from "./ring.ts"
+
+const isOrdinary = (event: LogEvent): boolean => event.control === undefined
 
 export class EventQueue {
   readonly capacity: number
@@ -19,15 +30,7 @@ export class EventQueue {
   /** flush barriers currently queued */
   flushes = 0
   ended = false
-  /**
-   * A ring (length a power of two) whose taken slots are cleared at once. A long-lived array that
-   * still points at taken events keeps them alive through every young-generation collection, so
-   * they get promoted and pile up in the old generation until a full collection (that was most of
-   * the peak RSS under a burst).
-   */
-  private ring: Array<LogEvent | undefined>
-  private head = 0
-  private count = 0
+  private readonly ring: Ring<LogEvent>
   private taker: (() => void) | undefined = undefined
   private want = 1
   private putters: Array<() => void> = []
@@ -35,11 +38,11 @@ export class EventQueue {
   constructor(capacity: number) {
     this.capacity = capacity
     // grown on demand up to what is queued, so a huge capacity costs nothing until it is used
-    this.ring = new Array(ringLength(Math.min(capacity, 1024)))
+    this.ring = new Ring(Math.min(capacity, 1024))
   }
 
   get size(): number {
-    return this.count
+    return this.ring.size
   }
 
   /** Whether a caller is suspended waiting for room (policy `block`). */
@@ -53,9 +56,7 @@ export class EventQueue {
 
   /** Appends unconditionally (the caller has applied the policy). */
   push(event: LogEvent): void {
-    if (this.count === this.ring.length) this.grow()
-    this.ring[(this.head + this.count) & (this.ring.length - 1)] = event
-    this.count++
+    this.ring.push(event)
     if (event.control === undefined) this.ordinary++
     else if (event.control._tag === "Flush") this.flushes++
     const taker = this.taker
@@ -68,41 +69,20 @@ export class EventQueue {
 
   /** Removes the oldest ordinary event; returns whether one was removed. */
   dropOldest(): boolean {
-    const ring = this.ring
-    const mask = ring.length - 1
-    for (let k = 0; k < this.count; k++) {
-      const i = (this.head + k) & mask
-      if (ring[i]!.control === undefined) {
-        // close the gap by moving the control events queued before it one slot forward
-        for (let j = k; j > 0; j--) ring[(this.head + j) & mask] = ring[(this.head + j - 1) & mask]
-        ring[this.head] = undefined
-        this.head = (this.head + 1) & mask
-        this.count--
-        this.ordinary--
-        return true
-      }
-    }
-    return false
+    if (!this.ring.removeFirst(isOrdinary)) return false
+    this.ordinary--
+    return true
   }
 
   take(max: number): Array<LogEvent> {
-    const n = Math.min(max, this.count)
+    const n = Math.min(max, this.size)
     if (n === 0) return []
-    const ring = this.ring
-    const mask = ring.length - 1
-    const out = new Array<LogEvent>(n)
-    let h = this.head
+    const out = this.ring.take(n)
     for (let i = 0; i < n; i++) {
-      const event = ring[h]!
-      ring[h] = undefined
-      h = (h + 1) & mask
-      out[i] = event
-      const control = event.control
+      const control = out[i]!.control
       if (control === undefined) this.ordinary--
       else if (control._tag === "Flush") this.flushes--
     }
-    this.head = h
-    this.count -= n
     this.wakePutters()
     return out
   }
@@ -147,15 +127,6 @@ export class EventQueue {
     )
   }
 
-  private grow(): void {
-    const ring = this.ring
-    const mask = ring.length - 1
-    const next = new Array<LogEvent | undefined>(ring.length * 2)
-    for (let i = 0; i < this.count; i++) next[i] = ring[(this.head + i) & mask]
-    this.ring = next
-    this.head = 0
-  }
-
   private wakePutters(): void {
     if (this.putters.length === 0) return
     let room = this.ended ? this.putters.length : this.capacity - this.ordinary
@@ -164,11 +135,4 @@ export class EventQueue {
       room--
     }
   }
-}
-
-/** The smallest power of two ≥ `n` (at least 16). */
-const ringLength = (n: number): number => {
-  let length = 16
-  while (length < n) length *= 2
-  return length
 }

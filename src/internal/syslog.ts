@@ -10,14 +10,15 @@
 /// <reference types="node" preserve="true" />
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Fiber from "effect/Fiber"
 import * as Random from "effect/Random"
 import type * as Scope from "effect/Scope"
 import * as dgram from "node:dgram"
 import * as net from "node:net"
 import * as tls from "node:tls"
 import type * as LogEvent from "../LogEvent.ts"
+import * as Background from "./background.ts"
 import * as Condition from "./condition.ts"
+import { LostCount } from "./lostCount.ts"
 
 // -----------------------------------------------------------------------------
 // formatting
@@ -238,26 +239,18 @@ export const stream = (o: StreamOptions): Effect.Effect<Transport, never, Scope.
           return Effect.andThen(backoff(0), Effect.suspend(() => loop(1)))
         })
       })
-    const fiber = yield* Effect.forkDetach(loop(0))
-    yield* Effect.addFinalizer(() =>
-      Effect.gen(function*() {
-        yield* Effect.timeoutOption(s.empty.await, o.closeTimeout)
-        yield* Fiber.interrupt(fiber)
-        const left = s.bufferedCount + s.inflightFrames + s.lost
-        s.close()
-        if (left > 0) {
-          process.stderr.write(`effect-fapilog: sink ${o.name} closed with ${left} messages not delivered\n`)
-        }
-      })
-    )
+    yield* Background.runUntilClose(loop(0), {
+      name: o.name,
+      unit: "messages",
+      idle: s.empty.await,
+      timeout: o.closeTimeout,
+      left: () => s.bufferedCount + s.inflightFrames + s.lost.count,
+      close: () => s.close()
+    })
     return {
       send: (frames) => s.send(frames),
       flush: s.flush,
-      takeLost: () => {
-        const n = s.lost
-        s.lost = 0
-        return n
-      }
+      takeLost: s.lost.take
     }
   })
 
@@ -279,7 +272,7 @@ class StreamState {
   inflight = 0
   /** frames handed to the socket whose write has not completed */
   inflightFrames = 0
-  lost = 0
+  readonly lost = new LostCount()
   lastError: string | undefined = undefined
   private flushError: string | undefined = undefined
   /** No write in flight (buffered frames wait for a connection, not for this). */
@@ -307,7 +300,7 @@ class StreamState {
     const over = this.buffer.length - this.o.maxBuffered
     if (over > 0) {
       this.buffer.splice(0, over)
-      this.lost += over
+      this.lost.add(over)
       this.flushError = `${socket === undefined ? "disconnected" : "receiver not reading"}; buffer full ` +
         `(${this.o.maxBuffered} messages): ${over} oldest dropped`
     }
@@ -369,7 +362,7 @@ class StreamState {
       this.inflightFrames -= n
       if (err) {
         // handed to a dying connection: these are not known to have arrived
-        this.lost += n
+        this.lost.add(n)
         this.flushError = `write failed: ${err.message}`
       }
       this.settle()
@@ -403,7 +396,7 @@ export const datagram = (o: DatagramOptions): Effect.Effect<Transport, never, Sc
     })
     socket.unref()
     let inflight = 0
-    let lost = 0
+    const lost = new LostCount()
     let error: string | undefined
     const idle = new Condition.Condition(() => inflight === 0, true)
     yield* Effect.addFinalizer(() =>
@@ -420,7 +413,7 @@ export const datagram = (o: DatagramOptions): Effect.Effect<Transport, never, Sc
           socket.send(msg, o.port, o.host, (err) => {
             inflight--
             if (err) {
-              lost++
+              lost.add(1)
               error = `send failed: ${err.message}`
             }
             idle.update()
@@ -432,10 +425,6 @@ export const datagram = (o: DatagramOptions): Effect.Effect<Transport, never, Sc
         error = undefined
         return e
       }),
-      takeLost: () => {
-        const n = lost
-        lost = 0
-        return n
-      }
+      takeLost: lost.take
     }
   })

@@ -10,11 +10,12 @@
  *   restarts, the process's `exit` event) drives it synchronously ({@link Runner.driveUnsafe}).
  *
  * A drive appends its events and one end marker (a `DriveEnd` control event, which every stage
- * forwards in order and none acts on) to the source buffer, then
+ * forwards in order and none acts on) to the source buffer (`engine/feed.ts`), then
  * pulls until every marker fed so far has come out at the end of the pipeline. So stateful stages
  * (aggregation, burst, tail, adaptive sampling) keep their state across drives and modes.
  *
- * Who calls it: the worker only, after {@link Runner.build}; `finish` once, at release.
+ * Who calls it: the worker only (`Worker.ts` builds one per engine; the consumers and the
+ * lifecycle drive it); `finish` once, at release.
  * Must never: run two drives at once (a pull is not re-entrant: `busy` guards it, and a caller
  * that finds it busy queues instead), or let a synchronous drive suspend on the source (a stage
  * that pulls past the end marker during a synchronous drive fails the drive instead of waiting).
@@ -33,10 +34,7 @@ import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { LogEvent } from "../../LogEvent.ts"
 import type { Pipeline } from "../../Pipeline.ts"
-import * as Event from "../event.ts"
-
-/** A non-empty chunk of events, as pulled from a stream. */
-export type Chunk = readonly [LogEvent, ...Array<LogEvent>]
+import { type Chunk, Feed } from "./feed.ts"
 
 /** What a drive does with each chunk that comes out of the pipeline (markers removed). */
 export type Consume = (events: ReadonlyArray<LogEvent>) => Effect.Effect<void>
@@ -49,13 +47,6 @@ export type SyncOutcome =
   | { readonly _tag: "Async" }
   | { readonly _tag: "Failed"; readonly cause: Cause.Cause<unknown> }
 
-/** Raised inside a synchronous drive when a stage pulls past the end marker. */
-export class PulledPastMarker extends Error {
-  constructor() {
-    super("a pipeline stage asked for more events than a synchronous call has (it waits for input to group or delay it)")
-  }
-}
-
 /** One instance of the pipeline: its pull, and the scope its stages live in. */
 interface Instance {
   readonly pull: Effect.Effect<Chunk, unknown>
@@ -67,19 +58,6 @@ const instantiate = (pipeline: Pipeline, context: Context.Context<never>, parent
   const scope = Scope.forkUnsafe(parent)
   const pull = Effect.runSyncWith(context)(Scope.provide(Stream.toPull(pipeline(Stream.fromPull(Effect.succeed(source)))), scope))
   return { pull: pull as Effect.Effect<Chunk, unknown>, scope }
-}
-
-/**
- * `chunk` without the occurrences of `marker` (the chunk itself when it has none). The usual
- * case — one marker, at the end, since stages forward it in order — is a `slice`, not a `filter`
- * with a callback (the filter was ~1% of a `basic` run's CPU profile).
- */
-const without = (chunk: Chunk, marker: LogEvent): ReadonlyArray<LogEvent> => {
-  let count = 0
-  for (let i = 0; i < chunk.length; i++) if (chunk[i] === marker) count++
-  if (count === 0) return chunk
-  if (count === 1 && chunk[chunk.length - 1] === marker) return chunk.slice(0, chunk.length - 1)
-  return chunk.filter((e) => e !== marker)
 }
 
 /** The fiber a synchronous run left going on, when a step suspended. */
@@ -99,14 +77,8 @@ export class Runner {
   private readonly pipeline: Pipeline
   private readonly context: Context.Context<never>
   private readonly scope: Scope.Scope
-  /** Where the draining fiber gets more when a stage pulls past the marker of an async drive. */
-  private readonly more: Effect.Effect<ReadonlyArray<LogEvent> | undefined>
-  private buffer: Array<LogEvent> = []
-  private readonly marker: LogEvent
-  private fed = 0
-  private out = 0
-  private ended = false
-  private synchronous = false
+  /** The source end: the buffer drives append to, and the end markers. */
+  private readonly feed: Feed
   private instance: Instance | undefined
   /** Whether a drive is under way (the pull is not re-entrant). */
   busy = false
@@ -122,6 +94,7 @@ export class Runner {
     this.busy = false
   })
 
+  /** `more`: where the draining fiber gets more when a stage pulls past the marker of an async drive. */
   constructor(
     pipeline: Pipeline,
     context: Context.Context<never>,
@@ -131,28 +104,7 @@ export class Runner {
     this.pipeline = pipeline
     this.context = context
     this.scope = scope
-    this.more = more
-    this.marker = new Event.Record(0, "Info", "", "", undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, { _tag: "DriveEnd" }, undefined)
-  }
-
-  /** Builds the pipeline instance if there is none (the first drive, or after a rebuild). */
-  private ensure(): Instance {
-    if (this.instance !== undefined) return this.instance
-    const source: Effect.Effect<Chunk, Cause.Done> = Effect.suspend(() => {
-      const buffered = this.buffer
-      if (buffered.length > 0) {
-        this.buffer = []
-        return Effect.succeed(buffered as unknown as Chunk)
-      }
-      if (this.ended) return Cause.done()
-      if (this.synchronous) return Effect.die(new PulledPastMarker())
-      return Effect.flatMap(this.more, (chunk) => {
-        if (chunk === undefined || chunk.length === 0) return Cause.done()
-        this.fed++
-        return Effect.succeed([...chunk, this.marker] as unknown as Chunk)
-      })
-    })
-    return this.instance = instantiate(this.pipeline, this.context, this.scope, source)
+    this.feed = new Feed(more)
   }
 
   /** Discards a dead instance (its stages' state with it); the next drive builds a new one. */
@@ -161,38 +113,22 @@ export class Runner {
       const old = this.instance
       this.instance = undefined
       this.loopCache = undefined
-      this.buffer = []
-      this.fed = this.out = 0
+      this.feed.reset()
       this.busy = false
-      this.synchronous = false
       return old === undefined ? Effect.void : Scope.close(old.scope, Exit.void)
     })
   }
 
   /**
-   * Appends `events` and one end marker to the source buffer. The runner takes ownership of
-   * `events` (every caller hands over a fresh array: a batch taken from the queue, `[event]`):
-   * when the buffer is empty the array itself becomes the buffer, instead of being copied event by
-   * event (the copy was ~1.5% of a `basic` run's CPU profile, about a tenth of the engine's cost).
+   * Pulls until every marker fed has come out (or the pipeline ended), consuming each chunk. The
+   * first drive, and the first after a rebuild, builds the pipeline instance.
    */
-  private feed(events: ReadonlyArray<LogEvent>): void {
-    if (this.buffer.length === 0) {
-      const owned = events as Array<LogEvent>
-      owned.push(this.marker)
-      this.buffer = owned
-    } else {
-      for (let i = 0; i < events.length; i++) this.buffer.push(events[i]!)
-      this.buffer.push(this.marker)
-    }
-    this.fed++
-  }
-
-  /** Pulls until every marker fed has come out (or the pipeline ended), consuming each chunk. */
   private loop(consume: Consume): Effect.Effect<void, unknown> {
-    const instance = this.ensure()
+    const instance = this.instance ??= instantiate(this.pipeline, this.context, this.scope, this.feed.source)
     const cached = this.loopCache
     if (cached !== undefined && cached.instance === instance && cached.consume === consume) return cached.loop
     const { pull } = instance
+    const feed = this.feed
     const pulling = Effect.suspend(() => {
       this.inPull = true
       return pull
@@ -200,9 +136,8 @@ export class Runner {
     const step: Effect.Effect<void, unknown> = Effect.catchCause(
       Effect.flatMap(pulling, (chunk) => {
         this.inPull = false
-        const events = without(chunk, this.marker)
-        this.out += chunk.length - events.length
-        const next = this.out >= this.fed && !this.ended ? Effect.void : step
+        const events = feed.emerged(chunk)
+        const next = feed.drained ? Effect.void : step
         return events.length === 0 ? next : Effect.andThen(consume(events), next)
       }),
       (cause) => {
@@ -215,11 +150,14 @@ export class Runner {
     return loop
   }
 
-  /** An asynchronous drive of `events` (the draining fiber's). Fails if the pipeline dies. */
+  /**
+   * An asynchronous drive of `events` (the draining fiber's). Fails if the pipeline dies. The
+   * runner takes ownership of `events` (see {@link Feed.append}).
+   */
   drive(events: ReadonlyArray<LogEvent>, consume: Consume): Effect.Effect<void, unknown> {
     return Effect.suspend(() => {
       this.busy = true
-      this.feed(events)
+      this.feed.append(events)
       return this.loop(consume)
     })
   }
@@ -227,8 +165,8 @@ export class Runner {
   /** Ends the source: the pipeline emits what its stages hold, then completes. */
   finish(consume: Consume): Effect.Effect<void, unknown> {
     return Effect.suspend(() => {
-      if (this.instance === undefined && this.buffer.length === 0) return Effect.void
-      this.ended = true
+      if (this.instance === undefined && this.feed.isEmpty) return Effect.void
+      this.feed.ended = true
       this.busy = true
       return this.loop(consume)
     })
@@ -247,7 +185,7 @@ export class Runner {
   driveUnsafe(events: ReadonlyArray<LogEvent>, consume: Consume): SyncOutcome {
     if (this.busy) {
       // behind a synchronous drive that went on asynchronously: it takes these too, in order
-      if (this.synchronous) this.feed(events)
+      if (this.feed.synchronous) this.feed.append(events)
       return busy
     }
     return this.runUnsafe(this.drive(events, consume), true)
@@ -266,7 +204,7 @@ export class Runner {
   }
 
   private runUnsafe(effect: Effect.Effect<void, unknown>, synchronous = false): SyncOutcome {
-    this.synchronous = synchronous
+    this.feed.synchronous = synchronous
     this.busy = true
     const exit = Effect.runSyncExitWith(this.context)(effect)
     const fiber = asyncFiberOf(exit)
@@ -274,11 +212,11 @@ export class Runner {
       // the fiber goes on (on microtasks), still a synchronous drive; the pull is busy until it ends
       fiber.addObserver(() => {
         this.busy = false
-        this.synchronous = false
+        this.feed.synchronous = false
       })
       return wentAsync
     }
-    this.synchronous = false
+    this.feed.synchronous = false
     this.busy = false
     if (Exit.isSuccess(exit)) return done
     return { _tag: "Failed", cause: exit.cause }
