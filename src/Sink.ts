@@ -33,6 +33,7 @@ import * as OtlpEnv from "./internal/otlpEnv.ts"
 import * as InternalOtlp from "./internal/otlpSink.ts"
 import * as InternalSink from "./internal/sink.ts"
 import * as Syslog from "./internal/syslog.ts"
+import { LostCount } from "./internal/lostCount.ts"
 import * as InternalSyslog from "./internal/syslogSink.ts"
 import type { LogEvent } from "./LogEvent.ts"
 
@@ -1238,7 +1239,7 @@ const stream = (
 /** Writes each batch's `ndjson` to `out`, in order; what `out` fails to write is counted lost. */
 const streamWriter = (name: string, out: NodeJS.WriteStream): Writer => {
   // what the synchronous path handed to the stream and the stream then failed to write
-  let lost = 0
+  const lost = new LostCount()
   let error: Error | undefined
   const failure = (err: Error) => new SinkError({ sink: name, message: err.message, cause: err })
   return {
@@ -1256,7 +1257,7 @@ const streamWriter = (name: string, out: NodeJS.WriteStream): Writer => {
       const n = batch.events.length
       out.write(data, (err) => {
         if (!err) return
-        lost += n
+        lost.add(n)
         error = err
       })
     },
@@ -1268,10 +1269,6 @@ const streamWriter = (name: string, out: NodeJS.WriteStream): Writer => {
         resume(e ? Effect.fail(failure(e)) : Effect.void)
       })
     }),
-    takeLost: () => {
-      const n = lost
-      lost = 0
-      return n
-    }
+    takeLost: lost.take
   }
 }

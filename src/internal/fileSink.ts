@@ -13,6 +13,7 @@ import * as nodePath from "node:path"
 import * as Condition from "./condition.ts"
 import * as Rotate from "./rotate.ts"
 import * as Signals from "./signals.ts"
+import { LostCount } from "./lostCount.ts"
 import * as Sink from "./sink.ts"
 import * as WriteBuffer from "./writeBuffer.ts"
 
@@ -245,7 +246,7 @@ class LogFile {
   readonly target: FileTarget
   private size: number
   private period: number
-  private lost = 0
+  private readonly lost = new LostCount()
   private error: NodeJS.ErrnoException | undefined = undefined
   reopenRequested = false
   /** Completed by the next reopen (shared by every request made before it). */
@@ -265,14 +266,12 @@ class LogFile {
 
   /** `head` (a segment) could not be written: its lines are lost, `err` is reported. */
   failed(head: Buffer, err: NodeJS.ErrnoException): void {
-    this.lost += Rotate.countLines(head)
+    this.lost.add(Rotate.countLines(head))
     this.error = err
   }
 
   takeLost(): number {
-    const n = this.lost
-    this.lost = 0
-    return n
+    return this.lost.take()
   }
 
   takeError(): NodeJS.ErrnoException | undefined {
