@@ -9,7 +9,7 @@
  * above it, and takes the declaration's signature from the source text — the head of a function
  * or arrow function up to its body, the type annotation of a constant, the whole of an interface
  * or type alias. The output is deterministic, so `test/ApiDocs.test.ts` can check that
- * `docs/api` is up to date and that every export has a summary and an example.
+ * `docs/api` is up to date and that every export has a summary and an example with a title.
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
@@ -383,10 +383,29 @@ const skipString = (s: string, i: number): number => {
 // checks
 // -----------------------------------------------------------------------------
 
-/** Every export without JSDoc, without a summary, or without an `@example` code block. */
+/**
+ * Modules whose `@example`s may still lack a title, by name. Pending: Sampler's examples are
+ * being titled on another branch; remove it from here once they are, so the rule holds for all.
+ */
+export const untitledExamplesPending: ReadonlySet<string> = new Set(["Sampler"])
+
+/**
+ * Every export without JSDoc, without a summary, without an `@example` code block, or with an
+ * `@example` without a title (except in {@link untitledExamplesPending}); and every untitled
+ * `@example` of a module's own JSDoc.
+ */
 export const missingDocs = (modules: ReadonlyArray<Module>): Array<string> => {
   const out: Array<string> = []
+  const untitled = (mod: Module, doc: Doc): Array<string> => {
+    if (untitledExamplesPending.has(mod.name)) return []
+    const n = doc.examples.filter((x) => x.title === undefined).length
+    return n === 0 ? [] : [n === 1 ? "an @example without a title" : `${n} @examples without a title`]
+  }
   for (const mod of modules) {
+    if (mod.doc !== undefined) {
+      const gaps = untitled(mod, mod.doc)
+      if (gaps.length > 0) out.push(`${mod.file} (module): ${gaps.join(", ")}`)
+    }
     for (const e of mod.exports) {
       if (e.kind === "namespace") continue
       const where = `${mod.file}:${e.line} ${e.name}`
@@ -395,6 +414,7 @@ export const missingDocs = (modules: ReadonlyArray<Module>): Array<string> => {
         const gaps: Array<string> = []
         if (e.doc.summary === "") gaps.push("no summary")
         if (!e.doc.examples.some((x) => /```/.test(x.body))) gaps.push("no @example code block")
+        gaps.push(...untitled(mod, e.doc))
         if (gaps.length > 0) out.push(`${where}: ${gaps.join(", ")}`)
       }
     }
@@ -601,6 +621,6 @@ if (import.meta.main) {
   process.stdout.write(`wrote ${written.length} pages to ${path.relative(process.cwd(), outDir) || "."}\n`)
   const missing = missingDocs(modules)
   if (missing.length > 0) {
-    process.stdout.write(`${missing.length} exports lack JSDoc, a summary or an example:\n  ${missing.join("\n  ")}\n`)
+    process.stdout.write(`${missing.length} exports lack JSDoc, a summary or a titled example:\n  ${missing.join("\n  ")}\n`)
   }
 }

@@ -77,7 +77,7 @@ import { isReusable, Reuse } from "./internal/record.ts"
  *   value (a field, an annotation, a string inside them) is capped at a quarter of it and charged
  *   what is written of it, not its full size, so the rest of the budget goes to the other values.
  *
- * @example
+ * @example Shorter strings, shallower objects
  * ```ts
  * import * as Encoder from "effect-fapilog/Encoder"
  *
@@ -106,7 +106,7 @@ export interface Options {
  *   `version`, `environment`, `host`, `hostname`, `pid`, `_sampled`, `_sample_rate`) are shown:
  *   `"hide"` (default), `"dim"` (dimmed when colours are on) or `"show"`.
  *
- * @example
+ * @example Colours on a terminal, narrower lines, dimmed metadata
  * ```ts
  * import * as Encoder from "effect-fapilog/Encoder"
  *
@@ -134,7 +134,7 @@ export interface PrettyOptions extends Options {
  * - `encodeLines` (optional; the built-in encoders have it): `encodeBatch` that also tells how
  *   many ordinary events were left out. Use {@link encodeLines} to call it on any encoder.
  *
- * @example
+ * @example One line, and a batch of lines
  * ```ts
  * import * as Encoder from "effect-fapilog/Encoder"
  * import * as LogEvent from "effect-fapilog/LogEvent"
@@ -142,6 +142,8 @@ export interface PrettyOptions extends Options {
  * const event = LogEvent.make({ timestamp: 0, level: "Info", message: "hi", logger: "app" })
  * const line: string = Encoder.json.encode(event)
  * const chunk: string = Encoder.json.encodeBatch([event, event])
+ * console.log(line) // => {"time":"1970-01-01T00:00:00.000Z","level":"INFO","logger":"app","msg":"hi"}
+ * console.log(chunk === `${line}\n${line}\n`) // => true
  * ```
  *
  * @since 0.1.0
@@ -157,14 +159,14 @@ export interface Encoder {
  * The text of a batch, and how many of its ordinary events could not be encoded and are not in
  * it (the engine counts them as dropped, reason `"encode failure"`).
  *
- * @example
+ * @example The lines of one event
  * ```ts
  * import * as Encoder from "effect-fapilog/Encoder"
  * import * as LogEvent from "effect-fapilog/LogEvent"
  *
  * const event = LogEvent.make({ timestamp: 0, level: "Info", message: "hi", logger: "app" })
  * const lines: Encoder.Lines = Encoder.encodeLines(Encoder.json, [event])
- * // { text: '{"time":"1970-01-01T00:00:00.000Z",…}\n', unencodable: 0 }
+ * console.log(lines) // => { text: '{"time":"1970-01-01T00:00:00.000Z","level":"INFO","logger":"app","msg":"hi"}\n', unencodable: 0 }
  * ```
  *
  * @since 0.1.0
@@ -178,10 +180,11 @@ export interface Lines {
 /**
  * The default limits.
  *
- * @example
+ * @example A quarter of the default string length
  * ```ts
  * import * as Encoder from "effect-fapilog/Encoder"
  *
+ * console.log(Encoder.defaults) // => { maxStringLength: 16384, maxDepth: 10, maxKeys: 200, maxArrayLength: 1000, maxLineLength: 1048576 }
  * const strict = Encoder.make({ maxStringLength: Encoder.defaults.maxStringLength / 4 })
  * ```
  *
@@ -209,16 +212,16 @@ export const defaults: {
 /**
  * Builds an NDJSON encoder with the given limits (see {@link Options}).
  *
- * @example
+ * @example Strings cut at 8 characters
  * ```ts
  * import * as Encoder from "effect-fapilog/Encoder"
  * import * as LogEvent from "effect-fapilog/LogEvent"
  *
- * const encoder = Encoder.make({ maxStringLength: 256 })
+ * const encoder = Encoder.make({ maxStringLength: 8 })
  * const line = encoder.encode(
- *   LogEvent.make({ timestamp: 0, level: "Warn", message: "slow", logger: "db", fields: { ms: 812 } })
+ *   LogEvent.make({ timestamp: 0, level: "Warn", message: "slow", logger: "db", fields: { ms: 812, sql: "SELECT * FROM orders" } })
  * )
- * // {"time":"1970-01-01T00:00:00.000Z","level":"WARN","logger":"db","msg":"slow","ms":812}
+ * console.log(line) // => {"time":"1970-01-01T00:00:00.000Z","level":"WARN","logger":"db","msg":"slow","ms":812,"sql":"SELECT *…[truncated 12 chars]"}
  * ```
  *
  * @since 0.1.0
@@ -267,7 +270,7 @@ export const make = (options?: Options): Encoder => {
 /**
  * The NDJSON encoder with the {@link defaults}.
  *
- * @example
+ * @example The default line
  * ```ts
  * import * as Encoder from "effect-fapilog/Encoder"
  * import * as LogEvent from "effect-fapilog/LogEvent"
@@ -275,6 +278,7 @@ export const make = (options?: Options): Encoder => {
  * const line = Encoder.json.encode(
  *   LogEvent.make({ timestamp: 0, level: "Info", message: "ready", logger: "app" })
  * )
+ * console.log(line) // => {"time":"1970-01-01T00:00:00.000Z","level":"INFO","logger":"app","msg":"ready"}
  * ```
  *
  * @since 0.1.0
@@ -308,16 +312,16 @@ export const json: Encoder = make()
  * overrides anywhere in it are escaped (`\n`, `\u001b`, ...), so a logged value can neither
  * forge a line of its own nor drive the terminal. ANSI colours only with `colors: true`.
  *
- * @example
+ * @example A line for people
  * ```ts
  * import * as Encoder from "effect-fapilog/Encoder"
  * import * as LogEvent from "effect-fapilog/LogEvent"
  *
- * const console = Encoder.pretty({ colors: false })
- * const line = console.encode(
+ * const human = Encoder.pretty({ colors: false })
+ * const line = human.encode(
  *   LogEvent.make({ timestamp: 0, level: "Info", message: "ready", logger: "app", fields: { port: 8080 } })
  * )
- * // 00:00:00.000 INFO  [app] ready port=8080
+ * console.log(line) // => 00:00:00.000 INFO  [app] ready port=8080
  * ```
  *
  * @since 0.1.0
@@ -347,12 +351,13 @@ export const pretty = (options?: PrettyOptions): Encoder => {
 /**
  * Encodes one event with the default NDJSON encoder ({@link json}); no trailing newline.
  *
- * @example
+ * @example One event, one line
  * ```ts
  * import * as Encoder from "effect-fapilog/Encoder"
  * import * as LogEvent from "effect-fapilog/LogEvent"
  *
- * const line = Encoder.encode(LogEvent.make({ timestamp: 0, level: "Info", message: "hi", logger: "app" }))
+ * const line = Encoder.encode(LogEvent.make({ timestamp: 0, level: "Info", message: "hi", logger: "app", fields: { n: 1 } }))
+ * console.log(line) // => {"time":"1970-01-01T00:00:00.000Z","level":"INFO","logger":"app","msg":"hi","n":1}
  * ```
  *
  * @since 0.1.0
@@ -364,7 +369,7 @@ export const encode = (event: LogEvent.LogEvent): string => json.encode(event)
  * Encodes a batch with the default NDJSON encoder ({@link json}): each ordinary event's line
  * followed by `"\n"`, control events skipped.
  *
- * @example
+ * @example Control events write nothing
  * ```ts
  * import * as Encoder from "effect-fapilog/Encoder"
  * import * as LogEvent from "effect-fapilog/LogEvent"
@@ -372,6 +377,7 @@ export const encode = (event: LogEvent.LogEvent): string => json.encode(event)
  * const event = LogEvent.make({ timestamp: 0, level: "Info", message: "hi", logger: "app" })
  * const chunk = Encoder.encodeBatch([event, LogEvent.flushMarker(() => {}), event])
  * // two lines, each ending in "\n"
+ * console.log(chunk.split("\n").length - 1, chunk.endsWith("\n")) // => 2 true
  * ```
  *
  * @since 0.1.0
@@ -385,7 +391,7 @@ export const encodeBatch = (events: ReadonlyArray<LogEvent.LogEvent>): string =>
  * `encodeBatch`, falling back to `encode` event by event if the batch throws. An event whose
  * encoding still throws is left out and counted in `unencodable`. Never throws.
  *
- * @example
+ * @example An encoder that fails on one event
  * ```ts
  * import * as Encoder from "effect-fapilog/Encoder"
  * import * as LogEvent from "effect-fapilog/LogEvent"
@@ -398,7 +404,7 @@ export const encodeBatch = (events: ReadonlyArray<LogEvent.LogEvent>): string =>
  *   encodeBatch: (events) => events.map((e) => fragile.encode(e) + "\n").join("")
  * }
  * const events = ["a", "bad", "b"].map((message) => LogEvent.make({ timestamp: 0, level: "Info", message, logger: "app" }))
- * Encoder.encodeLines(fragile, events) // { text: "a\nb\n", unencodable: 1 }
+ * console.log(Encoder.encodeLines(fragile, events)) // => { text: 'a\nb\n', unencodable: 1 }
  * ```
  *
  * @since 0.1.0
@@ -420,13 +426,13 @@ export const encodeLines = (encoder: Encoder, events: ReadonlyArray<LogEvent.Log
  * Safe JSON text of any value, with the same rules and limits as event fields. Never throws and
  * always returns valid JSON (`undefined` gives `"null"`).
  *
- * @example
+ * @example A bigint and a cycle
  * ```ts
  * import * as Encoder from "effect-fapilog/Encoder"
  *
  * const node: Record<string, unknown> = { id: 1n }
  * node.self = node
- * Encoder.encodeValue(node) // '{"id":"1","self":"[Circular]"}'
+ * console.log(Encoder.encodeValue(node)) // => {"id":"1","self":"[Circular]"}
  * ```
  *
  * @since 0.1.0

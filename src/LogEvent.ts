@@ -46,14 +46,17 @@ import * as Level from "./internal/level.ts"
  * Every property is always present (`undefined` when absent) on events built by this module, so
  * that they share one shape.
  *
- * @example
+ * @example A one-line rendering of an event
  * ```ts
- * import type * as LogEvent from "effect-fapilog/LogEvent"
+ * import * as LogEvent from "effect-fapilog/LogEvent"
  *
  * const line = (event: LogEvent.LogEvent): string =>
  *   `${event.timestamp} ${event.level} [${event.logger}] ${event.message}` +
  *   (event.correlationId === undefined ? "" : ` (${event.correlationId})`) +
  *   (event.aggregate === undefined ? "" : ` x${event.aggregate.count}`)
+ *
+ * const event = LogEvent.make({ timestamp: 0, level: "Info", message: "hello", logger: "app", correlationId: "req-1" })
+ * console.log(line(event)) // => 0 Info [app] hello (req-1)
  * ```
  *
  * @since 0.1.0
@@ -94,13 +97,14 @@ export interface LogEvent {
  * event's fields: `_aggregated: true`, `_count`, `_first_occurrence` and `_last_occurrence`
  * (ISO-8601), `_window_seconds`.
  *
- * @example
+ * @example How many events a record stands for
  * ```ts
  * import * as LogEvent from "effect-fapilog/LogEvent"
  *
  * const marker: LogEvent.Aggregate = { count: 250, firstOccurrence: 0, lastOccurrence: 4500, windowSeconds: 4.5 }
  * const aggregate = LogEvent.make({ timestamp: 5000, level: "Debug", message: "tick", logger: "db", aggregate: marker })
- * const represented = (event: LogEvent.LogEvent): number => event.aggregate?.count ?? 1 // 250
+ * const represented = (event: LogEvent.LogEvent): number => event.aggregate?.count ?? 1
+ * console.log(represented(aggregate)) // => 250
  * ```
  *
  * @since 0.1.0
@@ -122,9 +126,9 @@ export interface Aggregate {
  * - `DriveEnd`: the end of one drive of the worker's pipeline (it tells the worker that what it
  *   fed has come out). Operators forward it and do nothing else.
  *
- * @example
+ * @example Telling control signals apart
  * ```ts
- * import type * as LogEvent from "effect-fapilog/LogEvent"
+ * import * as LogEvent from "effect-fapilog/LogEvent"
  *
  * const describe = (event: LogEvent.LogEvent): string => {
  *   const control: LogEvent.Control | undefined = event.control
@@ -132,6 +136,8 @@ export interface Aggregate {
  *   if (control._tag === "DriveEnd") return "end of a drive"
  *   return control._tag === "Flush" ? "flush barrier" : `region ${control.correlationId} ended`
  * }
+ * console.log(describe(LogEvent.correlationEnd("req-1"))) // => region req-1 ended
+ * console.log(describe(LogEvent.flushMarker(() => {}))) // => flush barrier
  * ```
  *
  * @since 0.1.0
@@ -146,7 +152,7 @@ export type Control =
  * The input to {@link make}: everything but `timestamp`, `level`, `message` and `logger` is
  * optional.
  *
- * @example
+ * @example A slow query, with a field and a correlation id
  * ```ts
  * import * as LogEvent from "effect-fapilog/LogEvent"
  *
@@ -159,6 +165,7 @@ export type Control =
  *   correlationId: "req-7"
  * }
  * const event = LogEvent.make(input)
+ * console.log(event.fields, event.correlationId, event.traceId) // => { ms: 1200 } req-7 undefined
  * ```
  *
  * @since 0.1.0
@@ -185,7 +192,7 @@ export interface Input {
  * The correlation id of the current region, set by `Logger.withCorrelationId` (or the HTTP
  * middleware) and read when an event is built.
  *
- * @example
+ * @example Setting the correlation id by hand
  * ```ts
  * import { Effect } from "effect"
  * import * as LogEvent from "effect-fapilog/LogEvent"
@@ -207,7 +214,7 @@ export const CurrentCorrelationId: Context.Reference<string | undefined> = Event
  * that only they are told when it ends). Set by `Logger.withCorrelationId`; events read their
  * `correlationId` from it first, then from {@link CurrentCorrelationId}.
  *
- * @example
+ * @example Reading the region a fiber is in
  * ```ts
  * import { Effect } from "effect"
  * import { Logger } from "effect-fapilog"
@@ -215,8 +222,9 @@ export const CurrentCorrelationId: Context.Reference<string | undefined> = Event
  *
  * const regionId = Effect.gen(function*() {
  *   const region = yield* LogEvent.CurrentRegion
- *   return region?.correlationId // "req-1"
+ *   return region?.correlationId
  * }).pipe(Logger.withCorrelationId("req-1"))
+ * console.log(Effect.runSync(regionId)) // => req-1
  * ```
  *
  * @since 0.1.0
@@ -227,7 +235,7 @@ export const CurrentRegion: Context.Reference<Region | undefined> = Event.Curren
 /**
  * A correlation region, see {@link CurrentRegion}.
  *
- * @example
+ * @example A region provided by hand
  * ```ts
  * import { Effect } from "effect"
  * import * as LogEvent from "effect-fapilog/LogEvent"
@@ -249,11 +257,13 @@ export interface Region {
 /**
  * Builds an ordinary event with a stable shape.
  *
- * @example
+ * @example Every property present, even when absent
  * ```ts
  * import * as LogEvent from "effect-fapilog/LogEvent"
  *
  * const event = LogEvent.make({ timestamp: 0, level: "Info", message: "hello", logger: "app" })
+ * console.log(Object.keys(event).join(" ")) // => timestamp level message logger fields annotations spans correlationId traceId spanId cause template control aggregate
+ * console.log(event.fields) // => undefined
  * ```
  *
  * @since 0.1.0
@@ -264,7 +274,7 @@ export const make: (input: Input) => LogEvent = Event.make
 /**
  * A flush barrier; `done` is called by the worker once everything before it is written.
  *
- * @example
+ * @example A barrier that records when it is passed
  * ```ts
  * import * as LogEvent from "effect-fapilog/LogEvent"
  *
@@ -272,7 +282,7 @@ export const make: (input: Input) => LogEvent = Event.make
  * const barrier = LogEvent.flushMarker(() => {
  *   flushed = true
  * })
- * LogEvent.isControl(barrier) // true
+ * console.log(LogEvent.isControl(barrier), barrier.control?._tag, flushed) // => true Flush false
  * ```
  *
  * @since 0.1.0
@@ -283,12 +293,12 @@ export const flushMarker: (done: () => void, timestamp?: number) => LogEvent = E
 /**
  * A correlation-end signal for `correlationId`.
  *
- * @example
+ * @example The end of a request's region
  * ```ts
  * import * as LogEvent from "effect-fapilog/LogEvent"
  *
  * const end = LogEvent.correlationEnd("req-1")
- * end.control // { _tag: "CorrelationEnd", correlationId: "req-1" }
+ * console.log(end.control) // => { _tag: 'CorrelationEnd', correlationId: 'req-1' }
  * ```
  *
  * @since 0.1.0
@@ -299,11 +309,13 @@ export const correlationEnd: (correlationId: string, timestamp?: number) => LogE
 /**
  * Whether the event is a control signal rather than something to write.
  *
- * @example
+ * @example Keeping the events to write
  * ```ts
  * import * as LogEvent from "effect-fapilog/LogEvent"
  *
  * const ordinary = (events: ReadonlyArray<LogEvent.LogEvent>) => events.filter((e) => !LogEvent.isControl(e))
+ * const hello = LogEvent.make({ timestamp: 0, level: "Info", message: "hello", logger: "app" })
+ * console.log(ordinary([hello, LogEvent.correlationEnd("req-1")]).map((e) => e.message)) // => [ 'hello' ]
  * ```
  *
  * @since 0.1.0
@@ -314,13 +326,13 @@ export const isControl = (event: LogEvent): boolean => event.control !== undefin
 /**
  * Numeric severity: Trace 1, Debug 2, Info 3, Warn 4, Error 5, Fatal 6 (0 for control events).
  *
- * @example
+ * @example An event's severity, and a control event's
  * ```ts
  * import * as LogEvent from "effect-fapilog/LogEvent"
  *
  * const event = LogEvent.make({ timestamp: 0, level: "Warn", message: "disk 90% full", logger: "ops" })
- * LogEvent.severity(event) // 4
- * LogEvent.severity(LogEvent.correlationEnd("req-1")) // 0
+ * console.log(LogEvent.severity(event)) // => 4
+ * console.log(LogEvent.severity(LogEvent.correlationEnd("req-1"))) // => 0
  * ```
  *
  * @since 0.1.0
@@ -332,7 +344,7 @@ export const severity = (event: LogEvent): number =>
 /**
  * Numeric severity of a level name, as {@link severity}.
  *
- * @example
+ * @example Dropping what is below Warn
  * ```ts
  * import * as LogEvent from "effect-fapilog/LogEvent"
  * import * as Pipeline from "effect-fapilog/Pipeline"
@@ -341,6 +353,7 @@ export const severity = (event: LogEvent): number =>
  *   (e) => LogEvent.severity(e) >= LogEvent.levelSeverity.Warn ? e : undefined,
  *   "below warn"
  * )
+ * console.log(LogEvent.levelSeverity.Warn, LogEvent.levelSeverity.Fatal) // => 4 6
  * ```
  *
  * @since 0.1.0
@@ -351,11 +364,13 @@ export const levelSeverity: Readonly<Record<LogLevel.LogLevel, number>> = Level.
 /**
  * Whether the event is at level Error or Fatal (never sampled out, never aggregated).
  *
- * @example
+ * @example Keeping the errors
  * ```ts
  * import * as LogEvent from "effect-fapilog/LogEvent"
  *
  * const errors = (events: ReadonlyArray<LogEvent.LogEvent>) => events.filter(LogEvent.isErrorOrAbove)
+ * const at = (level: "Warn" | "Error" | "Fatal") => LogEvent.make({ timestamp: 0, level, message: level, logger: "app" })
+ * console.log(errors([at("Warn"), at("Error"), at("Fatal")]).map((e) => e.message)) // => [ 'Error', 'Fatal' ]
  * ```
  *
  * @since 0.1.0
@@ -368,12 +383,13 @@ export const isErrorOrAbove = (event: LogEvent): boolean =>
  * A copy of the event with `extra` merged over its fields. For values shared by many events, such as sampling marks, prefer
  * {@link annotator}, which allocates one record per context instead of one per event.
  *
- * @example
+ * @example Adding a field to one event
  * ```ts
  * import * as LogEvent from "effect-fapilog/LogEvent"
  *
- * const event = LogEvent.make({ timestamp: 0, level: "Info", message: "hi", logger: "app" })
+ * const event = LogEvent.make({ timestamp: 0, level: "Info", message: "hi", logger: "app", fields: { user: "ann" } })
  * const marked = LogEvent.withFields(event, { attempt: 2 })
+ * console.log(marked.fields) // => { user: 'ann', attempt: 2 }
  * ```
  *
  * @since 0.1.0
@@ -398,13 +414,13 @@ export const withFields = (event: LogEvent, extra: Readonly<Record<string, unkno
  * Precedence: `extra` over the event's annotations; the event's fields still win over both
  * (encoders write annotations first and skip the keys that fields shadow).
  *
- * @example
+ * @example Static annotations for every event
  * ```ts
  * import * as LogEvent from "effect-fapilog/LogEvent"
  *
  * const tag = LogEvent.annotator({ service: "checkout", region: "eu-1" })
  * const event = tag(LogEvent.make({ timestamp: 0, level: "Info", message: "hi", logger: "app" }))
- * // event.annotations: { service: "checkout", region: "eu-1" }
+ * console.log(event.annotations) // => { service: 'checkout', region: 'eu-1' }
  * ```
  *
  * @since 0.1.0
@@ -439,12 +455,14 @@ export const annotator = (extra: Readonly<Record<string, unknown>>): (event: Log
 /**
  * The value of `key` as an encoder writes it: the event's field, else its annotation.
  *
- * @example
+ * @example A field, else an annotation
  * ```ts
  * import * as LogEvent from "effect-fapilog/LogEvent"
  *
- * const event = LogEvent.make({ timestamp: 0, level: "Info", message: "hi", logger: "app", fields: { n: 1 } })
- * LogEvent.get(event, "n") // 1
+ * const event = LogEvent.make({
+ *   timestamp: 0, level: "Info", message: "hi", logger: "app", fields: { n: 1 }, annotations: { n: 0, region: "eu-1" }
+ * })
+ * console.log(LogEvent.get(event, "n"), LogEvent.get(event, "region"), LogEvent.get(event, "missing")) // => 1 eu-1 undefined
  * ```
  *
  * @since 0.1.0
@@ -463,7 +481,7 @@ export const get = (event: LogEvent, key: string): unknown => {
  * `_window_seconds`) merged over them. For any other event, `event.fields` itself;
  * only an aggregate allocates. Custom encoders use it to write aggregates as the built-in ones do.
  *
- * @example
+ * @example The fields written for an aggregate
  * ```ts
  * import * as LogEvent from "effect-fapilog/LogEvent"
  *
@@ -471,9 +489,7 @@ export const get = (event: LogEvent, key: string): unknown => {
  *   timestamp: 2000, level: "Debug", message: "tick", logger: "db", fields: { pool: "main" },
  *   aggregate: { count: 3, firstOccurrence: 0, lastOccurrence: 1500, windowSeconds: 1.5 }
  * })
- * LogEvent.writtenFields(aggregate)
- * // { pool: "main", _aggregated: true, _count: 3, _first_occurrence: "1970-01-01T00:00:00.000Z",
- * //   _last_occurrence: "1970-01-01T00:00:01.500Z", _window_seconds: 1.5 }
+ * console.log(LogEvent.writtenFields(aggregate)) // => { pool: 'main', _aggregated: true, _count: 3, _first_occurrence: '1970-01-01T00:00:00.000Z', _last_occurrence: '1970-01-01T00:00:01.500Z', _window_seconds: 1.5 }
  * ```
  *
  * @since 0.1.0
@@ -486,12 +502,12 @@ export const writtenFields: (event: LogEvent) => Readonly<Record<string, unknown
  * `"[Throws: message]"` instead of failing the caller or the pipeline, and a `__proto__` key stays
  * an own field.
  *
- * @example
+ * @example Merging a record whose getter throws
  * ```ts
  * import * as LogEvent from "effect-fapilog/LogEvent"
  *
  * const hostile = { get boom(): never { throw new Error("no") }, ok: 1 }
- * LogEvent.mergeFields(hostile, { extra: true }) // { boom: "[Throws: no]", ok: 1, extra: true }
+ * console.log(LogEvent.mergeFields(hostile, { extra: true })) // => { boom: '[Throws: no]', ok: 1, extra: true }
  * ```
  *
  * @since 0.1.0
@@ -506,11 +522,12 @@ export const mergeFields: (
  * Fills the `{name}` placeholders of a message template from `fields` (unknown names stay as
  * they are; objects are rendered as JSON). Never throws.
  *
- * @example
+ * @example Filling a template
  * ```ts
  * import * as LogEvent from "effect-fapilog/LogEvent"
  *
- * LogEvent.renderTemplate("pool size: {size}", { size: 10 }) // "pool size: 10"
+ * console.log(LogEvent.renderTemplate("pool size: {size}", { size: 10 })) // => pool size: 10
+ * console.log(LogEvent.renderTemplate("{user} sent {body} to {nobody}", { user: "ann", body: { n: 1 } })) // => ann sent {"n":1} to {nobody}
  * ```
  *
  * @since 0.1.0
@@ -521,12 +538,13 @@ export const renderTemplate: (template: string, fields: Readonly<Record<string, 
 /**
  * A copy of the event with another message.
  *
- * @example
+ * @example Prefixing the logger's name
  * ```ts
  * import * as LogEvent from "effect-fapilog/LogEvent"
  *
  * const event = LogEvent.make({ timestamp: 0, level: "Info", message: "hello", logger: "app" })
  * const prefixed = LogEvent.withMessage(event, `[${event.logger}] ${event.message}`)
+ * console.log(prefixed.message) // => [app] hello
  * ```
  *
  * @since 0.1.0

@@ -34,7 +34,7 @@ import type * as Worker from "./Worker.ts"
  * Fields given at a call site: a record, or a function evaluated only when the level is enabled
  * (so expensive context costs nothing when filtered out).
  *
- * @example
+ * @example Eager fields, and fields computed only when needed
  * ```ts
  * import { Effect } from "effect"
  * import { Logger } from "effect-fapilog"
@@ -61,7 +61,7 @@ export type Fields = Readonly<Record<string, unknown>> | (() => Readonly<Record<
  * failures become one `AggregateError` whose `errors` list them). To log an error beside other
  * fields, put it in them: `{ order_id, err }`.
  *
- * @example
+ * @example Logging an error, a cause, or fields
  * ```ts
  * import { Cause, Effect } from "effect"
  * import { Logger } from "effect-fapilog"
@@ -82,7 +82,7 @@ export type Details = Fields | Error | Cause.Cause<unknown>
 /**
  * One entry of {@link NamedLogger.batch}.
  *
- * @example
+ * @example Two events in one offer
  * ```ts
  * import { Effect } from "effect"
  * import { Logger } from "effect-fapilog"
@@ -112,7 +112,7 @@ export interface Entry {
  * A message containing `{name}` placeholders is a template: the placeholders are filled from the
  * fields and the template itself is kept on the event (the aggregator keys on it).
  *
- * @example
+ * @example A child with bound fields, and a template
  * ```ts
  * import { Effect } from "effect"
  * import type { Logger } from "effect-fapilog"
@@ -154,15 +154,17 @@ export interface NamedLogger {
  * The brand carried by every {@link NamedLogger} this library builds (`"~effect-fapilog/Logger"`),
  * as Effect's data types carry theirs. {@link isNamedLogger} checks it.
  *
- * @example
+ * @example A facade carries the brand
  * ```ts
  * import { Effect } from "effect"
- * import { Logger } from "effect-fapilog"
+ * import { Fapilog, Logger, Sink } from "effect-fapilog"
  *
  * const program = Effect.gen(function*() {
  *   const log = yield* Logger.named("payments")
- *   return log[Logger.TypeId] === Logger.TypeId // true
+ *   return log[Logger.TypeId] === Logger.TypeId
  * })
+ * const layer = Fapilog.layer({ sinks: [Sink.memory()] })
+ * console.log(await Effect.runPromise(Effect.provide(program, layer))) // => true
  * ```
  *
  * @since 0.2.0
@@ -183,17 +185,19 @@ export type TypeId = Facade.TypeId
  * the root, a `with(…)` child): it carries {@link TypeId}. Gotcha: an object that merely has the
  * same methods is not one — the brand is what is checked, not the shape.
  *
- * @example
+ * @example Facades, children, and look-alikes
  * ```ts
  * import { Effect } from "effect"
- * import { Logger } from "effect-fapilog"
+ * import { Fapilog, Logger, Sink } from "effect-fapilog"
  *
  * const program = Effect.gen(function*() {
  *   const log = yield* Logger.named("payments")
- *   Logger.isNamedLogger(log) // true
- *   Logger.isNamedLogger(log.with({ order_id: "o-1" })) // true
- *   Logger.isNamedLogger({ name: "payments" }) // false
+ *   console.log(Logger.isNamedLogger(log)) // => true
+ *   console.log(Logger.isNamedLogger(log.with({ order_id: "o-1" }))) // => true
+ *   console.log(Logger.isNamedLogger({ name: "payments" })) // => false
  * })
+ * const layer = Fapilog.layer({ sinks: [Sink.memory()] })
+ * await Effect.runPromise(Effect.provide(program, layer))
  * ```
  *
  * @since 0.2.0
@@ -207,7 +211,7 @@ export const isNamedLogger = (u: unknown): u is NamedLogger => hasProperty(u, Ty
  * is ignored with one WARN). `level` is the name's entry in the level table — it also applies to
  * its dotted descendants, and {@link setLevel} changes it later.
  *
- * @example
+ * @example A logger declared at Debug with a bound field
  * ```ts
  * import { Effect } from "effect"
  * import { Logger } from "effect-fapilog"
@@ -227,7 +231,7 @@ export type NamedOptions = Config.LoggerOptions
 /**
  * The `Loggers` service: the named-logger cache of one `Fapilog.layer`.
  *
- * @example
+ * @example Using the service directly
  * ```ts
  * import { Effect } from "effect"
  * import { Logger } from "effect-fapilog"
@@ -276,7 +280,7 @@ export interface LoggersShape {
 /**
  * The service that `FapilogLive` and `Fapilog.layer` provide.
  *
- * @example
+ * @example The root facade through the service
  * ```ts
  * import { Effect } from "effect"
  * import { Fapilog, Logger } from "effect-fapilog"
@@ -301,7 +305,7 @@ export class Loggers extends Context.Service<Loggers, LoggersShape>()("effect-fa
  * the lifetime of the layer. With `{ reuse: false }`, a fresh facade owned by the caller's scope
  * (closing it drains it); it never enters or disturbs the cache.
  *
- * @example
+ * @example Logging through a named facade
  * ```ts
  * import { Effect } from "effect"
  * import { Fapilog, Logger, Sink } from "effect-fapilog"
@@ -335,7 +339,7 @@ export function named(
 /**
  * The root facade, the one plain `Effect.log*` writes through.
  *
- * @example
+ * @example Fields through the root facade
  * ```ts
  * import { Effect } from "effect"
  * import { Logger } from "effect-fapilog"
@@ -354,15 +358,17 @@ export const root: Effect.Effect<NamedLogger, never, Loggers> = Effect.map(Logge
 /**
  * The names currently cached.
  *
- * @example
+ * @example The cache after one lookup
  * ```ts
  * import { Effect } from "effect"
- * import { Logger } from "effect-fapilog"
+ * import { Fapilog, Logger, Sink } from "effect-fapilog"
  *
  * const program = Effect.gen(function*() {
  *   yield* Logger.named("payments")
- *   const names = yield* Logger.cachedNames // includes "payments"
+ *   return yield* Logger.cachedNames
  * })
+ * const layer = Fapilog.layer({ sinks: [Sink.memory()] })
+ * console.log(await Effect.runPromise(Effect.provide(program, layer))) // => [ 'root', 'payments' ]
  * ```
  *
  * @since 0.1.0
@@ -376,7 +382,7 @@ export const cachedNames: Effect.Effect<ReadonlyArray<string>, never, Loggers> =
 /**
  * Drains and removes every cached facade (except the root); a later `named` builds fresh ones.
  *
- * @example
+ * @example Rebuilding the facades after a reload
  * ```ts
  * import { Effect } from "effect"
  * import { Logger } from "effect-fapilog"
@@ -396,7 +402,7 @@ export const clearCache: Effect.Effect<void, never, Loggers> = Effect.flatMap(Lo
 /**
  * Drains and removes the cached facade of `name`.
  *
- * @example
+ * @example Rebuilding one facade with new options
  * ```ts
  * import { Effect } from "effect"
  * import { Logger } from "effect-fapilog"
@@ -426,7 +432,7 @@ export const invalidate = (name: string): Effect.Effect<void, never, Loggers> =>
  * Gotcha: a bad name (empty, a leading or trailing dot, `..`) is a defect; validate names that
  * come from outside first (`Http.levelsRoute` does).
  *
- * @example
+ * @example Debug for one subsystem, for a while
  * ```ts
  * import { Effect } from "effect"
  * import { Logger } from "effect-fapilog"
@@ -449,7 +455,7 @@ export const setLevel = (name: string, level: LogLevel.LogLevel): Effect.Effect<
  * Removes the level set on `name`: it and its descendants follow their nearest ancestor with a
  * level again (the root's by default). Resetting the root restores its configured level.
  *
- * @example
+ * @example Back to the parent's level
  * ```ts
  * import { Effect } from "effect"
  * import { Logger } from "effect-fapilog"
@@ -467,15 +473,17 @@ export const resetLevel = (name: string): Effect.Effect<void, never, Loggers> =>
  * The level table: every name with a level of its own (the root's first). A name that is not
  * listed follows its nearest listed ancestor.
  *
- * @example
+ * @example The table after one change
  * ```ts
  * import { Effect } from "effect"
- * import { Logger } from "effect-fapilog"
+ * import { Fapilog, Logger, Sink } from "effect-fapilog"
  *
  * const show = Effect.gen(function*() {
- *   const table = yield* Logger.levels // e.g. { root: "Info", payments: "Debug" }
- *   yield* Effect.logInfo("levels", table)
+ *   yield* Logger.setLevel("payments", "Debug")
+ *   return yield* Logger.levels
  * })
+ * const layer = Fapilog.layer({ sinks: [Sink.memory()] })
+ * console.log(await Effect.runPromise(Effect.provide(show, layer))) // => { root: 'Info', payments: 'Debug' }
  * ```
  *
  * @since 0.1.0
@@ -491,15 +499,17 @@ export const levels: Effect.Effect<Readonly<Record<string, LogLevel.LogLevel>>, 
  * its last run-time change (`setLevel` / `resetLevel`): All 0, Trace 1, Debug 2, Info 3, Warn 4,
  * Error 5, Fatal 6, None 7. Names never changed at run time have no value (see {@link levels}).
  *
- * @example
+ * @example The gauge after a change
  * ```ts
  * import { Effect, Metric } from "effect"
- * import { Logger } from "effect-fapilog"
+ * import { Fapilog, Logger, Sink } from "effect-fapilog"
  *
  * const program = Effect.gen(function*() {
  *   yield* Logger.setLevel("payments", "Debug")
- *   const state = yield* Metric.value(Logger.levelGauge("payments")) // { value: 2 }
+ *   return yield* Metric.value(Logger.levelGauge("payments"))
  * })
+ * const layer = Fapilog.layer({ sinks: [Sink.memory()] })
+ * console.log(await Effect.runPromise(Effect.provide(program, layer))) // => { value: 2 }
  * ```
  *
  * @since 0.1.0
@@ -512,7 +522,7 @@ export const levelGauge: (name: string) => Metric.Metric<number, Metric.GaugeSta
  * depth, drop rate (dropped / offered) and per-sink status (healthy, degraded when a sink failed
  * within the last drop-summary interval, failing when its last write failed).
  *
- * @example
+ * @example Warning when logging degrades
  * ```ts
  * import { Effect } from "effect"
  * import { Logger } from "effect-fapilog"
@@ -549,14 +559,16 @@ export const health: Effect.Effect<HealthReport, never, Loggers> = Effect.map(Lo
 /**
  * The result of {@link health}.
  *
- * @example
+ * @example One line per logger
  * ```ts
  * import { Effect } from "effect"
- * import { Logger } from "effect-fapilog"
+ * import { Fapilog, Logger, Sink } from "effect-fapilog"
  *
  * const describe = (report: Logger.HealthReport): string =>
  *   report.loggers.map((l) => `${l.logger}: ${l.status}, queue ${l.queueDepth}/${l.queueCapacity}`).join("\n")
  * const program = Effect.map(Logger.health, describe)
+ * const layer = Fapilog.layer({ sinks: [Sink.memory()] })
+ * console.log(await Effect.runPromise(Effect.provide(program, layer))) // => root: healthy, queue 0/10000
  * ```
  *
  * @since 0.1.0
@@ -581,7 +593,7 @@ export interface HealthReport {
  * `correlation_id`, and tells the pipeline when the region ends (the aggregator emits the
  * region's aggregates; the tail sampler decides the region's buffer).
  *
- * @example
+ * @example Tagging a handler, data-last and data-first
  * ```ts
  * import { Effect } from "effect"
  * import { Logger } from "effect-fapilog"

@@ -48,7 +48,7 @@ import type { LogEvent } from "./LogEvent.ts"
  * dropped (reason `"encode failure"`). It is valid once `ndjson` was read (`0` before).
  * `lines(encoder).unencodable` is the same count for that encoder's lines.
  *
- * @example
+ * @example A writer that reports the sizes of each batch
  * ```ts
  * import * as Encoder from "effect-fapilog/Encoder"
  * import * as Sink from "effect-fapilog/Sink"
@@ -114,7 +114,7 @@ export interface Batch {
  * {@link mapWriter} function should spread the writer it is given (`{ ...w, write }`) so that
  * they survive.
  *
- * @example
+ * @example A writer with an effectful and a synchronous path
  * ```ts
  * import { Effect } from "effect"
  * import * as Sink from "effect-fapilog/Sink"
@@ -161,7 +161,7 @@ export interface Writer {
 /**
  * A sink description: a name (used in metrics and error reports) and a scoped acquisition.
  *
- * @example
+ * @example A hand-written sink that prints everything at the end
  * ```ts
  * import { Effect } from "effect"
  * import * as Sink from "effect-fapilog/Sink"
@@ -192,11 +192,11 @@ export interface Sink {
  * The brand carried by every sink this module's constructors and combinators build
  * (`"~effect-fapilog/Sink"`), as Effect's data types carry theirs. {@link isSink} checks it first.
  *
- * @example
+ * @example The sinks built here carry the brand
  * ```ts
  * import * as Sink from "effect-fapilog/Sink"
  *
- * const branded = Sink.memory()[Sink.TypeId] === Sink.TypeId // true
+ * console.log(Sink.memory()[Sink.TypeId] === Sink.TypeId) // => true
  * ```
  *
  * @since 0.1.0
@@ -216,7 +216,7 @@ export type TypeId = InternalSink.TypeId
  * A sink failed to open or to write: `_tag: "SinkError"`, `sink` (the sink's name), `message`,
  * and the underlying `cause` when there is one. Constructed with `new Sink.SinkError({ ... })`.
  *
- * @example
+ * @example A sink whose writes always fail
  * ```ts
  * import { Effect } from "effect"
  * import * as Sink from "effect-fapilog/Sink"
@@ -244,7 +244,7 @@ export type SinkError = InternalSink.SinkError
 /**
  * A sink whose contents can be read back, for tests.
  *
- * @example
+ * @example Reading back what was logged
  * ```ts
  * import { Effect } from "effect"
  * import { Fapilog, Sink } from "effect-fapilog"
@@ -252,9 +252,12 @@ export type SinkError = InternalSink.SinkError
  * const memory: Sink.MemorySink = Sink.memory()
  * const program = Effect.gen(function*() {
  *   yield* Effect.logWarning("low disk").pipe(Effect.provide(Fapilog.layer({ sinks: [memory] })))
- *   const lines = yield* memory.lines // one NDJSON line
+ *   const lines = yield* memory.lines
+ *   console.log(lines.length, JSON.parse(lines[0]!).msg) // => 1 low disk
  *   yield* memory.clear
+ *   console.log((yield* memory.lines).length) // => 0
  * })
+ * await Effect.runPromise(program)
  * ```
  *
  * @since 0.1.0
@@ -273,7 +276,7 @@ export interface MemorySink extends Sink {
 /**
  * Output format of the console sinks.
  *
- * @example
+ * @example Pretty on a terminal, JSON otherwise
  * ```ts
  * import * as Sink from "effect-fapilog/Sink"
  *
@@ -300,7 +303,7 @@ export type Format = "json" | "pretty"
  * them, as dropped (reason `"encode failure"`) when no sink did. The sink's other lines, and the
  * other sinks, are written as usual.
  *
- * @example
+ * @example A plain-text file beside the NDJSON file
  * ```ts
  * import { Effect } from "effect"
  * import * as Encoder from "effect-fapilog/Encoder"
@@ -330,7 +333,7 @@ export interface LineOptions {
  * `Encoder.pretty()` built when the sink opens, with `colors` decided then: `FORCE_COLOR` when
  * set, else none when `NO_COLOR` is set, else on a TTY). An `encoder` wins over `format`.
  *
- * @example
+ * @example Pretty lines without colours
  * ```ts
  * import type * as Sink from "effect-fapilog/Sink"
  *
@@ -349,7 +352,7 @@ export interface ConsoleOptions extends LineOptions {
  * Options of {@link memory}: the sink's `name` (default `"memory"`) and its `encoder` (see
  * {@link LineOptions}), whose lines `lines` returns.
  *
- * @example
+ * @example A memory sink that keeps the console format
  * ```ts
  * import * as Encoder from "effect-fapilog/Encoder"
  * import type * as Sink from "effect-fapilog/Sink"
@@ -373,7 +376,7 @@ export interface MemoryOptions extends LineOptions {
  * - `rotate`: see {@link RotateOptions}; no rotation when absent.
  * - `reopenOnSignal`: the signal that reopens the file (default `"SIGHUP"`), `false` for none.
  *
- * @example
+ * @example Rotation by size, no reopening on SIGHUP
  * ```ts
  * import type * as Sink from "effect-fapilog/Sink"
  *
@@ -395,7 +398,7 @@ export interface FileOptions extends LineOptions {
  * by time (`interval`: the UTC `"daily"` or `"hourly"` boundary, read from `Clock`), or both.
  * `maxFiles` (default 5) old files are kept as `path.1` (newest) … `path.N`; 0 keeps none.
  *
- * @example
+ * @example A new file every UTC day, two weeks kept
  * ```ts
  * import type * as Sink from "effect-fapilog/Sink"
  *
@@ -417,7 +420,7 @@ export interface RotateOptions {
  * file (logrotate without `copytruncate`). Lines written before the reopen are in the moved
  * file, lines after it in the new one; none is lost or written twice.
  *
- * @example
+ * @example Reopening a file after it was moved
  * ```ts
  * import * as Sink from "effect-fapilog/Sink"
  *
@@ -451,7 +454,7 @@ export interface FileSink extends Sink {
  *   and counted.
  * - `shutdownTimeout`: how long closing the sink waits for the queue to drain (default 5 s).
  *
- * @example
+ * @example A local collector with a service name
  * ```ts
  * import type * as Sink from "effect-fapilog/Sink"
  *
@@ -500,7 +503,7 @@ export interface OtlpOptions {
  * - `reconnectBase` (100 ms) / `reconnectMax` (30 s): backoff between connection attempts.
  * - `onConnection`: called when the connection comes up or goes down.
  *
- * @example
+ * @example Syslog over TLS
  * ```ts
  * import type * as Sink from "effect-fapilog/Sink"
  *
@@ -537,13 +540,15 @@ export interface SyslogOptions {
 /**
  * Builds a batch whose NDJSON is encoded on first access.
  *
- * @example
+ * @example A batch of one event
  * ```ts
  * import * as LogEvent from "effect-fapilog/LogEvent"
  * import * as Sink from "effect-fapilog/Sink"
  *
  * const batch = Sink.makeBatch([LogEvent.make({ timestamp: 0, level: "Info", message: "hi", logger: "app" })])
- * const text = batch.ndjson // encoded here, once: one JSON line ending in "\n"
+ * const text = batch.ndjson // encoded here, once
+ * console.log(text.endsWith("\n"), text.split("\n").length - 1) // => true 1
+ * console.log(text.trim()) // => {"time":"1970-01-01T00:00:00.000Z","level":"INFO","logger":"app","msg":"hi"}
  * ```
  *
  * @since 0.1.0
@@ -554,7 +559,7 @@ export const makeBatch = (events: ReadonlyArray<LogEvent>): Batch => new LazyBat
 /**
  * A sink from a name and a scoped acquisition of its writer.
  *
- * @example
+ * @example A sink that counts events
  * ```ts
  * import { Effect } from "effect"
  * import * as Sink from "effect-fapilog/Sink"
@@ -578,7 +583,7 @@ export const make = (name: string, open: Effect.Effect<Writer, SinkError, Scope.
  * A writer from a synchronous function; `write` and `writeUnsafe` both call it, and a throw
  * becomes a `SinkError`.
  *
- * @example
+ * @example A sink that collects messages
  * ```ts
  * import { Effect } from "effect"
  * import * as Sink from "effect-fapilog/Sink"
@@ -606,7 +611,7 @@ export const writer = (f: (batch: Batch) => void, name = "sink"): Writer => ({
  * JSON lines (or the pretty format, or an encoder's lines: see {@link ConsoleOptions}) on
  * standard output.
  *
- * @example
+ * @example Standard output, plain or with shorter strings
  * ```ts
  * import * as Encoder from "effect-fapilog/Encoder"
  * import { Fapilog, Sink } from "effect-fapilog"
@@ -625,7 +630,7 @@ export const stdout = (options?: ConsoleOptions): Sink => stream("stdout", () =>
  * JSON lines (or the pretty format, or an encoder's lines: see {@link ConsoleOptions}) on
  * standard error.
  *
- * @example
+ * @example Logs on stderr, output on stdout
  * ```ts
  * import { Fapilog, Sink } from "effect-fapilog"
  *
@@ -644,7 +649,7 @@ export const stderr = (options?: ConsoleOptions): Sink => stream("stderr", () =>
  * none when `NO_COLOR` is set, else on a TTY. The other {@link Encoder.PrettyOptions} (`width`,
  * `metadata`) pass through. Control characters are escaped so a line cannot forge another.
  *
- * @example
+ * @example A development layer
  * ```ts
  * import { Fapilog, Sink } from "effect-fapilog"
  *
@@ -684,7 +689,7 @@ export const pretty = (options?: Encoder.PrettyOptions & { readonly stream?: "st
  * the default behaviour. However many file sinks are open, the library installs one listener
  * per signal (no `MaxListenersExceededWarning`), removed when the last of them closes.
  *
- * @example
+ * @example A rotating file and a readable copy
  * ```ts
  * import { Effect } from "effect"
  * import * as Encoder from "effect-fapilog/Encoder"
@@ -737,7 +742,7 @@ export const file = (path: string, options?: FileOptions): FileSink => {
  * the next batch or flush; nothing is silently cleared. Closing the sink waits up to
  * `shutdownTimeout` for the queue and reports what is left on stderr.
  *
- * @example
+ * @example Stdout and an OpenTelemetry collector
  * ```ts
  * import { Effect } from "effect"
  * import { Fapilog, Sink } from "effect-fapilog"
@@ -789,7 +794,7 @@ export const otlp = (options: OtlpOptions): Sink => {
  *
  * A malformed value is a `ConfigError` naming the variable.
  *
- * @example
+ * @example Exporting to OTLP only when configured
  * ```ts
  * import { Effect } from "effect"
  * import * as Sink from "effect-fapilog/Sink"
@@ -809,7 +814,7 @@ export const otlpConfig: EffectConfig.Config<OtlpOptions | undefined> = OtlpEnv.
  * The OTLP sink configured from the environment (see {@link otlpConfig}), or `undefined` when no
  * OTLP endpoint variable is set.
  *
- * @example
+ * @example The OTLP sink from the environment
  * ```ts
  * import { Effect } from "effect"
  * import { Fapilog, Sink } from "effect-fapilog"
@@ -844,7 +849,7 @@ export const otlpFromEnv: EffectConfig.Config<Sink | undefined> = EffectConfig.m
  * Gotcha: TCP gives no application-level acknowledgement; messages handed to a connection
  * that the peer has just closed can be lost without an error (RFC 6587's known limit).
  *
- * @example
+ * @example A syslog relay on localhost
  * ```ts
  * import { Effect } from "effect"
  * import { Fapilog, Sink } from "effect-fapilog"
@@ -895,7 +900,7 @@ export const syslog = (options: SyslogOptions = {}): Sink => {
  * (default `"memory"`) or {@link MemoryOptions}: with an `encoder`, `lines` are that encoder's
  * (to test a custom encoder, or the console format, through the whole layer).
  *
- * @example
+ * @example Reading back events and lines
  * ```ts
  * import { Effect } from "effect"
  * import * as Encoder from "effect-fapilog/Encoder"
@@ -907,7 +912,9 @@ export const syslog = (options: SyslogOptions = {}): Sink => {
  *   yield* Effect.logInfo("hello").pipe(Effect.provide(Fapilog.layer({ sinks: [memory, screen] })))
  *   const events = yield* memory.events
  *   const shown = yield* screen.lines // ["hh:mm:ss.mmm INFO  hello"]
+ *   console.log(events.map((e) => `${e.level} ${e.message}`), shown[0]!.slice(13)) // => [ 'Info hello' ] INFO  [root] hello
  * })
+ * await Effect.runPromise(program)
  * ```
  *
  * @since 0.1.0
@@ -954,7 +961,7 @@ export const memory = (options: string | MemoryOptions = {}): MemorySink => {
  * synchronous `writeUnsafe` when every child has one. So `log.flush` through a fan-out of
  * write-behind file sinks returns only when every file has every line.
  *
- * @example
+ * @example Stdout and a file
  * ```ts
  * import { Sink } from "effect-fapilog"
  *
@@ -1019,7 +1026,7 @@ const allOf = (effects: ReadonlyArray<Effect.Effect<void, SinkError>>): Effect.E
 /**
  * Fails a write that takes longer than `duration` (a hanging sink cannot hold the worker).
  *
- * @example
+ * @example A deadline for every write
  * ```ts
  * import { Fapilog, Sink } from "effect-fapilog"
  *
@@ -1052,7 +1059,7 @@ export const timeout: {
  * Retries a failed write with exponential backoff (`base`, doubling, at most `times` retries).
  * Time is read from `Clock`, so `TestClock` drives the backoff in tests.
  *
- * @example
+ * @example Retries around a timeout
  * ```ts
  * import { Effect, pipe } from "effect"
  * import * as Sink from "effect-fapilog/Sink"
@@ -1086,7 +1093,7 @@ export const retry: {
  * Options of {@link retry}: at most `times` retries (default 3), the first after `base`
  * (default 50 ms), doubling.
  *
- * @example
+ * @example More patient retries
  * ```ts
  * import type * as Sink from "effect-fapilog/Sink"
  *
@@ -1105,12 +1112,14 @@ export interface RetryOptions {
  * Whether `u` is a {@link Sink}: it carries {@link TypeId}, or, for a hand-written literal, it
  * has a string `name` and an `open` effect.
  *
- * @example
+ * @example Sinks and other objects
  * ```ts
+ * import { Effect } from "effect"
  * import * as Sink from "effect-fapilog/Sink"
  *
- * const yes = Sink.isSink(Sink.memory()) // true
- * const no = Sink.isSink({ times: 3 }) // false
+ * console.log(Sink.isSink(Sink.memory())) // => true
+ * console.log(Sink.isSink({ name: "literal", open: Effect.succeed(Sink.writer(() => {})) })) // => true
+ * console.log(Sink.isSink({ times: 3 })) // => false
  * ```
  *
  * @since 0.1.0
@@ -1123,7 +1132,7 @@ export const isSink = (u: unknown): u is Sink =>
 /**
  * Transforms the writer of a sink, keeping its name.
  *
- * @example
+ * @example Counting what a sink writes
  * ```ts
  * import { Effect } from "effect"
  * import * as Sink from "effect-fapilog/Sink"

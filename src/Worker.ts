@@ -35,7 +35,7 @@ import * as Pipeline from "./Pipeline.ts"
  * - `"block"`: nothing is lost. Facade calls suspend until there is room; the synchronous
  *   `Effect.log` path, which cannot suspend, writes the event inline instead.
  *
- * @example
+ * @example An audit log that waits rather than drops
  * ```ts
  * import { Fapilog } from "effect-fapilog"
  * import type * as Worker from "effect-fapilog/Worker"
@@ -58,7 +58,7 @@ export type Policy = "dropOldest" | "dropNewest" | "block"
  * {@link PipelineNotSynchronous}; an aggregate whose window closed is emitted by the next call,
  * `flush` or the release (no fiber wakes at its deadline).
  *
- * @example
+ * @example Writing inline in a serverless handler
  * ```ts
  * import { Fapilog } from "effect-fapilog"
  * import type * as Worker from "effect-fapilog/Worker"
@@ -76,11 +76,12 @@ export type Mode = "async" | "sync"
 /**
  * Worker options (all resolved; see {@link defaults}).
  *
- * @example
+ * @example The defaults with a few changes
  * ```ts
  * import * as Worker from "effect-fapilog/Worker"
  *
  * const options: Worker.Options = { ...Worker.defaults, name: "audit", policy: "block", batchSize: 64 }
+ * console.log(options.name, options.policy, options.batchSize, options.capacity) // => audit block 64 10000
  * ```
  *
  * @since 0.1.0
@@ -109,7 +110,7 @@ export interface Options {
  * Hooks run on the process's `exit` event behind one listener: share one between the workers of
  * a layer so that many named loggers add one listener, not one each.
  *
- * @example
+ * @example One exit listener for several workers
  * ```ts
  * import * as Worker from "effect-fapilog/Worker"
  *
@@ -130,18 +131,23 @@ export { ExitHooks }
  * …). Once drained, `eventsIn` = `written` (less the aggregate and summary lines, which stand for
  * no offered event) + `droppedTotal` + `absorbed`.
  *
- * @example
+ * @example A one-line summary of a worker
  * ```ts
  * import { Effect } from "effect"
- * import { Logger } from "effect-fapilog"
+ * import { Fapilog, Logger, Sink } from "effect-fapilog"
  * import type * as Worker from "effect-fapilog/Worker"
  *
  * const describe = (m: Worker.Snapshot): string =>
  *   `${m.logger}: ${m.written}/${m.eventsIn} written, ${m.droppedTotal} dropped, queue ${m.queueDepth}/${m.queueCapacity}`
  * const program = Effect.gen(function*() {
  *   const log = yield* Logger.named("payments")
- *   yield* Effect.logInfo(describe(yield* log.metrics))
+ *   yield* log.info("charge created")
+ *   yield* log.flush
+ *   return describe(yield* log.metrics)
  * })
+ * const layer = Fapilog.layer({ sinks: [Sink.memory()] })
+ * // "payments" has no sinks or pipeline of its own: it writes through the root's worker
+ * console.log(await Effect.runPromise(Effect.provide(program, layer))) // => root: 1/1 written, 0 dropped, queue 0/10000
  * ```
  *
  * @since 0.1.0
@@ -180,14 +186,16 @@ export interface Snapshot {
 /**
  * Health of a worker or a sink.
  *
- * @example
+ * @example Whether logging needs attention
  * ```ts
  * import { Effect } from "effect"
- * import { Logger } from "effect-fapilog"
+ * import { Fapilog, Logger, Sink } from "effect-fapilog"
  * import type * as Worker from "effect-fapilog/Worker"
  *
  * const needsAttention = (health: Worker.Health): boolean => health !== "healthy"
  * const program = Effect.map(Logger.health, (report) => needsAttention(report.status))
+ * const layer = Fapilog.layer({ sinks: [Sink.memory()] })
+ * console.log(await Effect.runPromise(Effect.provide(program, layer))) // => false
  * ```
  *
  * @since 0.1.0
@@ -198,10 +206,10 @@ export type Health = "healthy" | "degraded" | "failing"
 /**
  * What a worker knows about one of its sinks.
  *
- * @example
+ * @example The sinks that are failing
  * ```ts
  * import { Effect } from "effect"
- * import { Logger } from "effect-fapilog"
+ * import { Fapilog, Logger, Sink } from "effect-fapilog"
  * import type * as Worker from "effect-fapilog/Worker"
  *
  * const failing = (sinks: Readonly<Record<string, Worker.SinkHealth>>): Array<string> =>
@@ -210,6 +218,8 @@ export type Health = "healthy" | "degraded" | "failing"
  *   const root = yield* Logger.root
  *   return failing((yield* root.metrics).sinks)
  * })
+ * const layer = Fapilog.layer({ sinks: [Sink.memory()] })
+ * console.log(await Effect.runPromise(Effect.provide(program, layer))) // => []
  * ```
  *
  * @since 0.1.0
@@ -224,10 +234,10 @@ export interface SinkHealth {
 /**
  * A running worker.
  *
- * @example
+ * @example The queue depth of every worker
  * ```ts
  * import { Effect } from "effect"
- * import { Logger } from "effect-fapilog"
+ * import { Fapilog, Logger, Sink } from "effect-fapilog"
  * import type * as Worker from "effect-fapilog/Worker"
  *
  * const queueDepths = Effect.gen(function*() {
@@ -235,6 +245,8 @@ export interface SinkHealth {
  *   const workers: ReadonlyArray<Worker.Worker> = loggers.workers()
  *   return workers.map((w) => [w.name, w.metricsUnsafe().queueDepth] as const)
  * })
+ * const layer = Fapilog.layer({ sinks: [Sink.memory()] })
+ * console.log(await Effect.runPromise(Effect.provide(queueDepths, layer))) // => [ [ 'root', 0 ] ]
  * ```
  *
  * @since 0.1.0
@@ -266,11 +278,11 @@ export interface Worker {
  * The defaults: capacity 10,000, `dropOldest`, batches of 256 or 50 ms, 5 s drain timeout, a drop
  * summary at most every 5 s, 5 restarts from 100 ms.
  *
- * @example
+ * @example A small, quick worker
  * ```ts
  * import * as Worker from "effect-fapilog/Worker"
  *
- * Worker.defaults.capacity // 10000
+ * console.log(Worker.defaults.capacity, Worker.defaults.policy, Worker.defaults.batchSize) // => 10000 dropOldest 256
  * const small: Worker.Options = { ...Worker.defaults, name: "jobs", capacity: 100, batchWait: "10 millis" }
  * ```
  *
@@ -296,7 +308,7 @@ export const defaults: Omit<Options, "name"> = {
  * is built, so that sync mode never silently degrades: the layer then fails to build, with this
  * error as its defect.
  *
- * @example
+ * @example Explaining the defect a layer failed with
  * ```ts
  * import * as Worker from "effect-fapilog/Worker"
  *

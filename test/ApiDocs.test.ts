@@ -1,6 +1,7 @@
 /**
  * The API reference: every export of every public module (`src/*.ts`) is documented with a
- * summary and an example, and `docs/api` is what `scripts/docs.ts` generates from the sources.
+ * summary and an example with a title, and `docs/api` is what `scripts/docs.ts` generates from
+ * the sources.
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as fs from "node:fs"
@@ -27,13 +28,27 @@ describe("API reference", () => {
     assert.notInclude(layer.signatures[0]!, "Effect.gen")
   })
 
-  it("every export of every public module has JSDoc with a summary and an @example code block", () => {
+  it("every export of every public module has JSDoc with a summary and an @example code block, every @example a title", () => {
     const missing = Docs.missingDocs(modules)
     assert.deepStrictEqual(
       missing,
       [],
-      `${missing.length} exports lack JSDoc, a summary or an @example with a code block:\n  ${missing.join("\n  ")}`
+      `${missing.length} exports lack JSDoc, a summary, an @example with a code block or an example's title:\n  ${missing.join("\n  ")}`
     )
+  })
+
+  it("only the modules pending in untitledExamplesPending may have untitled examples", () => {
+    // the exception list only shrinks: a module is added to it never, removed once titled
+    assert.deepStrictEqual([...Docs.untitledExamplesPending], ["Sampler"])
+    const untitled = Docs.parseDoc(["/**", " * Adds.", " *", " * @example", " * ```ts", " * const two = 1 + 1", " * ```", " */"].join("\n"))
+    const mod = (name: string): Docs.Module => ({
+      name,
+      file: `src/${name}.ts`,
+      doc: undefined,
+      exports: [{ name: "add", kind: "const", line: 14, signatures: ["export const add = 1"], doc: untitled }]
+    })
+    assert.deepStrictEqual(Docs.missingDocs([mod("Sum")]), ["src/Sum.ts:14 add: an @example without a title"])
+    assert.deepStrictEqual(Docs.missingDocs([mod("Sampler")]), [])
   })
 
   it("an @example's title is the text on its tag line, and the reference shows it", () => {
@@ -60,8 +75,8 @@ describe("API reference", () => {
       doc: undefined,
       exports: [{ name: "add", kind: "const", line: 14, signatures: ["export const add = 1"], doc }]
     }
-    // a titled example still counts as an example with a code block
-    assert.deepStrictEqual(Docs.missingDocs([mod]), [])
+    // a titled example still counts as an example with a code block; the untitled one is reported
+    assert.deepStrictEqual(Docs.missingDocs([mod]), ["src/Sum.ts:14 add: an @example without a title"])
     const page = Docs.render([mod]).get("Sum.md")!
     assert.include(page, "**Example** (Adding two numbers)\n\n```ts\nconsole.log(1 + 1) // => 2\n```")
     assert.include(page, "**Example**\n\n```ts\nconst three = 1 + 2\n```")
