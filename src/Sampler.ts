@@ -49,7 +49,7 @@ import * as Pipeline from "./Pipeline.ts"
  * `"tail buffer expired"`. The ids of requests that logged an error (whose later events are kept)
  * are remembered until their `CorrelationEnd`, at most about `2 × maxRequests` of them.
  *
- * @example
+ * @example Longer request buffers, held for a minute
  * ```ts
  * import * as Sampler from "effect-fapilog/Sampler"
  *
@@ -77,7 +77,7 @@ export interface TailOptions {
  *   error (`true` for default bounds, or {@link TailOptions}).
  * - `mark` (default true): add `_sampled: true` and `_sample_rate` to kept events.
  *
- * @example
+ * @example A tenth of the requests, half of the other events, no marks
  * ```ts
  * import * as Sampler from "effect-fapilog/Sampler"
  *
@@ -100,7 +100,7 @@ export interface ByCorrelationOptions {
  * Options of {@link tail} used on its own: {@link TailOptions} plus the base `rate` at which
  * requests are kept without an error (default 0: keep only requests that log an error).
  *
- * @example
+ * @example One quiet request in a hundred, and every failed one
  * ```ts
  * import * as Sampler from "effect-fapilog/Sampler"
  *
@@ -123,7 +123,7 @@ export interface TailSamplerOptions extends TailOptions {
  * second), the `first` events pass, then every `thereafter`-th; `thereafter: 0` drops the rest.
  * `maxKeys` (default 4096) bounds the tracked keys; events of keys beyond it pass unsampled.
  *
- * @example
+ * @example Five a second, then every fiftieth
  * ```ts
  * import * as Sampler from "effect-fapilog/Sampler"
  *
@@ -151,12 +151,13 @@ export interface BurstOptions {
  * - `name`: value of the `sampler` attribute on the rate gauge, to tell samplers apart.
  * - `mark` (default true): add `_sampled: true` and `_sample_rate` to kept events.
  *
- * @example
+ * @example About a thousand events a second, never less than 1%
  * ```ts
  * import * as Sampler from "effect-fapilog/Sampler"
  *
  * const options: Sampler.AdaptiveOptions = { targetPerSecond: 1_000, window: "5 seconds", minRate: 0.01, name: "api" }
  * const sampler = Sampler.adaptive(options)
+ * console.log(sampler.currentRate()) // => 1
  * ```
  *
  * @since 0.1.0
@@ -175,14 +176,15 @@ export interface AdaptiveOptions {
  *
  * `buffered()` sums over every stream the sampler is currently applied to.
  *
- * @example
+ * @example Reading what the tail buffers hold
  * ```ts
  * import { Fapilog } from "effect-fapilog"
  * import * as Sampler from "effect-fapilog/Sampler"
  *
  * const sampler: Sampler.Sampler = Sampler.byCorrelation({ rate: 0.1, tail: true })
  * const layer = Fapilog.layer({ pipeline: sampler })
- * const held = sampler.buffered() // { requests, events } held in tail buffers right now
+ * // what the tail buffers hold right now: nothing yet, as no event has been logged
+ * console.log(sampler.buffered()) // => { requests: 0, events: 0 }
  * ```
  *
  * @since 0.1.0
@@ -199,7 +201,7 @@ export interface Sampler {
  * `currentRate()` is the rate most recently computed by any stream the sampler is applied to
  * (1 before the first window closes).
  *
- * @example
+ * @example Logging the current keep-rate
  * ```ts
  * import { Effect } from "effect"
  * import { Fapilog } from "effect-fapilog"
@@ -208,6 +210,7 @@ export interface Sampler {
  * const sampler: Sampler.AdaptiveSampler = Sampler.adaptive({ targetPerSecond: 500 })
  * const layer = Fapilog.layer({ pipeline: sampler })
  * const report = Effect.suspend(() => Effect.logInfo(`keeping ${sampler.currentRate() * 100}% of events`))
+ * console.log(sampler.currentRate()) // => 1
  * ```
  *
  * @since 0.1.0
@@ -228,14 +231,24 @@ export interface AdaptiveSampler {
  *   or above, and (with `tail`) held so that a request that then logs an error is still kept
  *   whole.
  *
- * @example
+ * @example Health checks sampled as if the rate were 0
  * ```ts
- * import { Effect } from "effect"
+ * import { Effect, Stream } from "effect"
+ * import * as LogEvent from "effect-fapilog/LogEvent"
  * import * as Sampler from "effect-fapilog/Sampler"
  *
  * const rule: Sampler.Rule = "never"
  * // byCorrelation and tail treat these lines as rate 0 (errors are still kept)
  * const healthCheck = Effect.logInfo("health ok").pipe(Sampler.withRule(rule))
+ *
+ * // the events of such a region carry the rule: even at rate 1, only the error is kept
+ * const annotations = { [Sampler.ruleAnnotation]: rule }
+ * const events = Stream.make(
+ *   LogEvent.make({ timestamp: 0, level: "Info", message: "health ok", logger: "app", correlationId: "r", annotations }),
+ *   LogEvent.make({ timestamp: 1, level: "Error", message: "db down", logger: "app", correlationId: "r", annotations })
+ * )
+ * const kept = Effect.runSync(Stream.runCollect(events.pipe(Sampler.byCorrelation({ rate: 1 }))))
+ * console.log(kept.map((e) => e.message)) // => [ 'db down' ]
  * ```
  *
  * @since 0.1.0
@@ -250,12 +263,13 @@ export type Rule = "always" | "never"
 /**
  * Whether `id` is a W3C trace id: 32 hex digits (either case), not all zero.
  *
- * @example
+ * @example A trace id, a request id and the invalid all-zero trace id
  * ```ts
  * import * as Sampler from "effect-fapilog/Sampler"
  *
- * Sampler.isTraceId("4bf92f3577b34da6a3ce929d0e0e4736") // true
- * Sampler.isTraceId("req-1") // false
+ * console.log(Sampler.isTraceId("4bf92f3577b34da6a3ce929d0e0e4736")) // => true
+ * console.log(Sampler.isTraceId("req-1")) // => false
+ * console.log(Sampler.isTraceId("0".repeat(32))) // => false
  * ```
  *
  * @since 0.1.0
@@ -269,11 +283,12 @@ export const isTraceId = (id: string): boolean => id.length === 32 && traceIdPat
  * (`z ^= z >>> 30; z *= 0xbf58476d1ce4e5b9; z ^= z >>> 27; z *= 0x94d049bb133111eb;
  * z ^= z >>> 31`, all mod 2^64) so that every input bit affects the low 56 bits.
  *
- * @example
+ * @example Hashing a request id
  * ```ts
  * import * as Sampler from "effect-fapilog/Sampler"
  *
- * Sampler.hash64("req-1").toString(16) // 16 hex digits at most
+ * // the same in every process and every language that implements it
+ * console.log(Sampler.hash64("req-1").toString(16)) // => a2881c3268a7392
  * ```
  *
  * @since 0.1.0
@@ -286,11 +301,14 @@ export const hash64 = (id: string): bigint => fnvSplitmix(id)
  * (last 14 hex digits) of the id when it is a W3C trace id, otherwise the low 56 bits of
  * {@link hash64}.
  *
- * @example
+ * @example Of a trace id, and of any other id
  * ```ts
  * import * as Sampler from "effect-fapilog/Sampler"
  *
- * Sampler.randomness("4bf92f3577b34da6a3ce929d0e0e4736") // 0xce929d0e0e4736n: the last 14 hex digits
+ * // a trace id's last 14 hex digits
+ * console.log(Sampler.randomness("4bf92f3577b34da6a3ce929d0e0e4736").toString(16)) // => ce929d0e0e4736
+ * // the low 56 bits of any other id's hash
+ * console.log(Sampler.randomness("req-1") === (Sampler.hash64("req-1") & (2n ** 56n - 1n))) // => true
  * ```
  *
  * @since 0.1.0
@@ -302,13 +320,15 @@ export const randomness = (id: string): bigint => computeR(id)
  * The rejection threshold of a rate, as in OpenTelemetry consistent probability sampling:
  * `2^56 − round(rate × 2^56)`. An id is kept when its {@link randomness} is at least this.
  *
- * @example
+ * @example The thresholds of a few rates, and the decision they make
  * ```ts
  * import * as Sampler from "effect-fapilog/Sampler"
  *
- * Sampler.threshold(1) // 0n: every id is kept
- * Sampler.threshold(0.5) // 2^55
- * const kept = Sampler.randomness("req-1") >= Sampler.threshold(0.5) // Sampler.decide("req-1", 0.5)
+ * console.log(Sampler.threshold(1)) // => 0n
+ * console.log(Sampler.threshold(0.5) === 2n ** 55n) // => true
+ * console.log(Sampler.threshold(0) === 2n ** 56n) // => true
+ * // what Sampler.decide("req-3", 0.5) computes
+ * console.log(Sampler.randomness("req-3") >= Sampler.threshold(0.5)) // => true
  * ```
  *
  * @since 0.1.0
@@ -324,11 +344,15 @@ export const threshold = (rate: number): bigint => {
  * process and every language that implements the documented algorithm. A higher rate keeps a
  * superset of the ids a lower rate keeps; rate 1 keeps every id and rate 0 none.
  *
- * @example
+ * @example Deciding which requests to keep
  * ```ts
  * import * as Sampler from "effect-fapilog/Sampler"
  *
- * const keep = Sampler.decide("req-42", 0.1)
+ * const ids = ["req-1", "req-2", "req-3", "req-4"]
+ * console.log(ids.filter((id) => Sampler.decide(id, 0.5))) // => [ 'req-3', 'req-4' ]
+ * // a lower rate keeps a subset of those, a higher one a superset
+ * console.log(ids.filter((id) => Sampler.decide(id, 0.2))) // => [ 'req-3' ]
+ * console.log(ids.filter((id) => Sampler.decide(id, 1))) // => [ 'req-1', 'req-2', 'req-3', 'req-4' ]
  * ```
  *
  * @since 0.1.0
@@ -339,11 +363,12 @@ export const decide = (id: string, rate: number): boolean => randomness(id) >= t
 /**
  * The log annotation that carries a sampling {@link Rule}: `"_sample_rule"`.
  *
- * @example
+ * @example Annotating a line by hand
  * ```ts
  * import { Effect } from "effect"
  * import * as Sampler from "effect-fapilog/Sampler"
  *
+ * console.log(Sampler.ruleAnnotation) // => _sample_rule
  * // the same as `Sampler.withRule("always")`
  * const kept = Effect.logInfo("audit").pipe(Effect.annotateLogs(Sampler.ruleAnnotation, "always"))
  * ```
@@ -361,13 +386,17 @@ export const ruleAnnotation = "_sample_rule"
  *
  * Dual: `withRule(rule)(self)` or `withRule(self, rule)`.
  *
- * @example
+ * @example Keeping every line of an audited region
  * ```ts
- * import { Effect } from "effect"
+ * import { Effect, References } from "effect"
  * import * as Sampler from "effect-fapilog/Sampler"
  *
  * // every line of this region is kept, whatever the sampling rate
  * const audited = Effect.logInfo("refund issued").pipe(Sampler.withRule("always"))
+ *
+ * // the region's log annotations, which its events carry
+ * const annotations = Effect.service(References.CurrentLogAnnotations).pipe(Sampler.withRule("always"))
+ * console.log(Effect.runSync(annotations)) // => { _sample_rule: 'always' }
  * ```
  *
  * @since 0.1.0
@@ -416,15 +445,20 @@ const operator = <O extends ReadonlyArray<unknown>>(
  * Dual: `byCorrelation(options)` or `byCorrelation(stream, options)`. Throws a `RangeError` at
  * construction when a rate is outside [0, 1].
  *
- * @example
+ * @example Half of the requests, each kept or dropped whole
  * ```ts
- * import { Stream } from "effect"
+ * import { Effect, Stream } from "effect"
  * import * as LogEvent from "effect-fapilog/LogEvent"
  * import * as Sampler from "effect-fapilog/Sampler"
  *
+ * const event = (message: string, correlationId: string, level: "Info" | "Error" = "Info") =>
+ *   LogEvent.make({ timestamp: 0, level, message, logger: "app", correlationId })
  * const sampled = Stream.make(
- *   LogEvent.make({ timestamp: 0, level: "Info", message: "hi", logger: "app", correlationId: "req-1" })
- * ).pipe(Sampler.byCorrelation({ rate: 0.1, tail: true }))
+ *   event("a", "req-1"), event("b", "req-3"), event("c", "req-1", "Error"), event("d", "req-3")
+ * ).pipe(Sampler.byCorrelation({ rate: 0.5 }))
+ * const kept = Effect.runSync(Stream.runCollect(sampled))
+ * // req-3 is kept at rate 0.5, req-1 is not: only its error is
+ * console.log(kept.map((e) => `${e.message} ${JSON.stringify(e.annotations)}`)) // => [ 'b {"_sampled":true,"_sample_rate":0.5}', 'c {"_sampled":true,"_sample_rate":0.5,"_sample_reason":"error"}', 'd {"_sampled":true,"_sample_rate":0.5}' ]
  * ```
  *
  * @since 0.1.0
@@ -447,17 +481,20 @@ export const byCorrelation: {
  *
  * Dual: `tail(options)` or `tail(stream, options)`.
  *
- * @example
+ * @example A failed request kept whole, a quiet one dropped
  * ```ts
- * import { Stream } from "effect"
+ * import { Effect, Stream } from "effect"
  * import * as LogEvent from "effect-fapilog/LogEvent"
  * import * as Sampler from "effect-fapilog/Sampler"
  *
  * const sampler = Sampler.tail({ maxEventsPerRequest: 50 })
  * const out = Stream.make(
  *   LogEvent.make({ timestamp: 0, level: "Info", message: "start", logger: "app", correlationId: "r" }),
- *   LogEvent.make({ timestamp: 1, level: "Error", message: "boom", logger: "app", correlationId: "r" })
- * ).pipe(sampler) // both events are emitted
+ *   LogEvent.make({ timestamp: 1, level: "Info", message: "quiet", logger: "app", correlationId: "q" }),
+ *   LogEvent.make({ timestamp: 2, level: "Error", message: "boom", logger: "app", correlationId: "r" })
+ * ).pipe(sampler)
+ * const kept = Effect.runSync(Stream.runCollect(out))
+ * console.log(kept.map((e) => `${e.message} ${LogEvent.get(e, "_sample_reason")}`)) // => [ 'start error', 'boom error' ]
  * ```
  *
  * @since 0.1.0
@@ -480,14 +517,18 @@ export const tail: {
  * Dual: `burst(options)` or `burst(stream, options)`. Throws a `RangeError` at construction
  * when `first` or `thereafter` is negative.
  *
- * @example
+ * @example Two of the same line, then every third
  * ```ts
- * import { Stream } from "effect"
+ * import { Effect, Stream } from "effect"
  * import * as LogEvent from "effect-fapilog/LogEvent"
  * import * as Sampler from "effect-fapilog/Sampler"
  *
- * const events = Stream.make(LogEvent.make({ timestamp: 0, level: "Info", message: "tick", logger: "app" }))
- * const limited = events.pipe(Sampler.burst({ first: 10, thereafter: 100, tick: "1 second" }))
+ * // ten "tick"s within one second: the 1st, 2nd, 5th and 8th pass
+ * const events = Stream.range(0, 9).pipe(
+ *   Stream.map((i) => LogEvent.make({ timestamp: i * 100, level: "Info", message: "tick", logger: "app" }))
+ * )
+ * const limited = events.pipe(Sampler.burst({ first: 2, thereafter: 3, tick: "1 second" }))
+ * console.log(Effect.runSync(Stream.runCollect(limited)).map((e) => e.timestamp)) // => [ 0, 100, 400, 700 ]
  * ```
  *
  * @since 0.1.0
@@ -519,12 +560,21 @@ export const burst: {
  * Dual: `adaptive(options)` or `adaptive(stream, options)`; only the data-last value has
  * `currentRate()`.
  *
- * @example
+ * @example Four events a second brought down to two
  * ```ts
+ * import { Effect, Stream } from "effect"
+ * import * as LogEvent from "effect-fapilog/LogEvent"
  * import * as Sampler from "effect-fapilog/Sampler"
  *
- * const sampler = Sampler.adaptive({ targetPerSecond: 500, window: "1 second" })
- * sampler.currentRate() // 1 until the first window closes
+ * const sampler = Sampler.adaptive({ targetPerSecond: 2, window: "1 second" })
+ * console.log(sampler.currentRate()) // => 1
+ * // one event every 250 ms: the first window is kept whole, then half of each window
+ * const events = Stream.range(0, 11).pipe(
+ *   Stream.map((i) => LogEvent.make({ timestamp: i * 250, level: "Info", message: `e${i}`, logger: "app" }))
+ * )
+ * const kept = Effect.runSync(Stream.runCollect(events.pipe(sampler)))
+ * console.log(kept.map((e) => e.message).join(" ")) // => e0 e1 e2 e3 e5 e7 e9 e11
+ * console.log(sampler.currentRate()) // => 0.5
  * ```
  *
  * @since 0.1.0
@@ -543,15 +593,21 @@ export const adaptive: {
 /**
  * The gauge adaptive samplers publish their current keep-rate to.
  *
- * @example
+ * @example Reading one sampler's rate from the gauge
  * ```ts
- * import { Effect, Metric } from "effect"
+ * import { Effect, Metric, Stream } from "effect"
+ * import * as LogEvent from "effect-fapilog/LogEvent"
  * import * as Sampler from "effect-fapilog/Sampler"
  *
- * const sampler = Sampler.adaptive({ targetPerSecond: 500, name: "api" })
+ * const sampler = Sampler.adaptive({ targetPerSecond: 2, name: "api" })
  * const rate = Metric.value(Metric.withAttributes(Sampler.adaptiveRateGauge, { sampler: "api" })).pipe(
  *   Effect.map((state) => state.value)
  * )
+ * // four events a second for two seconds, then the gauge
+ * const events = Stream.range(0, 7).pipe(
+ *   Stream.map((i) => LogEvent.make({ timestamp: i * 250, level: "Info", message: "hi", logger: "app" }))
+ * )
+ * console.log(Effect.runSync(Stream.runDrain(events.pipe(sampler)).pipe(Effect.andThen(rate)))) // => 0.5
  * ```
  *
  * @since 0.1.0
