@@ -13,6 +13,7 @@
 import type * as Cause from "effect/Cause"
 import type * as Context from "effect/Context"
 import type * as LogLevel from "effect/LogLevel"
+import { dual } from "effect/Function"
 import * as Event from "./internal/event.ts"
 import * as Level from "./internal/level.ts"
 
@@ -390,15 +391,21 @@ export const isErrorOrAbove = (event: LogEvent): boolean =>
  * const event = LogEvent.make({ timestamp: 0, level: "Info", message: "hi", logger: "app", fields: { user: "ann" } })
  * const marked = LogEvent.withFields(event, { attempt: 2 })
  * console.log(marked.fields) // => { user: 'ann', attempt: 2 }
+ * // data-last, for `pipe` and `map`
+ * console.log([event].map(LogEvent.withFields({ attempt: 3 }))[0]!.fields) // => { user: 'ann', attempt: 3 }
  * ```
  *
  * @since 0.1.0
  * @category combinators
  */
-export const withFields = (event: LogEvent, extra: Readonly<Record<string, unknown>>): LogEvent => ({
-  ...event,
-  fields: event.fields === undefined ? extra : mergeFields(event.fields, extra)
-})
+export const withFields: {
+  (extra: Readonly<Record<string, unknown>>): (event: LogEvent) => LogEvent
+  (event: LogEvent, extra: Readonly<Record<string, unknown>>): LogEvent
+} = dual(
+  2,
+  (event: LogEvent, extra: Readonly<Record<string, unknown>>): LogEvent =>
+    Event.copy(event, event.message, event.fields === undefined ? extra : mergeFields(event.fields, extra), event.annotations, event.cause)
+)
 
 /**
  * Builds, once, a transform that merges `extra` over an event's annotations. Use it for values
@@ -550,4 +557,10 @@ export const renderTemplate: (template: string, fields: Readonly<Record<string, 
  * @since 0.1.0
  * @category combinators
  */
-export const withMessage = (event: LogEvent, message: string): LogEvent => ({ ...event, message })
+export const withMessage: {
+  (message: string): (event: LogEvent) => LogEvent
+  (event: LogEvent, message: string): LogEvent
+} = dual(
+  2,
+  (event: LogEvent, message: string): LogEvent => Event.copy(event, message, event.fields, event.annotations, event.cause)
+)
