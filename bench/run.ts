@@ -84,7 +84,7 @@ const main = async (): Promise<void> => {
   }
   if (options.service) {
     const Service = await import("./lib/Service.ts")
-    await Service.run({ seconds: options.seconds, quick: options.quick, resultsDir: RESULTS_DIR, timeoutMs: options.timeoutMs })
+    await Service.run({ seconds: options.seconds, rounds: options.rounds, quick: options.quick, resultsDir: RESULTS_DIR, timeoutMs: options.timeoutMs })
     return
   }
   const systems = options.flat ? Systems.select(options.flatOnly) : []

@@ -38,6 +38,8 @@ const SYSTEMS = [
 /** Options of {@link run}. */
 export interface Options {
   readonly seconds: number
+  /** Rounds: every cell is run this many times, systems alternating; the tables show medians. */
+  readonly rounds: number
   readonly quick: boolean
   readonly resultsDir: string
   readonly timeoutMs: number
@@ -54,6 +56,9 @@ export interface CellResult {
   readonly linesWritten?: number
   readonly linesExpected?: number
   readonly cpuSecPer1000?: number
+  /** Merged cells (medians of several rounds): the lowest and highest CPU per 1,000 requests. */
+  readonly cpuRange?: readonly [number, number]
+  readonly rounds?: number
 }
 
 const BENCH_DIR = Path.join(import.meta.dirname, "..")
@@ -71,17 +76,24 @@ export const run = async (options: Options): Promise<void> => {
   const startedAt = new Date()
   const rates = [10_000, 100_000]
   const warmupSeconds = options.quick ? 1 : 2
-  log(`service bench: rates ${rates.join(", ")} lines/s × ${SYSTEMS.length} systems, ${options.seconds} s per cell (+ ${warmupSeconds} s warm-up)`)
-  const cells: Array<CellResult> = []
-  for (const [r, linesPerSec] of rates.entries()) {
-    const order = [...SYSTEMS.slice(r % SYSTEMS.length), ...SYSTEMS.slice(0, r % SYSTEMS.length)]
-    for (const system of order) {
-      const cell = await runCell(system, linesPerSec, options.seconds, warmupSeconds, options.timeoutMs)
-      log(`[service ${linesPerSec}/s ${system.id}] ${cell.failure ?? JSON.stringify({ ...cell.window, ...cell.load }).slice(0, 300)}`)
-      cells.push(cell)
+  log(
+    `service bench: rates ${rates.join(", ")} lines/s × ${SYSTEMS.length} systems × ${options.rounds} round(s), ` +
+      `${options.seconds} s per cell (+ ${warmupSeconds} s warm-up)`
+  )
+  const runs: Array<CellResult> = []
+  for (let round = 0; round < options.rounds; round++) {
+    for (const [r, linesPerSec] of rates.entries()) {
+      // the order rotates from rate to rate and round to round: no system always runs first
+      const k = (r + round) % SYSTEMS.length
+      for (const system of [...SYSTEMS.slice(k), ...SYSTEMS.slice(0, k)]) {
+        const cell = await runCell(system, linesPerSec, options.seconds, warmupSeconds, options.timeoutMs)
+        log(`[service ${linesPerSec}/s ${system.id} round ${round + 1}/${options.rounds}] ${cell.failure ?? JSON.stringify({ ...cell.window, ...cell.load }).slice(0, 300)}`)
+        runs.push(cell)
+      }
     }
   }
-  const text = markdown(cells, options.seconds)
+  const cells = rates.flatMap((rate) => SYSTEMS.map((system) => merge(runs.filter((c) => c.linesPerSec === rate && c.system === system.id))))
+  const text = markdown(cells, options.seconds, options.rounds)
   // `latest-partial.*` is git-ignored: a quick run never replaces the figures of a full one
   const base = options.quick ? "latest-partial.service" : "latest-service"
   const document = {
@@ -89,8 +101,9 @@ export const run = async (options: Options): Promise<void> => {
     finishedAt: new Date().toISOString(),
     command: `npm run bench -- ${process.argv.slice(2).join(" ")}`,
     machine: { cpus: Os.cpus().length, cpuModel: Os.cpus()[0]?.model.trim(), node: process.versions.node, loadAverageAtStart: Os.loadavg() },
-    config: { rates, seconds: options.seconds, warmupSeconds, linesPerRequest: LINES },
-    cells
+    config: { rates, seconds: options.seconds, rounds: options.rounds, warmupSeconds, linesPerRequest: LINES },
+    cells,
+    runs
   }
   await Fs.mkdir(options.resultsDir, { recursive: true })
   await Fs.writeFile(Path.join(options.resultsDir, `${base}.json`), JSON.stringify(document, null, 2) + "\n")
@@ -176,7 +189,45 @@ const reply = (server: ChildProcess.ChildProcess, message: string | undefined, t
     if (message !== undefined) server.send({ type: message })
   })
 
-const markdown = (cells: ReadonlyArray<CellResult>, seconds: number): string => {
+/**
+ * One system at one rate over its rounds: medians of CPU per request, achieved rate, latency
+ * percentiles and event-loop delay; the highest peak RSS; lines summed (every round checked).
+ * A failed round fails the merged cell.
+ */
+const merge = (rounds: ReadonlyArray<CellResult>): CellResult => {
+  const failed = rounds.find((c) => c.failure !== undefined)
+  if (failed !== undefined || rounds.length === 1) return { ...(failed ?? rounds[0]!), rounds: rounds.length }
+  const med = (get: (c: CellResult) => unknown): number | undefined => {
+    const xs = rounds.map(get).filter((x): x is number => typeof x === "number" && Number.isFinite(x)).sort((a, b) => a - b)
+    return xs.length === 0 ? undefined : xs.length % 2 === 1 ? xs[(xs.length - 1) / 2] : (xs[xs.length / 2 - 1]! + xs[xs.length / 2]!) / 2
+  }
+  const latency = (c: CellResult) => (c.load?.["latencyMs"] ?? {}) as Record<string, number>
+  const eld = (c: CellResult) => (c.window?.["eventLoopDelayMs"] ?? {}) as Record<string, number>
+  const sum = (get: (c: CellResult) => unknown) => rounds.reduce((n, c) => n + (Number(get(c)) || 0), 0)
+  const cpus = rounds.map((c) => c.cpuSecPer1000).filter((x): x is number => x !== undefined)
+  const first = rounds[0]!
+  return {
+    system: first.system,
+    linesPerSec: first.linesPerSec,
+    rounds: rounds.length,
+    load: {
+      rps: first.load?.["rps"],
+      achievedRps: med((c) => c.load?.["achievedRps"]),
+      notSent: sum((c) => c.load?.["notSent"]),
+      errors: sum((c) => c.load?.["errors"]),
+      latencyMs: { p50: med((c) => latency(c)["p50"]), p99: med((c) => latency(c)["p99"]), p999: med((c) => latency(c)["p999"]) }
+    },
+    window: {
+      eventLoopDelayMs: { p99: med((c) => eld(c)["p99"]) },
+      peakRssMb: Math.max(...rounds.map((c) => Number(c.window?.["peakRssMb"]) || 0))
+    },
+    handled: sum((c) => c.handled),
+    ...(first.linesExpected === undefined ? {} : { linesWritten: sum((c) => c.linesWritten), linesExpected: sum((c) => c.linesExpected) }),
+    ...(cpus.length === 0 ? {} : { cpuSecPer1000: med((c) => c.cpuSecPer1000)!, cpuRange: [Math.min(...cpus), Math.max(...cpus)] as const })
+  }
+}
+
+const markdown = (cells: ReadonlyArray<CellResult>, seconds: number, rounds: number): string => {
   const rows: Array<Array<string>> = []
   const out: Array<string> = []
   for (const rate of [...new Set(cells.map((c) => c.linesPerSec))]) {
@@ -196,7 +247,7 @@ const markdown = (cells: ReadonlyArray<CellResult>, seconds: number): string => 
       rows.push([
         system.id === "fapilog" ? `**${system.label}**` : system.label,
         `${int(load["achievedRps"])} / ${int(load["rps"])}${Number(load["notSent"]) > 0 ? ` (${int(load["notSent"])} not sent)` : ""}${Number(load["errors"]) > 0 ? ` (${int(load["errors"])} errors)` : ""}`,
-        fixed(c.cpuSecPer1000, 3),
+        fixed(c.cpuSecPer1000, 3) + (c.cpuRange === undefined ? "" : ` (${fixed(c.cpuRange[0], 3)}–${fixed(c.cpuRange[1], 3)})`),
         none === undefined || c.cpuSecPer1000 === undefined || system.id === "none" ? "—" : `${(((c.cpuSecPer1000 / none) - 1) * 100).toFixed(1)} %`,
         fixed(latency["p50"], 2),
         fixed(latency["p99"], 2),
@@ -207,7 +258,8 @@ const markdown = (cells: ReadonlyArray<CellResult>, seconds: number): string => 
       ])
     }
     out.push(
-      `#### ${int(rate)} log lines/s (${int(rate / LINES)} requests/s × ${LINES} lines), ${seconds} s window`,
+      `#### ${int(rate)} log lines/s (${int(rate / LINES)} requests/s × ${LINES} lines), ${seconds} s window` +
+        (rounds > 1 ? `, median of ${rounds} rounds (CPU: median (lowest–highest); lines: all rounds)` : ""),
       "",
       table(
         ["system", "requests/s achieved / asked", "CPU s per 1,000 req", "added CPU vs none", "p50 ms", "p99 ms", "p99.9 ms", "event-loop delay p99 ms", "peak RSS MiB", "lines written / expected"],
