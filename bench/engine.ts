@@ -5,7 +5,8 @@
  * With `--root DIR` the same harness runs another checkout's `src/` (an A/B across commits: the
  * worker constructor is `internal/engine/worker.ts`'s `make`, or `Worker.make` before it moved).
  *
- * `node bench/engine.ts [--encode] [--redact] [--root DIR]` (run from the project, whose Node and
+ * `node bench/engine.ts [--encode] [--redact] [--root DIR] [--events N]` (N per pass, default
+ * 1,000,000; run from the project, whose Node and
  * `effect` are used). Used for the engine-rewrite comparison in `docs/benchmarks.md`.
  *
  * @module
@@ -27,7 +28,8 @@ const Sink: Any = await import(Path.join(root, "src/Sink.ts"))
 const Redactor: Any = await import(Path.join(root, "src/Redactor.ts"))
 const internal: Any = await import(Path.join(root, "src/internal/engine/worker.ts")).catch(() => undefined)
 
-const N = 1_000_000
+const eventsAt = argv.indexOf("--events")
+const N = eventsAt >= 0 ? Number(argv[eventsAt + 1]) : 1_000_000
 const events: Array<unknown> = Array.from({ length: 4096 }, (_, i) =>
   LogEvent.make({ timestamp: 1764633600000 + (i >> 8), level: "Info", message: "user logged in", logger: "bench", fields: { i, user: "u" + (i % 100) } }))
 let bytes = 0
