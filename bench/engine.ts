@@ -5,8 +5,8 @@
  * With `--root DIR` the same harness runs another checkout's `src/` (an A/B across commits: the
  * worker constructor is `internal/engine/worker.ts`'s `make`, or `Worker.make` before it moved).
  *
- * `node bench/engine.ts [--encode] [--redact] [--root DIR] [--events N]` (N per pass, default
- * 1,000,000; run from the project, whose Node and
+ * `node bench/engine.ts [--encode] [--redact] [--root DIR] [--events N] [--batch N]` (events per
+ * pass, default 1,000,000; the worker's batch size, default 256; run from the project, whose Node and
  * `effect` are used). Used for the engine-rewrite comparison in `docs/benchmarks.md`.
  *
  * @module
@@ -41,7 +41,8 @@ const writer = {
       count += batch.events.length
     })
 }
-const options = { ...Worker.defaults, name: "bench", ...(redact ? { pipeline: Redactor.pipeline({}) } : {}) }
+const batchAt = argv.indexOf("--batch")
+const options = { ...Worker.defaults, name: "bench", ...(batchAt >= 0 ? { batchSize: Number(argv[batchAt + 1]) } : {}), ...(redact ? { pipeline: Redactor.pipeline({}) } : {}) }
 const writers = [{ name: "count", writer }]
 
 const program = Effect.scoped(Effect.gen(function*() {
