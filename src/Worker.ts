@@ -275,8 +275,9 @@ export interface Worker {
 }
 
 /**
- * The defaults: capacity 10,000, `dropOldest`, batches of 256 or 50 ms, 5 s drain timeout, a drop
- * summary at most every 5 s, 5 restarts from 100 ms.
+ * The defaults: capacity 10,000, `dropOldest`, batches of 256 or 50 ms (a backlog of whole batches
+ * is taken up to 4 batches at a time), 5 s drain timeout, a drop summary at most every 5 s, 5
+ * restarts from 100 ms.
  *
  * @example A small, quick worker
  * ```ts

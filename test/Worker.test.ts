@@ -52,11 +52,32 @@ describe("Worker", () => {
       const worker = yield* start({ batchSize: 4, batchWait: "1 hour" }, [memory])
       for (let i = 0; i < 9; i++) worker.offerUnsafe(event(`e${i}`))
       yield* settle
-      // two full batches written; the ninth event waits for its batch to fill or time out
+      // two full batches written (queued together: taken as one, whole batches only); the ninth
+      // event waits for its batch to fill or time out
       assert.strictEqual(memory.eventsUnsafe().length, 8)
       const m = yield* worker.metrics
-      assert.strictEqual(m.batches, 2)
-      assert.strictEqual(m.lastBatchSize, 4)
+      assert.strictEqual(m.batches, 1)
+      assert.strictEqual(m.lastBatchSize, 8)
+    }).pipe(Effect.scoped))
+
+  it.effect("a backlog goes out in whole batches, at most four at a time; a partial batch still waits", () =>
+    Effect.gen(function*() {
+      const memory = Sink.memory()
+      const sizes: Array<number> = []
+      const counting = Sink.mapWriter(memory, (w) => ({
+        ...w,
+        write: (batch) => Effect.andThen(Effect.sync(() => sizes.push(batch.events.length)), w.write(batch))
+      }))
+      const worker = yield* start({ batchSize: 4, batchWait: "1 hour" }, [counting])
+      for (let i = 0; i < 23; i++) worker.offerUnsafe(event(`e${i}`))
+      yield* settle
+      // 23 queued: 16 (four whole batches), then 7 left is less than two batches: one batch of 4;
+      // the last 3 wait for their batch to fill or time out
+      assert.deepStrictEqual(sizes, [16, 4])
+      assert.deepStrictEqual(messages(memory), Array.from({ length: 20 }, (_, i) => `e${i}`))
+      yield* TestClock.adjust("1 hour")
+      yield* settle
+      assert.deepStrictEqual(sizes, [16, 4, 3])
     }).pipe(Effect.scoped))
 
   it.effect("flush returns once everything offered before it is written, without moving the clock", () =>
@@ -280,14 +301,15 @@ describe("Worker", () => {
             return e
           })
         const worker = yield* start({ pipeline: explode, restartBase: "100 millis", batchSize: 2 }, [memory])
-        for (const m of ["a", "boom", "c", "d"]) worker.offerUnsafe(event(m))
+        // a backlog is taken 4 batches at a time: the dead batch is a..h, i and j are behind it
+        for (const m of ["a", "boom", "c", "d", "e", "f", "g", "h", "i", "j"]) worker.offerUnsafe(event(m))
         const flushing = yield* Effect.forkChild(worker.flush)
         yield* settle
         yield* TestClock.adjust("100 millis")
         yield* Fiber.join(flushing)
-        // the barrier was queued behind c and d: it returns only once they are written
-        assert.includeMembers(messages(memory), ["c", "d"])
-        assert.strictEqual((yield* worker.metrics).dropped["worker failure"], 2)
+        // the barrier was queued behind i and j: it returns only once they are written
+        assert.includeMembers(messages(memory), ["i", "j"])
+        assert.strictEqual((yield* worker.metrics).dropped["worker failure"], 8)
       }).pipe(Effect.scoped))
 
     it.effect("sync mode with an asynchronous pipeline step runs each event once", () =>
