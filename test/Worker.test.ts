@@ -80,6 +80,29 @@ describe("Worker", () => {
       assert.deepStrictEqual(sizes, [16, 4, 3])
     }).pipe(Effect.scoped))
 
+  it.effect("heavy events (a batch whose drive took 4 µs or more per event, by Clock) are not taken as a backlog", () =>
+    Effect.gen(function*() {
+      const memory = Sink.memory()
+      const sizes: Array<number> = []
+      // every write takes 10 ms of Clock time: 2.5 ms per event in a batch of 4
+      const slow = Sink.mapWriter(memory, (w) => ({
+        ...w,
+        write: (batch) => Effect.andThen(Effect.andThen(Effect.sync(() => sizes.push(batch.events.length)), Effect.sleep("10 millis")), w.write(batch))
+      }))
+      const worker = yield* start({ batchSize: 4, batchWait: "1 hour" }, [slow])
+      for (let i = 0; i < 8; i++) worker.offerUnsafe(event(`a${i}`))
+      yield* settle
+      for (let i = 0; i < 8; i++) worker.offerUnsafe(event(`b${i}`))
+      for (let step = 0; step < 6; step++) {
+        yield* TestClock.adjust("10 millis")
+        yield* settle
+      }
+      // the first backlog (8 queued, nothing measured yet) goes out at once; its drive took
+      // 10 ms for 8 events, so the next backlog of 8 goes out one batch at a time
+      assert.deepStrictEqual(sizes, [8, 4, 4])
+      assert.strictEqual(memory.eventsUnsafe().length, 16)
+    }).pipe(Effect.scoped))
+
   it.effect("flush returns once everything offered before it is written, without moving the clock", () =>
     Effect.gen(function*() {
       const memory = Sink.memory()

@@ -29,6 +29,10 @@ export const makeBatcher = (
   /** Flush barriers taken and not yet done: what a dead pipeline took with it. */
   const barriersInFlight = new Set<() => void>()
   let wasBlocking = false
+  /** When the batch being driven was taken (NaN once measured), and whether the last one was heavy. */
+  let takenAt = Number.NaN
+  let takenCount = 0
+  let heavy = false
 
   /** Counts what leaves the queue (also for the inline path, which takes the queue itself). */
   const taken = (events: ReadonlyArray<LogEvent>): void => {
@@ -45,13 +49,20 @@ export const makeBatcher = (
     // an inline write may have taken everything meanwhile
     if (q.size === 0) return next
     wasBlocking = q.hasWaiters
-    const batch = q.take(wasBlocking ? batchSize : backlogBatch(q.size, batchSize))
+    const batch = q.take(wasBlocking || heavy ? batchSize : backlogBatch(q.size, batchSize))
+    takenAt = ledger.now()
+    takenCount = batch.length
     taken(batch)
     return Effect.succeed(batch)
   })
 
   /** The next batch, or `undefined` once the queue has ended and is empty. */
   const next: Effect.Effect<ReadonlyArray<LogEvent> | undefined> = Effect.suspend(() => {
+    // the previous batch's drive has just ended: how long it took per event
+    if (!Number.isNaN(takenAt)) {
+      heavy = (ledger.now() - takenAt) * 1000 >= HEAVY_MICROS_PER_EVENT * takenCount
+      takenAt = Number.NaN
+    }
     // a caller blocked for room was woken by the previous take: let it run before the next
     // batch, so that it waits for one batch, not for the whole queue to drain
     if (wasBlocking) {
@@ -84,10 +95,13 @@ export type Batcher = ReturnType<typeof makeBatcher>
  * How many events one batch takes: `batchSize`, or, when whole batches are already queued (a
  * backlog: the draining fiber would run them back to back anyway), up to `BACKLOG_BATCHES` of
  * them at once, whole batches only (a partial batch still waits to fill or for `batchWait`). When
- * to start a batch does not change, so a trickle is written as before; a caller blocked for room
- * still waits for one ordinary batch (the caller above takes `batchSize` then). The price: a
- * pipeline stage that throws loses what it had taken, up to `BACKLOG_BATCHES × batchSize` events
- * (counted "worker failure").
+ * to start a batch does not change, so a trickle is written as before. The caller above takes
+ * `batchSize` instead when a caller is blocked for room (it waits for one ordinary batch) and when
+ * events are heavy: the previous batch's drive took `HEAVY_MICROS_PER_EVENT` or more per event
+ * (by `Clock`) — deep objects, long strings, whose batches are big texts already (deep objects
+ * 0.91× with backlog batches for every shape: `bench/runners/matrix.ts --workload deep`).
+ * The price: a pipeline stage that throws loses what it had taken, up to
+ * `BACKLOG_BATCHES × batchSize` events (counted "worker failure").
  *
  * Why: every batch pays the pipeline's pull, delivery and accounting once, and evicts the
  * encoder's code from the CPU's caches. `node bench/engine.ts --encode` (CPU ns per event, passes
@@ -97,3 +111,6 @@ const backlogBatch = (queued: number, batchSize: number): number =>
   queued < 2 * batchSize ? batchSize : Math.min(queued - (queued % batchSize), BACKLOG_BATCHES * batchSize)
 
 const BACKLOG_BATCHES = 4
+
+/** Per-event time of the previous batch from which events count as heavy (flat ones take ~1 µs). */
+const HEAVY_MICROS_PER_EVENT = 4
