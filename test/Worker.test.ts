@@ -80,7 +80,7 @@ describe("Worker", () => {
       assert.deepStrictEqual(sizes, [16, 4, 3])
     }).pipe(Effect.scoped))
 
-  it.effect("heavy events (a batch whose drive took 4 µs or more per event, by Clock) are not taken as a backlog", () =>
+  it.effect("heavy events (a batch whose drive took 20 µs or more per event, by Clock) are not taken as a backlog", () =>
     Effect.gen(function*() {
       const memory = Sink.memory()
       const sizes: Array<number> = []

@@ -112,5 +112,5 @@ const backlogBatch = (queued: number, batchSize: number): number =>
 
 const BACKLOG_BATCHES = 4
 
-/** Per-event time of the previous batch from which events count as heavy (flat ones take ~1 µs). */
-const HEAVY_MICROS_PER_EVENT = 4
+/** Per-event drive time from which events count as heavy: flat events take ~1–3 µs, a deep object ~100 µs; high enough that a GC pause in one drive of flat events does not count (the Clock reads milliseconds). */
+const HEAVY_MICROS_PER_EVENT = 20
