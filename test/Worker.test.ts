@@ -64,11 +64,7 @@ describe("Worker", () => {
     Effect.gen(function*() {
       const memory = Sink.memory()
       const sizes: Array<number> = []
-      const counting = Sink.mapWriter(memory, (w) => ({
-        ...w,
-        write: (batch) => Effect.andThen(Effect.sync(() => sizes.push(batch.events.length)), w.write(batch))
-      }))
-      const worker = yield* start({ batchSize: 4, batchWait: "1 hour" }, [counting])
+      const worker = yield* start({ batchSize: 4, batchWait: "1 hour" }, [recordingSizes(memory, sizes, Effect.void)])
       for (let i = 0; i < 23; i++) worker.offerUnsafe(event(`e${i}`))
       yield* settle
       // 23 queued: 16 (four whole batches), then 7 left is less than two batches: one batch of 4;
@@ -85,11 +81,7 @@ describe("Worker", () => {
       const memory = Sink.memory()
       const sizes: Array<number> = []
       // every write takes 10 ms of Clock time: 2.5 ms per event in a batch of 4
-      const slow = Sink.mapWriter(memory, (w) => ({
-        ...w,
-        write: (batch) => Effect.andThen(Effect.andThen(Effect.sync(() => sizes.push(batch.events.length)), Effect.sleep("10 millis")), w.write(batch))
-      }))
-      const worker = yield* start({ batchSize: 4, batchWait: "1 hour" }, [slow])
+      const worker = yield* start({ batchSize: 4, batchWait: "1 hour" }, [recordingSizes(memory, sizes, Effect.sleep("10 millis"))])
       for (let i = 0; i < 8; i++) worker.offerUnsafe(event(`a${i}`))
       yield* settle
       for (let i = 0; i < 8; i++) worker.offerUnsafe(event(`b${i}`))
@@ -515,3 +507,10 @@ describe("Worker", () => {
       assert.deepStrictEqual(messages(memory), ["a", "b"])
     }).pipe(Effect.scoped))
 })
+
+/** `sink`, recording the size of every batch written to it, each write taking `delay` first. */
+const recordingSizes = (sink: Sink.Sink, sizes: Array<number>, delay: Effect.Effect<void>): Sink.Sink =>
+  Sink.mapWriter(sink, (w) => ({
+    ...w,
+    write: (batch) => Effect.andThen(Effect.andThen(Effect.sync(() => sizes.push(batch.events.length)), delay), w.write(batch))
+  }))
