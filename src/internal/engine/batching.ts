@@ -98,8 +98,9 @@ export type Batcher = ReturnType<typeof makeBatcher>
  * to start a batch does not change, so a trickle is written as before. The caller above takes
  * `batchSize` instead when a caller is blocked for room (it waits for one ordinary batch) and when
  * events are heavy: the previous batch's drive took `HEAVY_MICROS_PER_EVENT` or more per event
- * (by `Clock`) — deep objects, long strings, whose batches are big texts already (deep objects
- * 0.91× with backlog batches for every shape: `bench/runners/matrix.ts --workload deep`).
+ * (by `Clock`) — deep objects, whose batches are big texts already (0.91× with backlog batches for
+ * every shape: `bench/runners/matrix.ts --workload deep`); 2,000-character messages (~9 µs) are
+ * not heavy by this rule.
  * The price: a pipeline stage that throws loses what it had taken, up to
  * `BACKLOG_BATCHES × batchSize` events (counted "worker failure").
  *
@@ -112,5 +113,9 @@ const backlogBatch = (queued: number, batchSize: number): number =>
 
 const BACKLOG_BATCHES = 4
 
-/** Per-event drive time from which events count as heavy: flat events take ~1–3 µs, a deep object ~100 µs; high enough that a GC pause in one drive of flat events does not count (the Clock reads milliseconds). */
+/**
+ * Per-event drive time from which events count as heavy: flat events take ~1–3 µs, a deep object
+ * ~100 µs; high enough that a GC pause in one drive of flat events does not count (the `Clock` is
+ * read in milliseconds).
+ */
 const HEAVY_MICROS_PER_EVENT = 20
