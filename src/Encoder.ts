@@ -58,7 +58,7 @@ import * as LineFormat from "./internal/lineFormat.ts"
 import { escapeSeparators, PlainJson } from "./internal/plainJson.ts"
 import { isPlainPrototype } from "./internal/plainRecord.ts"
 import * as Pretty from "./internal/pretty.ts"
-import { isReusable, Reuse } from "./internal/record.ts"
+import { Reuse } from "./internal/record.ts"
 
 // -----------------------------------------------------------------------------
 // models
@@ -677,10 +677,10 @@ const annotationEntries = (
   const renamed = st.renamed
   const json = userEntries(st, annotations, fields)
   if (
-    st.budget > 0 && st.dropped === dropped && st.renamed === renamed && isReusable(annotations) &&
-    !shadows(fields, annotations)
+    st.budget > 0 && st.dropped === dropped && st.renamed === renamed &&
+    (st.written ??= new Reuse()).isReusable(annotations) && !shadows(fields, annotations)
   ) {
-    ;(st.written ??= new Reuse()).set(annotations, flat(st, json), budget - st.budget)
+    st.written.set(annotations, flat(st, json), budget - st.budget)
   }
   return json
 }

@@ -19,7 +19,7 @@
  */
 import type { LogEvent } from "../LogEvent.ts"
 import * as Event from "./event.ts"
-import { isReusable, Reuse } from "./record.ts"
+import { Reuse } from "./record.ts"
 import * as Path from "./redactPath.ts"
 import * as Pattern from "./redactPattern.ts"
 import * as Secret from "./secret.ts"
@@ -76,7 +76,7 @@ const annotationsRedactor = (walker: Walk.Walker) => {
     }
     const before = walker.budgetLeft()
     const out = walker.root(annotations)
-    if (walker.budgetLeft() > 0 && isReusable(annotations)) {
+    if (walker.budgetLeft() > 0 && reuse.isReusable(annotations)) {
       const frozen = out === annotations ? out : Object.freeze(out)
       reuse.set(annotations, frozen, before - walker.budgetLeft())
       return frozen
