@@ -11,6 +11,12 @@
  * resumed by a transition may find the condition false again when it runs (new work arrived):
  * callers that need the condition itself, not the transition, re-check it.
  *
+ * Gotcha: `update()` that opens the latch may run a waiting fiber before it returns (Effect
+ * resumes a latch's waiters synchronously), and that fiber runs until it waits again. Call it
+ * last: after the state change is complete and any I/O it should start is under way (the file
+ * sink started its next write after `update()`, so encoding and writing took turns; see
+ * `WriteBehind.next`).
+ *
  * @internal
  */
 import type * as Effect from "effect/Effect"
