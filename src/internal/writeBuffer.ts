@@ -20,18 +20,20 @@ const POOL_MAX_BYTES = 8 * 1024 * 1024
  * Must never: hand out a buffer that is still being written (the one `take` returned stays
  * untouched until the next `take`), reorder or drop bytes, or do I/O.
  * Invariant: the bytes accepted and not yet taken are `fill[0, filled)` followed by `overflow`,
- * in the order they were appended; `chars` is the characters they came from (what
- * `highWaterMark` bounds).
+ * in the order they were appended (once `overflow` holds anything, everything appended goes
+ * after it); `chars` is the characters they came from (what `highWaterMark` bounds).
  */
 export class WriteBuffer {
   /** Bytes accepted and not yet taken: `fill[0, filled)`, then `overflow`. */
   private fill: Buffer | undefined = undefined
   private filled = 0
-  /** What did not fit in `fill` (a huge batch, a slow disk); empty almost always. */
-  private overflow: Array<Buffer> = []
+  /** Characters `fill[0, filled)` came from. */
+  private fillChars = 0
+  /** What did not fit in `fill` (a huge batch, a slow disk), batch by batch; empty almost always. */
+  private overflow: Array<{ readonly bytes: Buffer; readonly chars: number }> = []
   /** The other buffer: the one being written, free again whenever `take` is called. */
   private spare: Buffer | undefined = undefined
-  /** Characters appended since the last `take`. */
+  /** Characters appended and not yet taken. */
   chars = 0
 
   isEmpty(): boolean {
@@ -39,38 +41,46 @@ export class WriteBuffer {
   }
 
   append(data: string): void {
-    if (this.overflow.length !== 0 || !this.appendToFill(data)) this.overflow.push(Buffer.from(data, "utf8"))
+    if (this.overflow.length === 0 && this.appendToFill(data)) this.fillChars += data.length
+    else this.overflow.push({ bytes: Buffer.from(data, "utf8"), chars: data.length })
     this.chars += data.length
   }
 
   /**
-   * Everything held, to be written now; `undefined` when empty. With no overflow (the usual
-   * case) this buffer is handed out and the other one, whose write is done, takes what arrives
-   * meanwhile: the caller must call `take` again only once its write of the result is done.
+   * The oldest bytes held, to be written now; `undefined` when empty. `fill`'s bytes when it
+   * has any (this buffer is handed out and the other one, whose write is done, takes what arrives
+   * meanwhile), else the oldest overflow batch: the caller must call `take` again only once its
+   * write of the result is done, and calls it until it returns `undefined`.
+   *
+   * Why not everything at once: overflow comes with batches bigger than what is left in `fill`
+   * (deep objects: two 6 MB batches, an 8 MB buffer), and one buffer of everything meant copying
+   * all of it again (`Buffer.concat`: 13 µs per deep-object event,
+   * `bench/runners/matrix.ts --workload deep`); two writes cost less than the copy.
    */
   take(): Buffer | undefined {
-    if (this.isEmpty()) return undefined
-    let bytes: Buffer
-    if (this.overflow.length === 0) {
+    if (this.filled > 0) {
       const writing = this.fill!
-      bytes = writing.subarray(0, this.filled)
+      const bytes = writing.subarray(0, this.filled)
       this.fill = this.spare
       this.spare = writing
-    } else {
-      bytes = Buffer.concat(this.fill === undefined ? this.overflow : [this.fill.subarray(0, this.filled), ...this.overflow])
-      this.overflow = []
+      this.filled = 0
+      this.chars -= this.fillChars
+      this.fillChars = 0
+      return bytes
     }
-    this.filled = 0
-    this.chars = 0
-    return bytes
+    const oldest = this.overflow.shift()
+    if (oldest === undefined) return undefined
+    this.chars -= oldest.chars
+    return oldest.bytes
   }
 
   /** Everything held, as a copy (no buffer is handed out): for a synchronous last write. */
   takeAll(): Buffer {
-    const bytes = this.fill === undefined
-      ? Buffer.concat(this.overflow)
-      : Buffer.concat([this.fill.subarray(0, this.filled), ...this.overflow])
+    const parts = this.overflow.map((o) => o.bytes)
+    if (this.fill !== undefined) parts.unshift(this.fill.subarray(0, this.filled))
+    const bytes = Buffer.concat(parts)
     this.filled = 0
+    this.fillChars = 0
     this.overflow = []
     this.chars = 0
     return bytes
