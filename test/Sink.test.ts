@@ -83,8 +83,10 @@ describe("Sink", () => {
         yield* Effect.yieldNow
         assert.strictEqual(writesStartedWhenResumed, -1, "the writer waits while the first write is in flight")
         held[0]!() // the first write completes: "two" is taken and written, the waiter resumed
-        yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
-        yield* Effect.yieldNow
+        // the real write's callback comes from the thread pool: turn the event loop until it has
+        for (let turns = 0; writesStartedWhenResumed === -1 && turns < 10_000; turns++) {
+          yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        }
         assert.strictEqual(writesStartedWhenResumed, 2, "the write of \"two\" was started before the writer went on")
         fsObject.write = realWrite
         syncBuiltinESMExports()

@@ -59,7 +59,7 @@ describe("WriteBuffer", () => {
     buffer.append("small\n")
     const big = "x".repeat(9 * 1024 * 1024) + "\n" // past the biggest reused buffer: overflow
     buffer.append(big)
-    buffer.append("after\n") // once overflow holds something, appends go after it
+    buffer.append("after\n") // after the big batch, whichever buffer it lands in
     assert.strictEqual(buffer.take()!.toString(), "small\n")
     assert.strictEqual(buffer.chars, big.length + 6)
     assert.strictEqual(buffer.take()!.length, big.length)

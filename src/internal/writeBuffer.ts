@@ -4,92 +4,115 @@
  * @internal
  */
 
-/** Size of each of a file sink's two reused write buffers (allocated when first needed). */
+/** Size of a file sink's reused write buffers (allocated when first needed). */
 const POOL_BYTES = 1024 * 1024
 /** The size an empty write buffer may grow to, doubling, for batches bigger than `POOL_BYTES`. */
 const POOL_MAX_BYTES = 8 * 1024 * 1024
+/**
+ * How many reused buffers a file sink may own: one being written, one filling, one more for a
+ * batch that arrives when the filling one has no room left (see {@link WriteBuffer}).
+ */
+const POOL_BUFFERS = 3
+
+/** Bytes ready to be written, the characters they came from, and the reused buffer they are in. */
+interface Segment {
+  readonly bytes: Buffer
+  readonly chars: number
+  readonly pooled: Buffer | undefined
+}
 
 /**
  * What a write-behind file holds between two writes: text encoded to UTF-8 as it arrives, into
- * one of two reused buffers while the other one is being written, so a batch's string (a tree
- * of every line's pieces) dies young instead of staying alive, and being copied by every
- * young-generation collection, until its write.
+ * reused buffers, so a batch's string (a tree of every line's pieces) dies young instead of
+ * staying alive, and being copied by every young-generation collection, until its write.
  *
  * Who calls it: `WriteBehind` (`fileSink.ts`) alone — `append` for every batch, `take` when a
- * write is done (or none is in flight), `takeAll` at the process's exit.
- * Must never: hand out a buffer that is still being written (the one `take` returned stays
+ * write is done (or none is in flight) and until it returns `undefined`, `takeAll` at the
+ * process's exit.
+ * Must never: hand out a buffer that is still being written (the bytes `take` returned stay
  * untouched until the next `take`), reorder or drop bytes, or do I/O.
- * Invariant: the bytes accepted and not yet taken are `fill[0, filled)` followed by `overflow`,
- * in the order they were appended (once `overflow` holds anything, everything appended goes
- * after it); `chars` is the characters they came from (what `highWaterMark` bounds).
+ * Invariant: the bytes accepted and not yet taken are the `ready` segments, oldest first,
+ * followed by `fill[0, filled)`; `chars` is the characters they came from (what `highWaterMark`
+ * bounds); at most `POOL_BUFFERS` reused buffers exist, each free, filling, ready or being written.
+ *
+ * Why three buffers: deep-object batches (6.1 MB each, 8 MiB buffers) arrive while the previous
+ * write is in flight and the filling buffer has room for one of them only. With two buffers the
+ * next one was `Buffer.from`'d (allocated, measured, encoded: 61 µs per deep event in the
+ * profile of `bench/runners/matrix.ts --workload deep`, against ~7 µs for `write` into a reused
+ * buffer); a third takes it.
  */
 export class WriteBuffer {
-  /** Bytes accepted and not yet taken: `fill[0, filled)`, then `overflow`. */
+  /** Sealed segments, oldest first. */
+  private ready: Array<Segment> = []
+  /** The newest bytes: `fill[0, filled)`, from `fillChars` characters. */
   private fill: Buffer | undefined = undefined
   private filled = 0
-  /** Characters `fill[0, filled)` came from. */
   private fillChars = 0
-  /** What did not fit in `fill` (a huge batch, a slow disk), batch by batch; empty almost always. */
-  private overflow: Array<{ readonly bytes: Buffer; readonly chars: number }> = []
-  /** The other buffer: the one being written, free again whenever `take` is called. */
-  private spare: Buffer | undefined = undefined
+  /** Reused buffers neither filling, ready nor being written. */
+  private readonly free: Array<Buffer> = []
+  /** The reused buffer of the segment `take` returned last (being written until the next `take`). */
+  private writing: Buffer | undefined = undefined
+  /** How many reused buffers exist. */
+  private pooled = 0
   /** Characters appended and not yet taken. */
   chars = 0
 
   isEmpty(): boolean {
-    return this.filled === 0 && this.overflow.length === 0
+    return this.filled === 0 && this.ready.length === 0
   }
 
   append(data: string): void {
-    if (this.overflow.length === 0 && this.appendToFill(data)) this.fillChars += data.length
-    else this.overflow.push({ bytes: Buffer.from(data, "utf8"), chars: data.length })
+    if (!this.appendToFill(data)) {
+      // no room: what the buffer holds is sealed, and `data` goes to another reused buffer, or
+      // to its own (bigger than any reused buffer may grow, or all of them in use)
+      this.seal()
+      if (!this.appendToFill(data)) this.ready.push({ bytes: Buffer.from(data, "utf8"), chars: data.length, pooled: undefined })
+    }
     this.chars += data.length
   }
 
   /**
-   * The oldest bytes held, to be written now; `undefined` when empty. `fill`'s bytes when it
-   * has any (this buffer is handed out and the other one, whose write is done, takes what arrives
-   * meanwhile), else the oldest overflow batch: the caller must call `take` again only once its
-   * write of the result is done, and calls it until it returns `undefined`.
-   *
-   * Why not everything at once: overflow comes with batches bigger than what is left in `fill`
-   * (deep objects: two 6 MB batches, an 8 MB buffer), and one buffer of everything meant copying
-   * all of it again (`Buffer.concat`: 13 µs per deep-object event,
-   * `bench/runners/matrix.ts --workload deep`); two writes cost less than the copy.
+   * The oldest bytes held, to be written now; `undefined` when empty. The caller calls `take`
+   * again only once its write of the result is done (its buffer is then reused), until `take`
+   * returns `undefined`.
    */
   take(): Buffer | undefined {
-    if (this.filled > 0) {
-      const writing = this.fill!
-      const bytes = writing.subarray(0, this.filled)
-      this.fill = this.spare
-      this.spare = writing
-      this.filled = 0
-      this.chars -= this.fillChars
-      this.fillChars = 0
-      return bytes
+    if (this.writing !== undefined) {
+      this.free.push(this.writing)
+      this.writing = undefined
     }
-    const oldest = this.overflow.shift()
+    if (this.ready.length === 0) this.seal()
+    const oldest = this.ready.shift()
     if (oldest === undefined) return undefined
     this.chars -= oldest.chars
+    this.writing = oldest.pooled
     return oldest.bytes
   }
 
   /** Everything held, as a copy (no buffer is handed out): for a synchronous last write. */
   takeAll(): Buffer {
-    const parts = this.overflow.map((o) => o.bytes)
-    if (this.fill !== undefined) parts.unshift(this.fill.subarray(0, this.filled))
-    const bytes = Buffer.concat(parts)
-    this.filled = 0
-    this.fillChars = 0
-    this.overflow = []
+    this.seal()
+    const bytes = Buffer.concat(this.ready.map((s) => s.bytes))
+    for (const s of this.ready) if (s.pooled !== undefined) this.free.push(s.pooled)
+    this.ready = []
     this.chars = 0
     return bytes
   }
 
+  /** Moves what `fill` holds to `ready` (its buffer with it). */
+  private seal(): void {
+    if (this.filled === 0) return
+    this.ready.push({ bytes: this.fill!.subarray(0, this.filled), chars: this.fillChars, pooled: this.fill })
+    this.fill = undefined
+    this.filled = 0
+    this.fillChars = 0
+  }
+
   /**
    * Encodes `data` into `fill` after `filled` when it fits, and tells whether it did (if not,
-   * `filled` is unchanged and the caller allocates). An empty `fill` first grows (doubling, up
-   * to `POOL_MAX_BYTES`) to the batch's length.
+   * `filled` is unchanged). Without a `fill`, a free reused buffer is taken, or one allocated
+   * while fewer than `POOL_BUFFERS` exist; an empty `fill` first grows (doubling, up to
+   * `POOL_MAX_BYTES`) to the batch's length.
    *
    * Why: `Buffer.from` of a batch allocates, measures and encodes it; `buf.write` into a reused
    * buffer only encodes. For the benchmark's batches (256 events) `Buffer.from` took 2.9 ms for
@@ -100,8 +123,17 @@ export class WriteBuffer {
   private appendToFill(data: string): boolean {
     const n = data.length
     let fill = this.fill
-    if (fill === undefined || (this.filled === 0 && fill.length < n && fill.length < POOL_MAX_BYTES)) {
-      let size = fill === undefined ? POOL_BYTES : fill.length
+    if (fill === undefined) {
+      fill = this.free.pop()
+      if (fill === undefined) {
+        if (this.pooled >= POOL_BUFFERS) return false
+        fill = Buffer.allocUnsafe(POOL_BYTES)
+        this.pooled++
+      }
+      this.fill = fill
+    }
+    if (this.filled === 0 && fill.length < n && fill.length < POOL_MAX_BYTES) {
+      let size = fill.length
       while (size < n && size < POOL_MAX_BYTES) size *= 2
       fill = this.fill = Buffer.allocUnsafe(size)
     }
@@ -112,6 +144,7 @@ export class WriteBuffer {
     // bytes or more left, all of `data` is in; with fewer, it may not be, and is written again
     if (n * 3 > room && room - written < 4) return false
     this.filled += written
+    this.fillChars += n
     return true
   }
 }
