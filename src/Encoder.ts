@@ -58,6 +58,7 @@ import * as LineFormat from "./internal/lineFormat.ts"
 import { escapeSeparators, PlainJson } from "./internal/plainJson.ts"
 import { isPlainPrototype } from "./internal/plainRecord.ts"
 import * as Pretty from "./internal/pretty.ts"
+import * as Chunked from "./internal/chunkedLines.ts"
 import { Reuse } from "./internal/record.ts"
 
 // -----------------------------------------------------------------------------
@@ -559,22 +560,33 @@ function makeEncoder(
 ): Encoder {
   const batch = (st: State, events: ReadonlyArray<LogEvent.LogEvent>): Lines => {
     try {
+      // whole lines in pieces of ~CHUNK_CHARS (internal/chunkedLines.ts)
+      const chunks: Array<string> = []
       let out = ""
       const n = events.length
       for (let i = 0; i < n; i++) {
         const event = events[i]!
         if (event.control !== undefined) continue
         out += line(st, event, true)
+        if (out.length >= Chunked.CHUNK_CHARS) {
+          chunks.push(out)
+          out = ""
+        }
       }
-      return { text: out, unencodable: 0 }
+      if (out.length > 0) chunks.push(out)
+      return new Chunked.ChunkedLines(chunks, 0)
     } catch {
       // `line` never throws: `events` itself misbehaved (a Proxy, an event whose properties
       // throw) or the text outgrew the maximum string length; keep every line that can be kept
       return linesOneByOne(events, (event) => line(st, event, true))
     }
   }
-  const encodeLines = (events: ReadonlyArray<LogEvent.LogEvent>): Lines => exclusive(state, (st) => batch(st, events))
-  return {
+  const encodeChunks = (events: ReadonlyArray<LogEvent.LogEvent>): Lines => exclusive(state, (st) => batch(st, events))
+  const encodeLines = (events: ReadonlyArray<LogEvent.LogEvent>): Lines => {
+    const lines = encodeChunks(events)
+    return { text: lines.text, unencodable: lines.unencodable }
+  }
+  return Chunked.withChunks<Encoder, Lines>({
     encode: (event) => {
       if (event.control !== undefined) return ""
       if (state.busy) return line(makeState(limits), event, false)
@@ -587,7 +599,7 @@ function makeEncoder(
     },
     encodeBatch: (events) => encodeLines(events).text,
     encodeLines
-  }
+  }, encodeChunks)
 }
 
 /**

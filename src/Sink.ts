@@ -26,6 +26,7 @@ import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import type * as tls from "node:tls"
 import * as Encoder from "./Encoder.ts"
+import * as ChunkedLines from "./internal/chunkedLines.ts"
 import * as InternalFile from "./internal/fileSink.ts"
 import * as Pretty from "./internal/pretty.ts"
 import * as Otlp from "./internal/otlp.ts"
@@ -1160,36 +1161,38 @@ export const mapWriter: {
 
 class LazyBatch implements Batch {
   readonly events: ReadonlyArray<LogEvent>
-  #ndjson: string | undefined
-  #unencodable = 0
+  #json: Encoder.Lines | undefined = undefined
   /** The lines of encoders other than `Encoder.json` (sinks with an `encoder`), by encoder. */
   #others: Map<Encoder.Encoder, Encoder.Lines> | undefined = undefined
   constructor(events: ReadonlyArray<LogEvent>) {
     this.events = events
   }
   lines(encoder: Encoder.Encoder): Encoder.Lines {
-    if (encoder === Encoder.json) return { text: this.ndjson, unencodable: this.#unencodable }
+    if (encoder === Encoder.json) return this.#json ??= encodeLines(encoder, this.events)
     const others = this.#others ??= new Map()
     let lines = others.get(encoder)
     if (lines === undefined) {
-      lines = Encoder.encodeLines(encoder, this.events)
+      lines = encodeLines(encoder, this.events)
       others.set(encoder, lines)
     }
     return lines
   }
   get ndjson(): string {
-    if (this.#ndjson === undefined) {
-      const lines = Encoder.encodeLines(Encoder.json, this.events)
-      this.#ndjson = lines.text
-      this.#unencodable = lines.unencodable
-    }
-    return this.#ndjson
+    return this.lines(Encoder.json).text
+  }
+  /** `ndjson` in pieces of whole lines (what the file sink writes). */
+  get ndjsonChunks(): ReadonlyArray<string> {
+    return ChunkedLines.chunksOf(this.lines(Encoder.json))
   }
   /** Valid once `ndjson` was read. */
   get unencodable(): number {
-    return this.#unencodable
+    return this.#json === undefined ? 0 : this.#json.unencodable
   }
 }
+
+/** A batch's lines by `encoder`: as pieces when it makes them (see `internal/chunkedLines.ts`). */
+const encodeLines = (encoder: Encoder.Encoder, events: ReadonlyArray<LogEvent>): Encoder.Lines =>
+  ChunkedLines.encodeLines(encoder, events, () => Encoder.encodeLines(encoder, events))
 
 /**
  * The writer of a sink with its own encoder: `writer` gets each batch as a {@link Reencoded}
@@ -1220,6 +1223,9 @@ class Reencoded implements Batch {
   }
   get ndjson(): string {
     return this.batch.lines(this.encoder).text
+  }
+  get ndjsonChunks(): ReadonlyArray<string> {
+    return ChunkedLines.chunksOf(this.batch.lines(this.encoder))
   }
   get unencodable(): number {
     return this.batch.lines(this.encoder).unencodable

@@ -7,7 +7,7 @@ import { WriteBuffer } from "../src/internal/writeBuffer.ts"
 // `chars` always counts what is held.
 
 type Step =
-  | { readonly _tag: "append"; readonly text: string }
+  | { readonly _tag: "append"; readonly chunks: ReadonlyArray<string> }
   | { readonly _tag: "take" }
 
 const text = fc.oneof(
@@ -16,7 +16,8 @@ const text = fc.oneof(
   { weight: 1, arbitrary: fc.integer({ min: 400_000, max: 1_500_000 }).map((n) => "é".repeat(n)) }
 )
 const step: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 3, arbitrary: text.map((t) => ({ _tag: "append" as const, text: t })) },
+  // a batch's text comes as pieces of whole lines
+  { weight: 3, arbitrary: fc.array(text, { minLength: 1, maxLength: 3 }).map((chunks) => ({ _tag: "append" as const, chunks })) },
   { weight: 1, arbitrary: fc.constant({ _tag: "take" as const }) }
 )
 
@@ -30,9 +31,9 @@ describe("WriteBuffer", () => {
         let held = 0
         for (const s of steps) {
           if (s._tag === "append") {
-            buffer.append(s.text)
-            appended.push(s.text)
-            held += s.text.length
+            buffer.append(s.chunks)
+            appended.push(s.chunks.join(""))
+            held += s.chunks.join("").length
           } else {
             // as the file sink does: take until empty, copying each result before the next take
             // (the buffer handed out is reused once `take` is called again)
@@ -56,10 +57,10 @@ describe("WriteBuffer", () => {
 
   it("hands out the buffered bytes before the overflow batch that came after them", () => {
     const buffer = new WriteBuffer()
-    buffer.append("small\n")
+    buffer.append(["small\n"])
     const big = "x".repeat(9 * 1024 * 1024) + "\n" // past the biggest reused buffer: overflow
-    buffer.append(big)
-    buffer.append("after\n") // after the big batch, whichever buffer it lands in
+    buffer.append([big])
+    buffer.append(["after\n"]) // after the big batch, whichever buffer it lands in
     assert.strictEqual(buffer.take()!.toString(), "small\n")
     assert.strictEqual(buffer.chars, big.length + 6)
     assert.strictEqual(buffer.take()!.length, big.length)

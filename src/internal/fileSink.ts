@@ -134,22 +134,23 @@ class WriteBehind {
   }
 
   write(batch: Sink.Encoded): Effect.Effect<void, Sink.SinkError> {
-    const data = batch.ndjson
-    if (data.length === 0) return Effect.void
-    this.append(data)
+    if (!this.append(batch)) return Effect.void
     if (this.buffer.chars < this.highWaterMark) return Effect.void
     this.room.update()
     return this.room.await
   }
 
   writeUnsafe(batch: Sink.Encoded): void {
-    const data = batch.ndjson
-    if (data.length === 0) return
-    if (!this.inflight && this.buffer.isEmpty()) {
-      if (this.file.reopenRequested) this.file.reopenSync()
-      return this.file.writeSync(Buffer.from(data, "utf8"))
+    if (this.inflight || !this.buffer.isEmpty()) {
+      this.append(batch)
+      return
     }
-    this.append(data)
+    // nothing before it: written now, piece by piece (whole lines each)
+    if (this.file.reopenRequested) this.file.reopenSync()
+    const chunks = chunksOf(batch)
+    for (let i = 0; i < chunks.length; i++) {
+      if (chunks[i]!.length > 0) this.file.writeSync(Buffer.from(chunks[i]!, "utf8"))
+    }
   }
 
   /**
@@ -191,9 +192,13 @@ class WriteBehind {
     this.file.cancelReopen()
   }
 
-  private append(data: string): void {
-    this.buffer.append(data)
+  /** Buffers `batch`'s lines and starts a write if none is in flight; whether there were any. */
+  private append(batch: Sink.Encoded): boolean {
+    const before = this.buffer.chars
+    this.buffer.append(chunksOf(batch))
+    if (this.buffer.chars === before) return false
     if (!this.inflight) this.next()
+    return true
   }
 
   /** Between two writes: reopens if asked, then writes what is buffered, or becomes idle. */
@@ -387,3 +392,6 @@ const writeAll = (fd: number, buffer: Buffer, cb: (err: NodeJS.ErrnoException | 
     cb(null)
   })
 }
+
+/** What the file sink writes of a batch: its NDJSON pieces when it has them, else its NDJSON. */
+const chunksOf = (batch: Sink.Encoded): ReadonlyArray<string> => batch.ndjsonChunks ?? [batch.ndjson]

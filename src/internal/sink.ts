@@ -27,6 +27,11 @@ export interface Encoded {
   readonly events: ReadonlyArray<LogEvent.LogEvent>
   /** One JSON line per event, each ending in a newline. */
   readonly ndjson: string
+  /**
+   * `ndjson` as pieces of whole lines, when the batch holds it so (this library's batches do;
+   * see `internal/chunkedLines.ts`): what the file sink writes, piece by piece.
+   */
+  readonly ndjsonChunks?: ReadonlyArray<string> | undefined
 }
 
 /** The text of a thrown value, for an error message (never throws itself). @internal */
