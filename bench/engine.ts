@@ -1,7 +1,7 @@
 /**
  * The engine without the call site: prebuilt events offered to one worker directly
  * (`offerUnsafe`, yielding every 1,024 like a logging fiber), into a writer that only counts (or
- * reads `batch.ndjson` with `--encode`), then `flush`; CPU time per event, 4 passes in one process.
+ * reads the batch's text with `--encode`, in pieces where the batch has them, as the file sink does), then `flush`; CPU time per event, 4 passes in one process.
  * With `--root DIR` the same harness runs another checkout's `src/` (an A/B across commits: the
  * worker constructor is `internal/engine/worker.ts`'s `make`, or `Worker.make` before it moved).
  *
@@ -37,7 +37,9 @@ let count = 0
 const writer = {
   write: (batch: Any) =>
     Effect.sync(() => {
-      if (encode) bytes += batch.ndjson.length
+      // what the file sink reads: the pieces of the text when the batch has them (this checkout's
+      // batches; joining them would be a copy the file sink never makes), else the text
+      if (encode) for (const piece of batch.ndjsonChunks ?? [batch.ndjson]) bytes += piece.length
       count += batch.events.length
     })
 }
