@@ -374,6 +374,8 @@ export interface MemoryOptions extends LineOptions {
  * - `encoder`: the encoder whose lines the file gets (default: NDJSON; see {@link LineOptions}).
  * - `mode`: permissions of a created file (default `0o644`).
  * - `highWaterMark`: characters buffered before `write` waits for the disk (default 8 Mi).
+ *   The text is encoded to UTF-8 into up to three reused buffers of 1 MiB, each grown (up to
+ *   8 MiB) only for batches bigger than that: at most ~3 MiB per file sink for ordinary lines.
  * - `rotate`: see {@link RotateOptions}; no rotation when absent.
  * - `reopenOnSignal`: the signal that reopens the file (default `"SIGHUP"`), `false` for none.
  *
