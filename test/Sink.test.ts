@@ -1,11 +1,13 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, pipe, Scope } from "effect"
+import fc from "fast-check"
 import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import { createRequire, syncBuiltinESMExports } from "node:module"
 import * as os from "node:os"
 import * as path from "node:path"
 import * as Encoder from "../src/Encoder.ts"
+import { CHUNK_CHARS } from "../src/internal/chunkedLines.ts"
 import * as Fapilog from "../src/Fapilog.ts"
 import * as LogEvent from "../src/LogEvent.ts"
 import * as Logger from "../src/Logger.ts"
@@ -414,6 +416,29 @@ describe("Sink: an encoder per sink", () => {
         assert.strictEqual(m.droppedTotal, 2)
       }))
   }
+
+  it("a batch's NDJSON comes in pieces of whole lines, ~32 K characters each, that make up ndjson", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.string({ maxLength: 30 }), fc.string({ minLength: 1000, maxLength: 40_000 })), { maxLength: 60 }),
+        (messages) => {
+          const batch = Sink.makeBatch(messages.map(event)) as Sink.Batch & { readonly ndjsonChunks: ReadonlyArray<string> }
+          const chunks = batch.ndjsonChunks
+          assert.strictEqual(chunks.join(""), batch.ndjson)
+          for (let i = 0; i < chunks.length; i++) {
+            const chunk = chunks[i]!
+            assert.isTrue(chunk.length > 0 && chunk.endsWith("\n"), "whole lines, none empty")
+            const withoutLast = chunk.slice(0, chunk.lastIndexOf("\n", chunk.length - 2) + 1)
+            // a piece closes at the line that takes it to 32 K characters: before that line it was shorter
+            assert.isBelow(withoutLast.length, CHUNK_CHARS)
+            if (i < chunks.length - 1) assert.isAtLeast(chunk.length, CHUNK_CHARS)
+          }
+          assert.strictEqual(chunks.join("").split("\n").length - 1, messages.length)
+        }
+      ),
+      { numRuns: 40 }
+    )
+  })
 
   it("a batch's lines are encoded once per encoder; Encoder.json's are its ndjson", () => {
     const { calls, encoder } = plainEncoder()
